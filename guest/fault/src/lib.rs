@@ -1,0 +1,67 @@
+//! A flavor for tests of the host's resilience. `predict` reads a string
+//! tensor or column named `action` and:
+//! - `echo`: returns the input unchanged;
+//! - `trap`: panics (a wasm trap);
+//! - `loop`: spins forever (until the host's deadline interrupts it);
+//! - `alloc`: allocates until the memory limit stops it;
+//! - `fail`: returns an `evaluation` error.
+
+use wasmflow_guest::exports::wasmflow::inference::predictor::{Guest, GuestModel, Model};
+use wasmflow_guest::wasmflow::inference::types::{Batch, Error, LoadRequest, Metadata, Param, Values};
+
+struct Flavor;
+
+struct FaultModel;
+
+impl Guest for Flavor {
+    type Model = FaultModel;
+}
+
+impl GuestModel for FaultModel {
+    fn load(request: LoadRequest) -> Result<Model, Error> {
+        // Reading the preopened directory proves the host mounted it.
+        std::fs::read_dir(&request.model_dir).map_err(|e| Error::Load(format!("{}: {e}", request.model_dir)))?;
+        Ok(Model::new(FaultModel))
+    }
+
+    fn metadata(&self) -> Metadata {
+        Metadata { flavor: "wasmflow_fault".into(), inputs: Vec::new(), outputs: Vec::new() }
+    }
+
+    fn predict(&self, input: Batch, _params: Vec<Param>) -> Result<Batch, Error> {
+        match action(&input).as_deref() {
+            Some("echo") => Ok(input),
+            Some("trap") => panic!("asked to trap"),
+            Some("loop") => {
+                let mut n: u64 = 0;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            Some("alloc") => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(vec![1u8; 16 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            Some("fail") => Err(Error::Evaluation("asked to fail".into())),
+            other => Err(Error::InvalidInput(format!("unknown action {other:?}"))),
+        }
+    }
+}
+
+/// The first value of the `action` tensor or column.
+fn action(input: &Batch) -> Option<String> {
+    let values = match input {
+        Batch::Tensors(tensors) => tensors.iter().find(|t| t.name.as_deref() == Some("action")).map(|t| &t.values),
+        Batch::Table(columns) => columns.iter().find(|c| c.name == "action").map(|c| &c.values),
+        Batch::Json(_) => None,
+    }?;
+    match values {
+        Values::Utf8(v) => v.first().cloned(),
+        _ => None,
+    }
+}
+
+wasmflow_guest::export!(Flavor);

@@ -1,0 +1,76 @@
+//! The ONNX flavor component: loads an MLflow `onnx` model with tract and runs it
+//! with the semantics of MLflow's ONNX pyfunc wrapper (`mlflow.onnx._OnnxModelWrapper`):
+//! an ndarray or dict of ndarrays answers a dict of output name → array, a
+//! DataFrame answers a DataFrame of flattened outputs.
+
+mod convert;
+mod feed;
+
+use std::path::Path;
+
+use tract_onnx::prelude::*;
+use wasmflow_guest::exports::wasmflow::inference::predictor::{Guest, GuestModel, Model};
+use wasmflow_guest::wasmflow::inference::types::{Batch, Error, LoadRequest, Metadata, Param, TensorInfo};
+
+/// The optimised tract plan plus what MLflow's wrapper needs to know about I/O.
+struct OnnxModel {
+    plan: Arc<TypedRunnableModel>,
+    inputs: Vec<TensorInfo>,
+    outputs: Vec<TensorInfo>,
+}
+
+struct Flavor;
+
+impl Guest for Flavor {
+    type Model = OnnxModel;
+}
+
+impl GuestModel for OnnxModel {
+    fn load(request: LoadRequest) -> Result<Model, Error> {
+        let data = model_file_name(&request.flavor_config)?;
+        let path = Path::new(&request.model_dir).join(data);
+        let mut model = tract_onnx::onnx()
+            .model_for_path(&path)
+            .map_err(|e| Error::Load(format!("cannot read ONNX model {}: {e:#}", path.display())))?;
+        let (input_names, output_names) = convert::io_names(&model).map_err(load_error)?;
+        convert::symbolize_unknown_dims(&mut model).map_err(load_error)?;
+        let typed =
+            model.into_optimized().map_err(|e| Error::Load(format!("ONNX model not supported by tract: {e:#}")))?;
+        let input_facts = (0..input_names.len()).map(|i| typed.input_fact(i)).collect::<TractResult<Vec<_>>>();
+        let output_facts = (0..output_names.len()).map(|i| typed.output_fact(i)).collect::<TractResult<Vec<_>>>();
+        let inputs =
+            convert::tensor_infos(input_names, input_facts.map_err(load_error)?.into_iter()).map_err(load_error)?;
+        let outputs =
+            convert::tensor_infos(output_names, output_facts.map_err(load_error)?.into_iter()).map_err(load_error)?;
+        let plan = typed.into_runnable().map_err(load_error)?;
+        Ok(Model::new(OnnxModel { plan, inputs, outputs }))
+    }
+
+    fn metadata(&self) -> Metadata {
+        Metadata { flavor: "onnx".into(), inputs: self.inputs.clone(), outputs: self.outputs.clone() }
+    }
+
+    fn predict(&self, input: Batch, _params: Vec<Param>) -> Result<Batch, Error> {
+        let (feeds, from_table) = feed::feeds(&self.inputs, input)?;
+        let results = self.plan.run(feeds).map_err(|e| Error::Evaluation(format!("{e:#}")))?;
+        let names = self.outputs.iter().map(|o| o.name.clone());
+        let tensors = names
+            .zip(results)
+            .map(|(name, value)| convert::to_wit_tensor(name, &value))
+            .collect::<Result<Vec<_>, _>>()?;
+        if from_table { feed::as_table(tensors) } else { Ok(Batch::Tensors(tensors)) }
+    }
+}
+
+/// The ONNX file named by the flavor's `data` entry (MLflow writes `model.onnx`).
+fn model_file_name(flavor_config: &str) -> Result<String, Error> {
+    let config: serde_json::Value = serde_json::from_str(flavor_config)
+        .map_err(|e| Error::Load(format!("flavor configuration is not JSON: {e}")))?;
+    Ok(config.get("data").and_then(|d| d.as_str()).unwrap_or("model.onnx").to_string())
+}
+
+fn load_error(e: impl std::fmt::Display) -> Error {
+    Error::Load(format!("{e:#}"))
+}
+
+wasmflow_guest::export!(Flavor);

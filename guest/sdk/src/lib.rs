@@ -1,0 +1,27 @@
+//! The wasmflow guest SDK: the generated bindings of the `wasmflow:inference`
+//! `flavor` world, shared by every flavor component and by custom models.
+//!
+//! A flavor implements [`exports::wasmflow::inference::predictor::Guest`] (its
+//! `Model` resource) and registers it with [`export!`]:
+//!
+//! ```ignore
+//! struct Flavor;
+//! impl wasmflow_guest::exports::wasmflow::inference::predictor::Guest for Flavor {
+//!     type Model = MyModel;
+//! }
+//! wasmflow_guest::export!(Flavor);
+//! ```
+
+#[allow(missing_docs, reason = "bindgen-generated code")]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "flavor",
+        pub_export_macro: true,
+        default_bindings_module: "wasmflow_guest",
+    });
+}
+
+pub use bindings::*;
+
+pub mod values;

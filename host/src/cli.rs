@@ -1,0 +1,114 @@
+//! The command line, mirroring `mlflow models serve` where the two overlap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Serve MLflow models through WebAssembly flavor components.
+#[derive(Debug, Parser)]
+#[command(name = "wasmflow", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve a model over HTTP with MLflow's scoring protocol
+    /// (`/invocations`, `/ping`, `/health`, `/version`).
+    Serve(ServeArgs),
+    /// Compile every built-in flavor component into the cache, so that the
+    /// first `serve` starts at once (e.g. in a container build step).
+    Compile(CompileArgs),
+}
+
+/// Options of `wasmflow serve`; `-p`, `-h`, `-t`, `-w` and their environment
+/// variables are `mlflow models serve`'s.
+#[derive(Debug, Args)]
+// `-h` is the host, as in MLflow; help stays on `--help`.
+#[command(disable_help_flag = true)]
+pub struct ServeArgs {
+    /// Model URI: a model directory or a `file:` URI.
+    #[arg(short = 'm', long = "model-uri")]
+    pub model_uri: String,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(short = 'p', long, env = "MLFLOW_PORT", default_value_t = 5000)]
+    pub port: u16,
+
+    /// Address to listen on.
+    #[arg(short = 'h', long, env = "MLFLOW_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Seconds a request may take before it is answered 504 and its model
+    /// instance interrupted.
+    #[arg(short = 't', long, env = "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT", default_value_t = 60)]
+    pub timeout: u64,
+
+    /// Number of warm model instances, i.e. predictions run at once
+    /// (default: the number of CPUs).
+    #[arg(short = 'w', long, env = "MLFLOW_MODELS_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "WASMFLOW_MAX_BODY_SIZE", default_value_t = 64 * 1024 * 1024)]
+    pub max_body_size: usize,
+
+    /// Linear-memory limit of one model instance, in MiB.
+    #[arg(long, env = "WASMFLOW_MAX_MEMORY_MB", default_value_t = 4096)]
+    pub max_memory_mb: usize,
+
+    /// Directory of compiled components (default: ~/.cache/wasmflow).
+    #[arg(long, env = "WASMFLOW_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Serve flavor NAME with the component at PATH instead of a built-in one
+    /// (repeatable), e.g. `--flavor-component my_flavor=target/my_flavor.wasm`.
+    #[arg(long = "flavor-component", value_name = "NAME=PATH", value_parser = crate::flavors::parse_flavor_component)]
+    pub flavor_components: Vec<(String, PathBuf)>,
+
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+/// Options of `wasmflow compile`.
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// Directory of compiled components (default: ~/.cache/wasmflow).
+    #[arg(long, env = "WASMFLOW_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mlflow_short_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "wasmflow",
+            "serve",
+            "-m",
+            "models/iris",
+            "-p",
+            "8080",
+            "-h",
+            "0.0.0.0",
+            "-t",
+            "5",
+            "-w",
+            "3",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else { panic!("not serve") };
+        assert_eq!((args.model_uri.as_str(), args.port, args.host.as_str()), ("models/iris", 8080, "0.0.0.0"));
+        assert_eq!((args.timeout, args.workers), (5, Some(3)));
+    }
+
+    #[test]
+    fn model_uri_is_required() {
+        assert!(Cli::try_parse_from(["wasmflow", "serve"]).is_err());
+        assert!(Cli::try_parse_from(["wasmflow", "serve", "--model-uri", "m"]).is_ok());
+    }
+}

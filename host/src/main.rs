@@ -1,0 +1,72 @@
+//! `wasmflow`: serve MLflow models through WebAssembly flavor components.
+
+mod cli;
+mod flavors;
+mod model;
+mod runtime;
+mod server;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+
+use cli::{Cli, Command, CompileArgs, ServeArgs};
+use runtime::{Runtime, RuntimeOptions};
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WASMFLOW_LOG").unwrap_or_else(|_| "wasmflow=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args),
+        Command::Compile(args) => compile(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let components = flavors::FlavorComponents::new(args.flavor_components.clone());
+    let model = model::resolve(&args.model_uri, &components)?;
+    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let options = RuntimeOptions {
+        workers,
+        cache_dir: args.cache_dir.clone().or_else(runtime::default_cache_dir),
+        max_memory: args.max_memory_mb.saturating_mul(1024 * 1024),
+    };
+    let runtime = Runtime::start(&model, &components, &options)
+        .with_context(|| format!("cannot load the model in {}", model.dir.display()))?;
+    tracing::info!("{}", runtime.describe());
+    let state = server::AppState {
+        runtime: Arc::new(runtime),
+        signature: model.mlmodel.signature.clone().map(Arc::new),
+        timeout: Duration::from_secs(args.timeout),
+        max_body_size: args.max_body_size,
+    };
+
+    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    tokio.block_on(async {
+        let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+            .await
+            .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+        let address = listener.local_addr()?;
+        tracing::info!(
+            "serving {} ({} flavor, {workers} instances) at http://{address} (ready in {} ms)",
+            model.dir.display(),
+            model.flavor,
+            started.elapsed().as_millis()
+        );
+        server::serve(listener, server::router(state)).await?;
+        Ok(())
+    })
+}
+
+fn compile(args: CompileArgs) -> anyhow::Result<()> {
+    let dir =
+        args.cache_dir.or_else(runtime::default_cache_dir).context("no cache directory: set WASMFLOW_CACHE_DIR")?;
+    runtime::precompile_all(&dir)
+}

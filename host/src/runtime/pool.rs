@@ -1,0 +1,101 @@
+//! The pool of warm model instances. A request borrows one, runs `predict` on a
+//! blocking thread under an epoch deadline, and gives it back; an instance that
+//! trapped (crash, deadline, memory limit) is discarded and replaced lazily.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::sync::Semaphore;
+use wasmflow_protocol::ScoringError;
+
+use super::bindings::{Batch, FlavorError, Param};
+use super::engine::ticks;
+use super::instance::{CallError, Instance, InstanceSpec};
+
+/// At most `size` instances, each used by one request at a time.
+pub struct Pool {
+    spec: InstanceSpec,
+    idle: Mutex<Vec<Instance>>,
+    slots: Arc<Semaphore>,
+}
+
+impl Pool {
+    /// Creates `size` instances now, so a model that cannot load fails at start-up.
+    pub fn new(spec: InstanceSpec, size: usize) -> anyhow::Result<Self> {
+        let size = size.max(1);
+        let idle = (0..size).map(|_| Instance::new(&spec)).collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Self { spec, idle: Mutex::new(idle), slots: Arc::new(Semaphore::new(size)) })
+    }
+
+    /// Borrows an idle instance (creating one if a trap discarded it).
+    pub fn with_instance<R>(&self, f: impl FnOnce(&mut Instance) -> R) -> anyhow::Result<R> {
+        let mut instance = self.take()?;
+        let result = f(&mut instance);
+        self.give_back(instance);
+        Ok(result)
+    }
+
+    /// Runs `predict` on a pooled instance, giving up at `deadline`.
+    pub async fn predict(
+        self: &Arc<Self>,
+        input: Batch,
+        params: Vec<Param>,
+        deadline: Instant,
+    ) -> Result<Batch, ScoringError> {
+        let permit = tokio::time::timeout_at(deadline.into(), self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| ScoringError::Timeout)?
+            .expect("the pool's semaphore is never closed");
+        let pool = Arc::clone(self);
+        let task = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let mut instance =
+                pool.take().map_err(|e| ScoringError::Internal(format!("cannot start a model instance: {e:#}")))?;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match instance.predict(&input, &params, ticks(remaining)) {
+                Ok(batch) => {
+                    pool.give_back(instance);
+                    Ok(batch)
+                }
+                Err(CallError::Flavor(error)) => {
+                    pool.give_back(instance);
+                    Err(flavor_error(error))
+                }
+                Err(CallError::Trap(trap)) => Err(trap_error(&trap)),
+            }
+        });
+        task.await.unwrap_or_else(|e| Err(ScoringError::Internal(format!("the prediction task failed: {e}"))))
+    }
+
+    fn take(&self) -> anyhow::Result<Instance> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match idle {
+            Some(instance) => Ok(instance),
+            None => Instance::new(&self.spec),
+        }
+    }
+
+    fn give_back(&self, instance: Instance) {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(instance);
+    }
+}
+
+/// The protocol error for an error the flavor returned.
+fn flavor_error(error: FlavorError) -> ScoringError {
+    match error {
+        FlavorError::InvalidInput(m) => ScoringError::InvalidParameter(m),
+        FlavorError::Evaluation(m) => ScoringError::Evaluation(m),
+        FlavorError::Load(m) | FlavorError::Internal(m) => ScoringError::Internal(m),
+    }
+}
+
+/// The protocol error for a trap: the deadline is a timeout, anything else a
+/// crash of the model (its instance is gone; details go to the log only).
+fn trap_error(trap: &wasmtime::Error) -> ScoringError {
+    if trap.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
+        tracing::warn!("a prediction ran past its deadline; its instance was discarded");
+        return ScoringError::Timeout;
+    }
+    tracing::error!("the model trapped; its instance was discarded: {trap:?}");
+    ScoringError::Internal("The model crashed while evaluating the input; it was restarted.".into())
+}

@@ -1,0 +1,62 @@
+//! The HTTP front end: MLflow's scoring routes on axum, over a pooled
+//! [`Runtime`](crate::runtime::Runtime).
+
+mod error;
+mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use wasmflow_protocol::Signature;
+
+use crate::runtime::Runtime;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub runtime: Arc<Runtime>,
+    /// The model's signature, enforced before the model is called.
+    pub signature: Option<Arc<Signature>>,
+    /// The scoring timeout (`-t`, `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`).
+    pub timeout: Duration,
+    /// The largest request body accepted, in bytes.
+    pub max_body_size: usize,
+}
+
+/// The scoring server's routes: `/ping`, `/health`, `/version`, `/invocations`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/ping", get(routes::ping))
+        .route("/health", get(routes::ping))
+        .route("/version", get(routes::version))
+        .route("/invocations", post(routes::invocations))
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.max_body_size))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until SIGINT or SIGTERM.
+pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("cannot listen for SIGTERM");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,62 @@
+//! The route handlers. `/invocations` is: content type and body → protocol
+//! parse and schema enforcement → pooled model → protocol response encoding.
+
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use wasmflow_protocol::{ScoringError, encode_predictions, parse_invocation};
+
+use super::AppState;
+use super::error::ApiError;
+
+const JSON: &str = "application/json";
+
+/// `GET /ping` and `GET /health`: 200 with body `"\n"`, as MLflow answers.
+pub async fn ping() -> Response {
+    ([(header::CONTENT_TYPE, JSON)], "\n").into_response()
+}
+
+/// `GET /version`: the wasmflow version, raw (not JSON-quoted), as MLflow does.
+pub async fn version() -> Response {
+    ([(header::CONTENT_TYPE, JSON)], env!("CARGO_PKG_VERSION")).into_response()
+}
+
+/// `POST /invocations`: score the body with the model.
+pub async fn invocations(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let deadline = Instant::now() + state.timeout;
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ScoringError::PayloadTooLarge { limit: state.max_body_size },
+        _ => ScoringError::BadRequest { message: rejection.body_text(), stack_trace: None },
+    })?;
+    let content_type = match headers.get(header::CONTENT_TYPE) {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .map_err(|_| ScoringError::UnsupportedContentType(String::from_utf8_lossy(value.as_bytes()).into()))?,
+        ),
+    };
+    let invocation = parse_invocation(content_type, &body, state.signature.as_deref())?;
+    let output = state.runtime.predict(invocation.input, invocation.params, deadline).await?;
+    let json = encode_predictions(&output, invocation.unwrapped_response);
+    Ok(([(header::CONTENT_TYPE, JSON)], json).into_response())
+}
+
+/// Unknown paths: 404 with FastAPI's body, as `mlflow models serve` answers.
+pub async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, JSON)], r#"{"detail":"Not Found"}"#).into_response()
+}
+
+/// Known paths, wrong method: 405 with FastAPI's body.
+pub async fn method_not_allowed() -> Response {
+    (StatusCode::METHOD_NOT_ALLOWED, [(header::CONTENT_TYPE, JSON)], r#"{"detail":"Method Not Allowed"}"#)
+        .into_response()
+}

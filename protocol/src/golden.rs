@@ -1,0 +1,206 @@
+//! Conformance against the golden cases recorded from a real
+//! `mlflow models serve` (`tests/cases/<model>/*.json`, models in `models/`).
+//! Read at test time so re-recorded cases are picked up; skipped when absent.
+
+use crate::pyjson::{self, Json};
+use crate::signature::Schema;
+use crate::{Batch, EVALUATION_ERROR_MESSAGE, MlModel, Tensor, Values, encode_predictions, parse_invocation};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+struct Case {
+    name: String,
+    content_type: Option<String>,
+    body: Vec<u8>,
+    status: u16,
+    response_ct: String,
+    response_body: String,
+}
+
+fn load_cases(model: &str) -> Vec<Case> {
+    let dir = root().join("tests/cases").join(model);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        if f.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let req = &v["request"];
+        if req["path"] != "/invocations" || req["method"] != "POST" {
+            continue;
+        }
+        let body = match req["body"].as_str() {
+            Some(b) => b.as_bytes().to_vec(),
+            None => crate::base64::decode(req["body_base64"].as_str().unwrap_or("")).unwrap(),
+        };
+        out.push(Case {
+            name: format!("{model}/{}", f.file_name().unwrap().to_string_lossy()),
+            content_type: req["content_type"].as_str().map(str::to_string),
+            body,
+            status: v["response"]["status"].as_u64().unwrap() as u16,
+            response_ct: v["response"]["content_type"].as_str().unwrap().to_string(),
+            response_body: v["response"]["body"].as_str().unwrap().to_string(),
+        });
+    }
+    out
+}
+
+/// Rebuilds the model output from the golden predictions using the output
+/// schema, so that re-encoding must reproduce MLflow's bytes.
+fn output_from_golden(predictions: &Json, outputs: &Schema) -> Option<Batch> {
+    let Schema::Tensors(specs) = outputs else {
+        return None;
+    };
+    let mut tensors = Vec::new();
+    for spec in specs {
+        let value = predictions.get(spec.name.as_deref()?)?;
+        let a = crate::ndarray::from_json(value, Some(spec.dtype), crate::ndarray::CastMode::Construct).ok()?;
+        tensors.push(Tensor { name: spec.name.clone(), shape: a.shape, values: a.values });
+    }
+    Some(Batch::Tensors(tensors))
+}
+
+/// MLflow prints some name lists from Python sets, whose order depends on
+/// the hash seed: compare them sorted.
+fn normalize_sets(msg: &str) -> String {
+    let marker = "Note that there were extra inputs: [";
+    let Some(start) = msg.find(marker) else {
+        return msg.to_string();
+    };
+    let from = start + marker.len();
+    let Some(len) = msg[from..].find(']') else {
+        return msg.to_string();
+    };
+    let mut items: Vec<&str> = msg[from..from + len].split(", ").collect();
+    items.sort();
+    format!("{}{}{}", &msg[..from], items.join(", "), &msg[from + len..])
+}
+
+fn strip_trace(body: &str) -> (String, bool) {
+    // Remove `, "stack_trace": "..."` (always last before sqlstate or the end).
+    let Ok(Json::Dict(mut entries)) = pyjson::parse(body) else {
+        return (body.to_string(), false);
+    };
+    let had = entries.iter().any(|(k, _)| k == "stack_trace");
+    entries.retain(|(k, _)| k != "stack_trace");
+    for (k, v) in entries.iter_mut() {
+        if k == "message"
+            && let Json::Str(m) = v
+        {
+            *m = normalize_sets(m);
+        }
+    }
+    let mut out = String::new();
+    pyjson::write_json(&mut out, &Json::Dict(entries));
+    (out, had)
+}
+
+#[test]
+fn golden_cases_match_mlflow() {
+    let models = ["iris-onnx", "mlp-onnx", "iris-onnx-nosig", "mlp-onnx-nosig"];
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for model in models {
+        let Ok(mlmodel) = MlModel::from_dir(&root().join("models").join(model)) else {
+            continue;
+        };
+        let sig = mlmodel.signature.as_ref();
+        for case in load_cases(model) {
+            let ct = case.content_type.as_deref();
+            // Known, deliberate divergences.
+            if ct.is_none() || ct == Some("application/vnd.apache.parquet") {
+                continue;
+            }
+            checked += 1;
+            let result = parse_invocation(ct, &case.body, sig);
+            let evaluation_failure = case.response_body.contains(EVALUATION_ERROR_MESSAGE);
+            match result {
+                Ok(inv) => {
+                    if evaluation_failure {
+                        // The model fails after our parse; the body must be ours.
+                        let resp = crate::ScoringError::Evaluation("trace".into()).to_response();
+                        let body = String::from_utf8(resp.body).unwrap();
+                        let (theirs, _) = strip_trace(&case.response_body);
+                        let (ours, _) = strip_trace(&body);
+                        if (resp.status, ours.as_str()) != (case.status, theirs.as_str()) {
+                            failures.push(format!(
+                                "{}: evaluation error differs\n  ours:   {ours}\n  mlflow: {theirs}",
+                                case.name
+                            ));
+                        }
+                        continue;
+                    }
+                    if case.status != 200 {
+                        failures.push(format!(
+                            "{}: parsed OK but MLflow answered {} {}",
+                            case.name, case.status, case.response_body
+                        ));
+                        continue;
+                    }
+                    if case.status == 200 {
+                        // The response must re-encode byte for byte.
+                        let golden = pyjson::parse(&case.response_body).unwrap();
+                        let outputs = sig.and_then(|s| s.outputs.as_ref());
+                        if let (Some(pred), Some(outputs)) = (golden.get("predictions"), outputs)
+                            && let Some(batch) = output_from_golden(pred, outputs)
+                        {
+                            let ours = String::from_utf8(encode_predictions(&batch, inv.unwrapped_response)).unwrap();
+                            if ours != case.response_body {
+                                failures.push(format!(
+                                    "{}: response bytes differ\n  ours:   {ours}\n  mlflow: {}",
+                                    case.name, case.response_body
+                                ));
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    let resp = e.to_response();
+                    let body = String::from_utf8(resp.body).unwrap();
+                    if resp.status != case.status || resp.content_type != case.response_ct {
+                        failures.push(format!(
+                            "{}: status/content type {} {} vs MLflow {} {}\n  ours:   {body}\n  mlflow: {}",
+                            case.name,
+                            resp.status,
+                            resp.content_type,
+                            case.status,
+                            case.response_ct,
+                            case.response_body
+                        ));
+                        continue;
+                    }
+                    let (theirs, their_trace) = strip_trace(&case.response_body);
+                    let (ours, our_trace) = strip_trace(&body);
+                    if theirs != ours || (their_trace && !our_trace) {
+                        failures.push(format!("{}: body differs\n  ours:   {ours}\n  mlflow: {theirs}", case.name));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("golden cases checked: {checked}");
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn golden_mlmodels_parse() {
+    for model in ["iris-onnx", "mlp-onnx", "iris-onnx-nosig", "mlp-onnx-nosig"] {
+        let dir = root().join("models").join(model);
+        if !dir.join("MLmodel").exists() {
+            continue;
+        }
+        let m = MlModel::from_dir(&dir).unwrap();
+        assert_eq!(m.loader_module(), Some("mlflow.onnx"), "{model}");
+        assert_eq!(m.signature.is_some(), !model.ends_with("nosig"), "{model}");
+        let _ = Values::Bool(vec![]);
+    }
+}

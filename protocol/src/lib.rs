@@ -1,0 +1,41 @@
+//! Everything MLflow-specific in wasmflow's model server: the `/invocations`
+//! content types and request formats, MLmodel files and signatures, schema
+//! and params enforcement, and MLflow's exact response and error bodies.
+//!
+//! Pure Rust, no I/O beyond reading an MLmodel file: builds natively and for
+//! `wasm32-wasip2`.
+
+mod base64;
+mod content_type;
+mod csv_input;
+mod enforce;
+mod error;
+mod frame;
+#[cfg(test)]
+mod golden;
+mod json_formats;
+#[cfg(test)]
+mod mlflow_cases;
+mod mlmodel;
+mod ndarray;
+mod params;
+mod pyjson;
+#[cfg(test)]
+mod repr_fixtures;
+mod request;
+mod response;
+mod signature;
+pub mod value;
+
+pub use content_type::{RequestFormat, parse_content_type};
+pub use error::{
+    EVALUATION_ERROR_MESSAGE, ErrorResponse, ModelErrorCode, SCORING_PROTOCOL_CHANGE_INFO, ScoringError,
+    TIMEOUT_MESSAGE,
+};
+pub use mlmodel::{InputExampleInfo, MlModel, MlModelError};
+pub use request::{Invocation, parse_invocation};
+pub use response::encode_predictions;
+pub use signature::{
+    ColSpec, ColType, ParamSchema, ParamSpec, Property, Schema, Signature, TensorSpec, dtype_from_numpy,
+};
+pub use value::{Batch, Column, DType, ParamValue, Params, Scalar, Tensor, Values};

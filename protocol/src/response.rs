@@ -1,0 +1,200 @@
+//! Prediction responses: `{"predictions": ...}` (or the bare value for
+//! unified LLM requests), written byte for byte like MLflow's `json.dump`
+//! with its `NumpyEncoder`.
+//!
+//! The writer is hand-made rather than serde_json because Python prints
+//! non-finite floats as bare `NaN`/`Infinity`/`-Infinity` tokens (serde_json
+//! refuses them), uses `", "`/`": "` separators, escapes non-ASCII, and prints
+//! floats with `repr` (an f32 is widened to f64 first, as `.tolist()` does).
+
+use crate::base64::encodebytes;
+use crate::pyjson::{write_f64, write_serde, write_str};
+use crate::value::{Batch, Tensor, Values};
+use std::fmt::Write as _;
+
+/// Encodes a model's output as MLflow's `/invocations` response body.
+pub fn encode_predictions(output: &Batch, unwrapped: bool) -> Vec<u8> {
+    let mut out = String::new();
+    if !unwrapped {
+        out.push_str("{\"predictions\": ");
+    }
+    write_batch(&mut out, output);
+    if !unwrapped {
+        out.push('}');
+    }
+    out.into_bytes()
+}
+
+fn write_batch(out: &mut String, batch: &Batch) {
+    match batch {
+        Batch::Tensors(tensors) => match tensors.as_slice() {
+            [single] if single.name.is_none() => write_tensor(out, single),
+            many => {
+                out.push('{');
+                for (i, t) in many.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    let name = t.name.clone().unwrap_or_else(|| i.to_string());
+                    write_str(out, &name);
+                    out.push_str(": ");
+                    write_tensor(out, t);
+                }
+                out.push('}');
+            }
+        },
+        Batch::Table(columns) => {
+            let rows = columns.first().map_or(0, |c| c.values.len());
+            out.push('[');
+            for r in 0..rows {
+                if r > 0 {
+                    out.push_str(", ");
+                }
+                out.push('{');
+                for (i, c) in columns.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write_str(out, &c.name);
+                    out.push_str(": ");
+                    write_element(out, &c.values, r);
+                }
+                out.push('}');
+            }
+            out.push(']');
+        }
+        Batch::Json(v) => write_serde(out, v),
+    }
+}
+
+/// `ndarray.tolist()`: nested lists following the shape (0-D → scalar).
+fn write_tensor(out: &mut String, t: &Tensor) {
+    fn rec(out: &mut String, values: &Values, shape: &[usize], offset: usize) {
+        match shape {
+            [] => write_element(out, values, offset),
+            [n, rest @ ..] => {
+                let stride: usize = rest.iter().product();
+                out.push('[');
+                for i in 0..*n {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    rec(out, values, rest, offset + i * stride);
+                }
+                out.push(']');
+            }
+        }
+    }
+    rec(out, &t.values, &t.shape, 0);
+}
+
+/// One element as Python's json prints `.item()` of it.
+fn write_element(out: &mut String, values: &Values, i: usize) {
+    let _ = match values {
+        Values::F32(v) => {
+            write_f64(out, v[i] as f64);
+            Ok(())
+        }
+        Values::F64(v) => {
+            write_f64(out, v[i]);
+            Ok(())
+        }
+        Values::I8(v) => write!(out, "{}", v[i]),
+        Values::I16(v) => write!(out, "{}", v[i]),
+        Values::I32(v) => write!(out, "{}", v[i]),
+        Values::I64(v) => write!(out, "{}", v[i]),
+        Values::U8(v) => write!(out, "{}", v[i]),
+        Values::U16(v) => write!(out, "{}", v[i]),
+        Values::U32(v) => write!(out, "{}", v[i]),
+        Values::U64(v) => write!(out, "{}", v[i]),
+        Values::Bool(v) => {
+            out.push_str(if v[i] { "true" } else { "false" });
+            Ok(())
+        }
+        Values::String(v) => {
+            write_str(out, &v[i]);
+            Ok(())
+        }
+        Values::Bytes(v) => {
+            write_str(out, &encodebytes(&v[i]));
+            Ok(())
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Column;
+
+    fn enc(b: &Batch, unwrapped: bool) -> String {
+        String::from_utf8(encode_predictions(b, unwrapped)).unwrap()
+    }
+
+    fn t(name: Option<&str>, shape: Vec<usize>, values: Values) -> Tensor {
+        Tensor { name: name.map(str::to_string), shape, values }
+    }
+
+    #[test]
+    fn named_tensors_match_golden() {
+        // tests/cases/iris-onnx/inputs_rows.json
+        let b = Batch::Tensors(vec![
+            t(Some("label"), vec![3], Values::I64(vec![0, 1, 2])),
+            t(
+                Some("probabilities"),
+                vec![3, 3],
+                Values::F32(vec![1.0000001, 0.0, 0.0, 0.0, 0.99761915, 0.0023809525, 0.0, 0.0, 1.0000001]),
+            ),
+        ]);
+        assert_eq!(
+            enc(&b, false),
+            "{\"predictions\": {\"label\": [0, 1, 2], \"probabilities\": [[1.0000001192092896, 0.0, 0.0], [0.0, 0.9976191520690918, 0.0023809524718672037], [0.0, 0.0, 1.0000001192092896]]}}"
+        );
+    }
+
+    #[test]
+    fn unnamed_tensor_shapes() {
+        let cases: Vec<(Tensor, &str)> = vec![
+            (t(None, vec![3], Values::F64(vec![1.0, 2.5, -0.0])), "[1.0, 2.5, -0.0]"),
+            (t(None, vec![], Values::I32(vec![7])), "7"),
+            (t(None, vec![2, 1], Values::F32(vec![0.1, f32::NAN])), "[[0.10000000149011612], [NaN]]"),
+            (
+                t(None, vec![3], Values::F64(vec![f64::INFINITY, f64::NEG_INFINITY, 1e20])),
+                "[Infinity, -Infinity, 1e+20]",
+            ),
+            (t(None, vec![0], Values::F32(vec![])), "[]"),
+            (t(None, vec![2, 0], Values::F32(vec![])), "[[], []]"),
+            (t(None, vec![2, 2, 1], Values::U8(vec![1, 2, 3, 4])), "[[[1], [2]], [[3], [4]]]"),
+            (t(None, vec![2], Values::Bool(vec![true, false])), "[true, false]"),
+            (t(None, vec![1], Values::String(vec!["é\"".into()])), "[\"\\u00e9\\\"\"]"),
+            (t(None, vec![1], Values::Bytes(vec![b"abc".to_vec()])), "[\"YWJj\\n\"]"),
+        ];
+        for (tensor, want) in cases {
+            let b = Batch::Tensors(vec![tensor]);
+            assert_eq!(enc(&b, true), want);
+            assert_eq!(enc(&b, false), format!("{{\"predictions\": {want}}}"));
+        }
+    }
+
+    #[test]
+    fn tables_are_records() {
+        let b = Batch::Table(vec![
+            Column { name: "0".into(), values: Values::String(vec!["a".into(), "b".into()]) },
+            Column { name: "score".into(), values: Values::F32(vec![0.5, f32::NAN]) },
+        ]);
+        assert_eq!(
+            enc(&b, false),
+            "{\"predictions\": [{\"0\": \"a\", \"score\": 0.5}, {\"0\": \"b\", \"score\": NaN}]}"
+        );
+        assert_eq!(enc(&Batch::Table(vec![]), false), "{\"predictions\": []}");
+    }
+
+    #[test]
+    fn json_passthrough() {
+        let b = Batch::Json(serde_json::json!({"choices": [{"text": "hi", "score": 0.25}]}));
+        // Key order is kept (serde_json's preserve_order), like a Python dict.
+        assert_eq!(enc(&b, true), "{\"choices\": [{\"text\": \"hi\", \"score\": 0.25}]}");
+        let b = Batch::Json(serde_json::json!("plain"));
+        assert_eq!(enc(&b, false), "{\"predictions\": \"plain\"}");
+    }
+}

@@ -1,0 +1,469 @@
+//! MLflow model signatures: the input/output schemas (tensor or column based)
+//! and the params schema, parsed from the JSON strings MLflow stores in MLmodel.
+
+use crate::pyjson::{py_shape_repr, py_str_repr};
+use crate::value::DType;
+use serde_json::Value;
+
+/// A model signature.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Signature {
+    pub inputs: Option<Schema>,
+    pub outputs: Option<Schema>,
+    pub params: Option<ParamSchema>,
+}
+
+/// An input or output schema: all tensors or all columns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Schema {
+    Tensors(Vec<TensorSpec>),
+    Columns(Vec<ColSpec>),
+}
+
+/// One tensor of a tensor-based schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorSpec {
+    pub name: Option<String>,
+    pub dtype: DType,
+    /// `-1` = variable dimension.
+    pub shape: Vec<i64>,
+    /// The numpy dtype name as written in the signature (`object` maps to
+    /// `DType::String` but keeps its name here for messages).
+    pub dtype_name: String,
+}
+
+/// One column of a column-based schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColSpec {
+    pub name: Option<String>,
+    pub ty: ColType,
+    pub required: bool,
+}
+
+/// MLflow column types (`DataType` plus the composite `Array`/`Object`/`Map`/`Any`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColType {
+    Boolean,
+    Integer,
+    Long,
+    Float,
+    Double,
+    String,
+    Binary,
+    Datetime,
+    /// `{"type": "array", "items": ...}`.
+    Array(Box<ColType>),
+    /// `{"type": "object", "properties": {...}}`.
+    Object(Vec<Property>),
+    /// `{"type": "map", "values": ...}`.
+    Map(Box<ColType>),
+    /// `{"type": "any"}`.
+    Any,
+}
+
+/// One property of an `Object` column type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Property {
+    pub name: String,
+    pub ty: ColType,
+    pub required: bool,
+}
+
+/// The params schema.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ParamSchema {
+    pub params: Vec<ParamSpec>,
+}
+
+/// One inference parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamSpec {
+    pub name: String,
+    pub ty: ColType,
+    pub default: Value,
+    /// `None` = scalar; `Some([-1])` = 1-D list.
+    pub shape: Option<Vec<i64>>,
+}
+
+impl ColType {
+    /// MLflow's type name (`double`, `string`, `array`...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ColType::Boolean => "boolean",
+            ColType::Integer => "integer",
+            ColType::Long => "long",
+            ColType::Float => "float",
+            ColType::Double => "double",
+            ColType::String => "string",
+            ColType::Binary => "binary",
+            ColType::Datetime => "datetime",
+            ColType::Array(_) => "array",
+            ColType::Object(_) => "object",
+            ColType::Map(_) => "map",
+            ColType::Any => "any",
+        }
+    }
+
+    /// The element type a column of this type is handed to the model as
+    /// (datetimes travel as ISO 8601 strings); `None` for composite types.
+    pub fn dtype(&self) -> Option<DType> {
+        Some(match self {
+            ColType::Boolean => DType::Bool,
+            ColType::Integer => DType::I32,
+            ColType::Long => DType::I64,
+            ColType::Float => DType::F32,
+            ColType::Double => DType::F64,
+            ColType::String | ColType::Datetime => DType::String,
+            ColType::Binary => DType::Bytes,
+            _ => return None,
+        })
+    }
+
+    /// True for `array`, `object`, `map` and `any`.
+    pub fn is_composite(&self) -> bool {
+        self.dtype().is_none()
+    }
+
+    /// MLflow's `repr()` of the type (`double`, `Array(string)`...).
+    pub fn repr(&self) -> String {
+        match self {
+            ColType::Array(items) => format!("Array({})", items.repr()),
+            ColType::Map(values) => format!("Map(str -> {})", values.repr()),
+            ColType::Object(props) => {
+                let parts: Vec<String> = props
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}: {} ({})",
+                            py_str_repr(&p.name),
+                            p.ty.repr(),
+                            if p.required { "required" } else { "optional" }
+                        )
+                    })
+                    .collect();
+                format!("Object({})", parts.join(", "))
+            }
+            ColType::Any => "Any".into(),
+            other => other.name().into(),
+        }
+    }
+
+    fn from_json(v: &Value) -> Result<ColType, String> {
+        let ty = v.get("type").and_then(Value::as_str).ok_or_else(|| format!("missing 'type' in {v}"))?;
+        Ok(match ty {
+            "array" => {
+                ColType::Array(Box::new(ColType::from_json(v.get("items").ok_or("array type without 'items'")?)?))
+            }
+            "map" => ColType::Map(Box::new(ColType::from_json(v.get("values").ok_or("map type without 'values'")?)?)),
+            "object" => {
+                let props = v.get("properties").and_then(Value::as_object).ok_or("object type without 'properties'")?;
+                let mut out = Vec::new();
+                for (name, pv) in props {
+                    out.push(Property {
+                        name: name.clone(),
+                        ty: ColType::from_json(pv)?,
+                        required: pv.get("required").and_then(Value::as_bool).unwrap_or(true),
+                    });
+                }
+                ColType::Object(out)
+            }
+            other => ColType::from_name(other).ok_or_else(|| format!("unsupported type '{other}'"))?,
+        })
+    }
+
+    /// Parses a scalar type name (`double`, `long`...).
+    pub fn from_name(name: &str) -> Option<ColType> {
+        Some(match name {
+            "boolean" => ColType::Boolean,
+            "integer" => ColType::Integer,
+            "long" => ColType::Long,
+            "float" => ColType::Float,
+            "double" => ColType::Double,
+            "string" => ColType::String,
+            "binary" => ColType::Binary,
+            "datetime" => ColType::Datetime,
+            "any" => ColType::Any,
+            _ => return None,
+        })
+    }
+}
+
+/// Maps a numpy dtype name from a tensor-spec to our element type.
+pub fn dtype_from_numpy(name: &str) -> Option<DType> {
+    Some(match name {
+        "float32" => DType::F32,
+        "float64" | "float" | "double" => DType::F64,
+        "int8" => DType::I8,
+        "int16" => DType::I16,
+        "int32" => DType::I32,
+        "int64" | "int" => DType::I64,
+        "uint8" => DType::U8,
+        "uint16" => DType::U16,
+        "uint32" => DType::U32,
+        "uint64" => DType::U64,
+        "bool" => DType::Bool,
+        "str" | "object" | "unicode" | "string" => DType::String,
+        "bytes" => DType::Bytes,
+        _ => {
+            // numpy names fixed-width strings `str160`/`bytes8`.
+            if name.starts_with("str") && name[3..].chars().all(|c| c.is_ascii_digit()) {
+                DType::String
+            } else if name.starts_with("bytes") && name[5..].chars().all(|c| c.is_ascii_digit()) {
+                DType::Bytes
+            } else {
+                return None;
+            }
+        }
+    })
+}
+
+impl TensorSpec {
+    /// MLflow's `repr()`: `Tensor('float32', (-1, 4))`, `'x': Tensor(...)` when named.
+    pub fn repr(&self) -> String {
+        let info = format!("Tensor({}, {})", py_str_repr(&self.dtype_name), py_shape_repr(&self.shape));
+        match &self.name {
+            Some(n) => format!("{}: {}", py_str_repr(n), info),
+            None => info,
+        }
+    }
+}
+
+impl ColSpec {
+    /// MLflow's `repr()`: `'a': double (required)`.
+    pub fn repr(&self) -> String {
+        let req = if self.required { "required" } else { "optional" };
+        match &self.name {
+            Some(n) => format!("{}: {} ({req})", py_str_repr(n), self.ty.repr()),
+            None => format!("{} ({req})", self.ty.repr()),
+        }
+    }
+}
+
+impl Schema {
+    /// Parses the JSON string MLflow stores as `signature.inputs`/`outputs`.
+    pub fn from_json_str(text: &str) -> Result<Schema, String> {
+        let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        Schema::from_json(&v)
+    }
+
+    /// Parses a schema from its JSON list form.
+    pub fn from_json(v: &Value) -> Result<Schema, String> {
+        let items = v.as_array().ok_or("a schema must be a JSON list")?;
+        let is_tensor = |x: &Value| x.get("type").and_then(Value::as_str) == Some("tensor");
+        if items.iter().all(is_tensor) && !items.is_empty() {
+            let mut specs = Vec::new();
+            for x in items {
+                let ts = x.get("tensor-spec").ok_or("tensor without 'tensor-spec'")?;
+                let dtype_name = ts.get("dtype").and_then(Value::as_str).ok_or("tensor-spec without 'dtype'")?;
+                let dtype =
+                    dtype_from_numpy(dtype_name).ok_or_else(|| format!("unsupported tensor dtype '{dtype_name}'"))?;
+                let shape = ts
+                    .get("shape")
+                    .and_then(Value::as_array)
+                    .ok_or("tensor-spec without 'shape'")?
+                    .iter()
+                    .map(|d| d.as_i64().ok_or("tensor shape must hold integers"))
+                    .collect::<Result<Vec<i64>, _>>()?;
+                specs.push(TensorSpec {
+                    name: x.get("name").and_then(Value::as_str).map(str::to_string),
+                    dtype,
+                    shape,
+                    dtype_name: dtype_name.to_string(),
+                });
+            }
+            Ok(Schema::Tensors(specs))
+        } else if items.iter().any(is_tensor) {
+            Err("a schema cannot mix tensors and columns".into())
+        } else {
+            let mut cols = Vec::new();
+            for x in items {
+                cols.push(ColSpec {
+                    name: x.get("name").and_then(Value::as_str).map(str::to_string),
+                    ty: ColType::from_json(x)?,
+                    required: x.get("required").and_then(Value::as_bool).unwrap_or(true),
+                });
+            }
+            Ok(Schema::Columns(cols))
+        }
+    }
+
+    /// True when the inputs are named.
+    pub fn has_names(&self) -> bool {
+        match self {
+            Schema::Tensors(t) => t.first().is_some_and(|t| t.name.is_some()),
+            Schema::Columns(c) => c.first().is_some_and(|c| c.name.is_some()),
+        }
+    }
+
+    /// Number of inputs.
+    pub fn len(&self) -> usize {
+        match self {
+            Schema::Tensors(t) => t.len(),
+            Schema::Columns(c) => c.len(),
+        }
+    }
+
+    /// True when the schema has no inputs.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Input names (unnamed inputs give their index).
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            Schema::Tensors(t) => {
+                t.iter().enumerate().map(|(i, t)| t.name.clone().unwrap_or_else(|| i.to_string())).collect()
+            }
+            Schema::Columns(c) => {
+                c.iter().enumerate().map(|(i, c)| c.name.clone().unwrap_or_else(|| i.to_string())).collect()
+            }
+        }
+    }
+
+    /// MLflow's `repr()` of the schema, as it appears in error messages.
+    pub fn repr(&self) -> String {
+        let parts: Vec<String> = match self {
+            Schema::Tensors(t) => t.iter().map(TensorSpec::repr).collect(),
+            Schema::Columns(c) => c.iter().map(ColSpec::repr).collect(),
+        };
+        format!("[{}]", parts.join(", "))
+    }
+}
+
+impl ParamSchema {
+    /// Parses the JSON string MLflow stores as `signature.params`.
+    pub fn from_json_str(text: &str) -> Result<ParamSchema, String> {
+        let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        ParamSchema::from_json(&v)
+    }
+
+    /// Parses a params schema from its JSON list form.
+    pub fn from_json(v: &Value) -> Result<ParamSchema, String> {
+        let items = v.as_array().ok_or("a params schema must be a JSON list")?;
+        let mut params = Vec::new();
+        for x in items {
+            let name = x.get("name").and_then(Value::as_str).ok_or("param without 'name'")?.to_string();
+            let ty_name =
+                x.get("type").and_then(Value::as_str).ok_or_else(|| format!("param '{name}' without 'type'"))?;
+            let ty = ColType::from_name(ty_name)
+                .ok_or_else(|| format!("param '{name}' has unsupported type '{ty_name}'"))?;
+            let shape = match x.get("shape") {
+                None | Some(Value::Null) => None,
+                Some(Value::Array(dims)) => Some(
+                    dims.iter()
+                        .map(|d| d.as_i64().ok_or("param shape must hold integers"))
+                        .collect::<Result<Vec<i64>, _>>()?,
+                ),
+                Some(other) => return Err(format!("param '{name}' has invalid shape {other}")),
+            };
+            params.push(ParamSpec { name, ty, default: x.get("default").cloned().unwrap_or(Value::Null), shape });
+        }
+        Ok(ParamSchema { params })
+    }
+
+    /// Looks a param up by name.
+    pub fn get(&self, name: &str) -> Option<&ParamSpec> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+impl Signature {
+    /// Builds a signature from the three JSON strings of MLmodel's `signature`.
+    pub fn from_json_strs(
+        inputs: Option<&str>,
+        outputs: Option<&str>,
+        params: Option<&str>,
+    ) -> Result<Signature, String> {
+        Ok(Signature {
+            inputs: inputs.map(Schema::from_json_str).transpose().map_err(|e| format!("inputs: {e}"))?,
+            outputs: outputs.map(Schema::from_json_str).transpose().map_err(|e| format!("outputs: {e}"))?,
+            params: params.map(ParamSchema::from_json_str).transpose().map_err(|e| format!("params: {e}"))?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tensor_schema() {
+        let s = Schema::from_json_str(r#"[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}}]"#)
+            .unwrap();
+        let Schema::Tensors(t) = &s else { panic!() };
+        assert_eq!(t[0].dtype, DType::F32);
+        assert_eq!(t[0].shape, vec![-1, 4]);
+        assert!(!s.has_names());
+        assert_eq!(s.repr(), "[Tensor('float32', (-1, 4))]");
+        let s = Schema::from_json_str(
+            r#"[{"type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}, "name": "label"}, {"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 3]}, "name": "probabilities"}]"#,
+        )
+        .unwrap();
+        assert!(s.has_names());
+        assert_eq!(s.names(), vec!["label", "probabilities"]);
+        assert_eq!(s.repr(), "['label': Tensor('int64', (-1,)), 'probabilities': Tensor('float32', (-1, 3))]");
+    }
+
+    #[test]
+    fn numpy_dtype_names() {
+        for (name, want) in [
+            ("float32", DType::F32),
+            ("float64", DType::F64),
+            ("int8", DType::I8),
+            ("int16", DType::I16),
+            ("int32", DType::I32),
+            ("int64", DType::I64),
+            ("uint8", DType::U8),
+            ("uint16", DType::U16),
+            ("uint32", DType::U32),
+            ("uint64", DType::U64),
+            ("bool", DType::Bool),
+            ("str", DType::String),
+            ("object", DType::String),
+            ("bytes", DType::Bytes),
+        ] {
+            assert_eq!(dtype_from_numpy(name), Some(want), "{name}");
+        }
+        assert_eq!(dtype_from_numpy("float16"), None);
+        assert!(
+            Schema::from_json_str(r#"[{"type": "tensor", "tensor-spec": {"dtype": "float16", "shape": [-1]}}]"#)
+                .unwrap_err()
+                .contains("float16")
+        );
+    }
+
+    #[test]
+    fn column_schema() {
+        let s = Schema::from_json_str(
+            r#"[{"name": "a", "type": "double", "required": true}, {"name": "b", "type": "long", "required": false}, {"type": "string", "name": "c"}, {"name": "d", "type": "array", "items": {"type": "string"}}, {"name": "e", "type": "object", "properties": {"x": {"type": "long", "required": true}}, "required": true}, {"name": "f", "type": "map", "values": {"type": "double"}}, {"name": "g", "type": "any"}, {"name": "h", "type": "datetime"}, {"name": "i", "type": "binary"}]"#,
+        )
+        .unwrap();
+        let Schema::Columns(c) = &s else { panic!() };
+        assert_eq!(c.len(), 9);
+        assert_eq!(c[0].ty, ColType::Double);
+        assert!(!c[1].required);
+        assert!(c[2].required);
+        assert_eq!(c[3].ty, ColType::Array(Box::new(ColType::String)));
+        assert!(matches!(c[4].ty, ColType::Object(_)));
+        assert_eq!(c[5].ty, ColType::Map(Box::new(ColType::Double)));
+        assert_eq!(c[6].ty, ColType::Any);
+        assert_eq!(c[7].ty.dtype(), Some(DType::String));
+        assert_eq!(c[8].ty.dtype(), Some(DType::Bytes));
+        assert_eq!(c[0].repr(), "'a': double (required)");
+        assert_eq!(c[3].repr(), "'d': Array(string) (required)");
+        assert!(Schema::from_json_str(r#"[{"name": "a", "type": "decimal"}]"#).is_err());
+        assert!(Schema::from_json_str("{").is_err());
+    }
+
+    #[test]
+    fn param_schema() {
+        let p = ParamSchema::from_json_str(
+            r#"[{"name": "temperature", "type": "float", "default": 0.5, "shape": null}, {"name": "stop", "type": "string", "default": ["a"], "shape": [-1]}]"#,
+        )
+        .unwrap();
+        assert_eq!(p.params[0].ty, ColType::Float);
+        assert_eq!(p.params[0].shape, None);
+        assert_eq!(p.params[1].shape, Some(vec![-1]));
+        assert_eq!(p.get("stop").unwrap().default, serde_json::json!(["a"]));
+    }
+}

@@ -1,0 +1,160 @@
+//! Replays every request recorded from a real `mlflow models serve`
+//! (tests/cases/<model>/<case>.json, see tests/cases/README.md) against wasmflow
+//! serving the same model directory, and compares the answers:
+//! - status codes exactly;
+//! - predictions as JSON, numbers within 1e-5 (tract vs onnxruntime);
+//! - error bodies: `error_code` exactly; `message` exactly, or, where MLflow
+//!   embeds Python reprs of the data, its stable parts (the text before the
+//!   first quote and the text after the last `Error: `).
+//!
+//! Where wasmflow answers differently on purpose, the case is listed in
+//! [`DIVERGENCES`] with the reason, and the test checks our answer instead.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{Answer, Server, assert_json_close, repo};
+
+/// (case, status wasmflow answers, why). Documented in README.md ("Differences from MLflow").
+const DIVERGENCES: &[(&str, u16, &str)] =
+    &[("err_no_content_type", 415, "MLflow crashes with a bare 500; wasmflow answers 415 and names the header")];
+
+struct Case {
+    name: String,
+    request: Value,
+    response: Value,
+}
+
+fn cases(model: &str) -> Vec<Case> {
+    let dir = repo().join("tests/cases").join(model);
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|path| {
+            let case: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            Case {
+                name: path.file_stem().unwrap().to_string_lossy().into(),
+                request: case["request"].clone(),
+                response: case["response"].clone(),
+            }
+        })
+        .collect()
+}
+
+fn send(server: &Server, request: &Value) -> Option<Answer> {
+    let path = request["path"].as_str().unwrap();
+    match request["method"].as_str().unwrap() {
+        "GET" => Some(server.get(path)),
+        "POST" if path == "/invocations" => {
+            let body = request["body"].as_str()?; // binary (parquet) bodies: not yet
+            Some(server.invoke(request["content_type"].as_str(), body.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// The parts of an MLflow message that do not depend on Python reprs.
+fn stable_parts(message: &str) -> (&str, &str) {
+    let head = message.split(['\'', '[', '{']).next().unwrap_or_default();
+    let tail = message.rsplit("Error: ").next().unwrap_or_default();
+    (head, tail)
+}
+
+/// Why `ours` does not match `theirs`, if it does not.
+fn mismatch(ours: &Answer, theirs: &Value) -> Option<String> {
+    let status = theirs["status"].as_u64().unwrap() as u16;
+    let body = theirs["body"].as_str().unwrap_or_default();
+    if ours.status != status {
+        return Some(format!("status {} (MLflow {status}); body {}", ours.status, ours.body));
+    }
+    let theirs_json: Option<Value> = serde_json::from_str(body).ok();
+    let ours_json: Option<Value> = serde_json::from_str(&ours.body).ok();
+    match (ours_json, theirs_json) {
+        (Some(ours_json), Some(theirs_json)) if theirs_json.get("predictions").is_some() => {
+            std::panic::catch_unwind(|| assert_json_close(&ours_json, &theirs_json, 1e-5))
+                .err()
+                .map(|_| format!("predictions differ: {} vs {body}", ours.body))
+        }
+        (Some(ours_json), Some(theirs_json)) if theirs_json.get("error_code").is_some() => {
+            if ours_json["error_code"] != theirs_json["error_code"] {
+                return Some(format!("error_code {} (MLflow {})", ours_json["error_code"], theirs_json["error_code"]));
+            }
+            let (ours_msg, theirs_msg) = (
+                ours_json["message"].as_str().unwrap_or_default(),
+                theirs_json["message"].as_str().unwrap_or_default(),
+            );
+            (ours_msg != theirs_msg && stable_parts(ours_msg) != stable_parts(theirs_msg))
+                .then(|| format!("message\n      ours:   {ours_msg}\n      MLflow: {theirs_msg}"))
+        }
+        (Some(ours_json), Some(theirs_json)) => (ours_json != theirs_json).then(|| format!("{} vs {body}", ours.body)),
+        _ => {
+            let version_route = body.starts_with(char::is_numeric) && ours.body == env!("CARGO_PKG_VERSION");
+            (ours.body != body && !version_route).then(|| format!("body {:?} vs {body:?}", ours.body))
+        }
+    }
+}
+
+fn replay(model: &str) {
+    let server = Server::start(&format!("models/{model}"), &["-w", "1"]);
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for case in cases(model) {
+        let Some(answer) = send(&server, &case.request) else { continue };
+        checked += 1;
+        if let Some((_, status, why)) = DIVERGENCES.iter().find(|(name, ..)| *name == case.name) {
+            if answer.status != *status {
+                failures
+                    .push(format!("{}: expected our documented {status} ({why}), got {}", case.name, answer.status));
+            }
+            continue;
+        }
+        if let Some(why) = mismatch(&answer, &case.response) {
+            failures.push(format!("{}: {why}", case.name));
+        }
+    }
+    assert!(checked > 10, "too few cases for {model}");
+    assert!(
+        failures.is_empty(),
+        "{model}: {} of {checked} cases differ from MLflow:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+}
+
+#[test]
+fn iris_onnx_answers_as_mlflow() {
+    replay("iris-onnx");
+}
+
+#[test]
+fn iris_onnx_without_signature_answers_as_mlflow() {
+    replay("iris-onnx-nosig");
+}
+
+#[test]
+fn mlp_onnx_answers_as_mlflow() {
+    replay("mlp-onnx");
+}
+
+#[test]
+fn mlp_onnx_without_signature_answers_as_mlflow() {
+    replay("mlp-onnx-nosig");
+}
+
+#[test]
+fn every_recorded_model_has_a_test() {
+    let models: Vec<String> = std::fs::read_dir(repo().join("tests/cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into())
+        .collect();
+    let tested = ["iris-onnx", "iris-onnx-nosig", "mlp-onnx", "mlp-onnx-nosig"];
+    for model in &models {
+        assert!(tested.contains(&model.as_str()), "tests/cases/{model} has no replay test");
+        assert!(Path::new(&repo().join("models").join(model)).is_dir(), "models/{model} is missing");
+    }
+}

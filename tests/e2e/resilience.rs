@@ -1,0 +1,67 @@
+//! A guest that traps, runs away or exhausts its memory is discarded and the
+//! server keeps serving (with the test-only `fault` flavor, guest/fault).
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::support::Server;
+
+fn fault_server(extra: &[&str]) -> Server {
+    let component = format!("wasmflow_fault={}", wasmflow_guests::FAULT_PATH);
+    let mut args = vec!["--flavor-component", component.as_str(), "-w", "1"];
+    args.extend_from_slice(extra);
+    Server::start("tests/fixtures/fault-model", &args)
+}
+
+fn act(server: &Server, action: &str) -> crate::support::Answer {
+    server.invoke_json(&json!({"inputs": {"action": [action]}}))
+}
+
+fn assert_still_serves(server: &Server) {
+    let echo = act(server, "echo");
+    assert_eq!(echo.status, 200, "{}", echo.body);
+    assert_eq!(echo.json(), json!({"predictions": {"action": ["echo"]}}));
+}
+
+#[test]
+fn a_trapping_guest_is_replaced() {
+    let server = fault_server(&[]);
+    assert_still_serves(&server);
+    for _ in 0..3 {
+        let trap = act(&server, "trap");
+        assert_eq!((trap.status, trap.error_code().as_str()), (500, "INTERNAL_ERROR"), "{}", trap.body);
+        assert!(!trap.body.contains("wasm backtrace"), "no internals in the body: {}", trap.body);
+        assert_still_serves(&server);
+    }
+    assert!(server.log().contains("trapped"), "the trap is logged");
+}
+
+#[test]
+fn a_runaway_guest_is_interrupted_at_the_deadline() {
+    let server = fault_server(&["-t", "1"]);
+    let started = Instant::now();
+    let runaway = act(&server, "loop");
+    let took = started.elapsed();
+    assert_eq!(runaway.status, 504, "{}", runaway.body);
+    assert!(took < Duration::from_secs(10), "answered after {took:?}");
+    assert_still_serves(&server);
+}
+
+#[test]
+fn a_guest_past_its_memory_limit_is_replaced() {
+    let server = fault_server(&["--max-memory-mb", "64"]);
+    let hog = act(&server, "alloc");
+    assert_eq!((hog.status, hog.error_code().as_str()), (500, "INTERNAL_ERROR"), "{}", hog.body);
+    assert_still_serves(&server);
+}
+
+#[test]
+fn a_flavor_error_keeps_the_instance_and_maps_to_mlflow_codes() {
+    let server = fault_server(&[]);
+    let failed = act(&server, "fail");
+    assert_eq!((failed.status, failed.error_code().as_str()), (400, "BAD_REQUEST"), "{}", failed.body);
+    let unknown = act(&server, "dance");
+    assert_eq!((unknown.status, unknown.error_code().as_str()), (400, "INVALID_PARAMETER_VALUE"));
+    assert_still_serves(&server);
+}

@@ -1,0 +1,180 @@
+//! Test support: start the real `wasmflow` binary on 127.0.0.1 with port 0,
+//! learn its address from the log, and talk HTTP to it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// A compiled-component cache shared by every server of the test run.
+fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasmflow-cache")
+}
+
+/// Compiles the built-in components once, before any server starts, so
+/// parallel tests do not all compile them at the same time.
+fn warm_cache() {
+    static WARM: Once = Once::new();
+    WARM.call_once(|| {
+        let status = Command::new(env!("CARGO_BIN_EXE_wasmflow"))
+            .args(["compile", "--cache-dir"])
+            .arg(cache_dir())
+            .status()
+            .expect("cannot run wasmflow compile");
+        assert!(status.success(), "wasmflow compile failed");
+    });
+}
+
+/// A running `wasmflow serve`; killed on drop.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    log: Arc<Mutex<String>>,
+    client: reqwest::blocking::Client,
+}
+
+/// One HTTP answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Answer {
+    /// The body as JSON (panics with the body if it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// `error_code` of an MLflow error body.
+    pub fn error_code(&self) -> String {
+        self.json()["error_code"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+impl Server {
+    /// Serves the model directory `model` (relative to the repository root).
+    pub fn start(model: &str, extra: &[&str]) -> Server {
+        warm_cache();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wasmflow"))
+            .current_dir(repo())
+            .args(["serve", "-m", model, "-p", "0", "-h", "127.0.0.1", "--cache-dir"])
+            .arg(cache_dir())
+            .args(extra)
+            .env("WASMFLOW_LOG", "wasmflow=debug")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start wasmflow");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel();
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(address) = line.split("at http://").nth(1) {
+                    let _ = tx.send(address.split_whitespace().next().unwrap_or_default().to_string());
+                }
+                sink.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let address = match rx.recv_timeout(Duration::from_secs(180)) {
+            Ok(address) => address,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("wasmflow did not start serving {model}:\n{}", log.lock().unwrap());
+            }
+        };
+        let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        Server { child, base: format!("http://{address}"), log, client }
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> Answer {
+        answer(self.client.get(format!("{}{path}", self.base)).send().expect("GET failed"))
+    }
+
+    /// `POST /invocations` with an optional Content-Type.
+    pub fn invoke(&self, content_type: Option<&str>, body: impl Into<String>) -> Answer {
+        let mut request = self.client.post(format!("{}/invocations", self.base)).body(body.into());
+        if let Some(content_type) = content_type {
+            request = request.header("Content-Type", content_type);
+        }
+        answer(request.send().expect("POST failed"))
+    }
+
+    /// `POST /invocations` with a JSON body.
+    pub fn invoke_json(&self, body: &Value) -> Answer {
+        self.invoke(Some("application/json"), body.to_string())
+    }
+
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn answer(response: reqwest::blocking::Response) -> Answer {
+    let status = response.status().as_u16();
+    let content_type =
+        response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let body = response.text().unwrap();
+    Answer { status, content_type, body }
+}
+
+/// Reads a JSON file relative to the repository root.
+pub fn read_json(path: impl AsRef<Path>) -> Value {
+    let path = repo().join(path);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Asserts two JSON documents are equal, numbers within `tolerance`
+/// (absolute, or relative for large magnitudes).
+pub fn assert_json_close(actual: &Value, expected: &Value, tolerance: f64) {
+    if let Err(at) = json_close(actual, expected, tolerance, "$") {
+        panic!("JSON differs at {at}\nactual:   {actual}\nexpected: {expected}");
+    }
+}
+
+fn json_close(actual: &Value, expected: &Value, tolerance: f64, at: &str) -> Result<(), String> {
+    match (actual, expected) {
+        (Value::Number(a), Value::Number(e)) => {
+            let (a, e) = (a.as_f64().unwrap(), e.as_f64().unwrap());
+            let ok = (a - e).abs() <= tolerance * e.abs().max(1.0);
+            if ok { Ok(()) } else { Err(format!("{at}: {a} vs {e}")) }
+        }
+        (Value::Array(a), Value::Array(e)) => {
+            if a.len() != e.len() {
+                return Err(format!("{at}: length {} vs {}", a.len(), e.len()));
+            }
+            a.iter().zip(e).enumerate().try_for_each(|(i, (a, e))| json_close(a, e, tolerance, &format!("{at}[{i}]")))
+        }
+        (Value::Object(a), Value::Object(e)) => {
+            let (ak, ek): (Vec<_>, Vec<_>) = (a.keys().collect(), e.keys().collect());
+            if ak != ek {
+                return Err(format!("{at}: keys {ak:?} vs {ek:?}"));
+            }
+            a.iter().try_for_each(|(k, v)| json_close(v, &e[k], tolerance, &format!("{at}.{k}")))
+        }
+        _ if actual == expected => Ok(()),
+        _ => Err(format!("{at}: {actual} vs {expected}")),
+    }
+}
