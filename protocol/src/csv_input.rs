@@ -15,13 +15,14 @@ fn csv_error(detail: &str, trace: String) -> ScoringError {
 
 /// Reads a CSV body into a DataFrame.
 pub fn parse_csv(body: &[u8], schema: Option<&Schema>) -> Result<Frame, ScoringError> {
-    if let Some(Schema::Tensors(_)) = schema {
-        // MLflow asks a tensor schema for pandas types, which raises.
-        return Err(csv_error(
-            "TensorSpec only supports numpy types, use numpy_types() instead",
-            "Traceback (most recent call last):\n  File \"mlflow/pyfunc/scoring_server/__init__.py\", in parse_csv_input\n    dtypes = dict(zip(schema.input_names(), schema.pandas_types()))\nmlflow.exceptions.MlflowException: TensorSpec only supports numpy types, use numpy_types() instead\n".into(),
-        ));
-    }
+    // MLflow 3.17 cannot read CSV for a tensor signature at all (it asks the
+    // schema for pandas types and raises "TensorSpec only supports numpy
+    // types"). wasmflow differs on purpose: it reads the CSV with inferred
+    // column types, and the caller casts it like a `dataframe_split` body.
+    let schema = match schema {
+        Some(Schema::Tensors(_)) => None,
+        other => other,
+    };
     let fail = |detail: String| {
         let trace = format!(
             "Traceback (most recent call last):\n  File \"mlflow/pyfunc/scoring_server/__init__.py\", in parse_csv_input\n    return pd.read_csv(csv_input, dtype=dtypes)\nValueError: {detail}\n"
@@ -72,7 +73,7 @@ pub fn parse_csv(body: &[u8], schema: Option<&Schema>) -> Result<Frame, ScoringE
         let raw: Vec<&str> = records.iter().map(|r| r.get(j).map_or("", String::as_str)).collect();
         let ty = column_type(schema, name, j);
         let cells = match ty {
-            Some(ty) => typed_cells(&raw, ty, name).map_err(fail)?,
+            Some(ty) => typed_cells(&raw, ty, j).map_err(fail)?,
             None => inferred_cells(&raw),
         };
         columns.push(FrameColumn { label: Label::Str(name.clone()), data: infer_column(cells) });
@@ -110,17 +111,31 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// Cells of a column read with an explicit dtype.
-fn typed_cells(raw: &[&str], ty: &ColType, name: &str) -> Result<Vec<Json>, String> {
+/// Cells of column `j` read with an explicit dtype (pandas' C parser names
+/// columns by position in its errors).
+fn typed_cells(raw: &[&str], ty: &ColType, j: usize) -> Result<Vec<Json>, String> {
+    if matches!(ty, ColType::Datetime) {
+        return Err(
+            "the dtype datetime64[ns] is not supported for parsing, pass this column using parse_dates instead".into(),
+        );
+    }
+    let int_name = if matches!(ty, ColType::Integer) { "int32" } else { "int64" };
     raw.iter()
         .map(|s| match ty {
             ColType::Integer | ColType::Long => {
                 if s.is_empty() {
-                    return Err(format!("Integer column has NA values in column {name}"));
+                    return Err(format!("Integer column has NA values in column {j}"));
                 }
-                py_parse_int(s)
-                    .map(Json::Int)
-                    .ok_or_else(|| format!("invalid literal for int() with base 10: {}", py_str_repr(s)))
+                if let Some(i) = py_parse_int(s) {
+                    return Ok(Json::Int(i));
+                }
+                match py_parse_float(s) {
+                    Some(f) if f.fract() == 0.0 && f.is_finite() => Ok(Json::Int(f as i128)),
+                    Some(_) => Err(format!(
+                        "cannot safely convert passed user dtype of {int_name} for float64 dtyped data in column {j}"
+                    )),
+                    None => Err(format!("invalid literal for int() with base 10: {}", py_str_repr(s))),
+                }
             }
             ColType::Float | ColType::Double => {
                 if s.is_empty() {
@@ -130,9 +145,13 @@ fn typed_cells(raw: &[&str], ty: &ColType, name: &str) -> Result<Vec<Json>, Stri
                     .map(Json::Float)
                     .ok_or_else(|| format!("could not convert string to float: {}", py_str_repr(s)))
             }
-            ColType::Boolean => parse_bool(s).map(Json::Bool).ok_or_else(|| {
-                format!("cannot safely convert passed user dtype of bool for object dtyped data in column {name}")
-            }),
+            ColType::Boolean => match *s {
+                "1" => Ok(Json::Bool(true)),
+                "0" => Ok(Json::Bool(false)),
+                other => parse_bool(other).map(Json::Bool).ok_or_else(|| {
+                    format!("cannot safely convert passed user dtype of bool for object dtyped data in column {j}")
+                }),
+            },
             _ => Ok(if s.is_empty() { Json::Null } else { Json::Str(s.to_string()) }),
         })
         .collect()
@@ -185,8 +204,8 @@ mod tests {
         let tensor =
             Schema::from_json_str(r#"[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}}]"#)
                 .unwrap();
-        let e = parse_csv(b"a\n1\n", Some(&tensor)).unwrap_err();
-        assert!(e.message().ends_with("Error: 'TensorSpec only supports numpy types, use numpy_types() instead'"));
+        // MLflow 3.17 fails here ("TensorSpec only supports numpy types"); we read the CSV.
+        assert_eq!(parse_csv(b"a\n1\n", Some(&tensor)).unwrap().nrows, 1);
         let e = parse_csv(b"a,b\n1,2,3\n", None).unwrap_err();
         assert!(e.message().contains("Expected 2 fields in line 2, saw 3"));
     }

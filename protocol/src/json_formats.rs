@@ -110,7 +110,7 @@ fn pandas_type_name(ty: &ColType) -> &'static str {
 }
 
 /// `cast_df_types_according_to_schema`: the lenient `astype` of every schema column.
-fn cast_frame(mut frame: Frame, schema: Option<&Schema>) -> Result<Frame, ScoringError> {
+pub fn cast_frame(mut frame: Frame, schema: Option<&Schema>) -> Result<Frame, ScoringError> {
     let Some(schema) = schema else {
         return Ok(frame);
     };
@@ -175,9 +175,24 @@ fn cast_frame(mut frame: Frame, schema: Option<&Schema>) -> Result<Frame, Scorin
                     frame.columns[i].data = ColData::Typed(crate::value::Values::Bytes(out));
                     continue;
                 }
-                if matches!(c.ty, ColType::String | ColType::Datetime)
-                    && matches!(frame.columns[i].data, ColData::Object(_))
-                {
+                if matches!(c.ty, ColType::Datetime) {
+                    // astype(datetime64[ns]): ISO text, as pandas prints it back.
+                    let cells = frame.columns[i].data.cells();
+                    let mut out = Vec::with_capacity(cells.len());
+                    for cell in &cells {
+                        let text = cell.py_str();
+                        let iso = crate::enforce::iso_datetime(&text).ok_or_else(|| {
+                            invalid(format!(
+                                "Data is not compatible with model signature. Failed to convert column {label} to type 'datetime64[ns]'. Error: 'DateParseError({})'",
+                                py_str_repr(&format!("Unknown datetime string format, unable to parse: {text}"))
+                            ))
+                        })?;
+                        out.push(iso);
+                    }
+                    frame.columns[i].data = ColData::Typed(crate::value::Values::String(out));
+                    continue;
+                }
+                if matches!(c.ty, ColType::String) && matches!(frame.columns[i].data, ColData::Object(_)) {
                     // astype(str) of Python strings: unchanged (None stays None).
                     continue;
                 }
@@ -206,6 +221,18 @@ fn convert_with_col(v: &Json, spec: &ColSpec) -> Result<PyData, ScoringError> {
     let Some(dtype) = spec.ty.dtype() else {
         return Ok(PyData::Raw(v.clone()));
     };
+    if matches!(spec.ty, ColType::Datetime) {
+        // np.array(data, dtype="datetime64[ns]")
+        let (_, leaves) = ndarray::nested_shape(v).map_err(invalid)?;
+        for leaf in &leaves {
+            if let Json::Str(s) = leaf
+                && crate::enforce::iso_datetime(s).is_none()
+            {
+                // numpy names the offset inside the string; 0 for text that is no date at all.
+                return Err(invalid(format!("Error parsing datetime string \"{s}\" at position 0")));
+            }
+        }
+    }
     let wrapped;
     let v = if matches!(v, Json::List(_)) {
         v

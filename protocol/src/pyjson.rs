@@ -161,7 +161,8 @@ pub fn py_float_repr(f: f64) -> String {
     // digits with exact rounding at the same length when that round-trips.
     let mut sci = format!("{:e}", f.abs());
     let ndigits = sci.split_once('e').map_or(0, |(m, _)| m.len() - m.contains('.') as usize);
-    if ndigits > 1 {
+    // Ties need a rounding interval wider than the digit grid: only at 16-17 digits.
+    if ndigits >= 16 {
         let exact = format!("{:.*e}", ndigits - 1, f.abs());
         if exact.parse::<f64>() == Ok(f.abs()) {
             sci = exact;

@@ -153,5 +153,6 @@ pub enum ParamValue {
     List(Vec<Scalar>),
 }
 
-/// Validated inference parameters, in params-schema order.
+/// Validated inference parameters: those sent, in request order, then the
+/// defaults of the others in params-schema order (as MLflow builds them).
 pub type Params = Vec<(String, ParamValue)>;

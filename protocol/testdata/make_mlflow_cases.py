@@ -69,11 +69,16 @@ models = {
         (J, {"dataframe_split": {"data": [["a"], ["b"]]}}),
         (J, {"inputs": [1, 2]}),
         (J, {"inputs": {"x": ["a"]}}),
+        ("text/csv", "q\na\nb\n"),
+        ("text/csv", "q\n1\n2\n"),
     ]),
     "unnamed2": (EchoInput(), ModelSignature(inputs=UNNAMED2), [
         (J, {"dataframe_split": {"data": [[1.5, 2], [2, 3]]}}),
         (J, {"dataframe_split": {"data": [[1.5]]}}),
         (J, {"inputs": [[1.5, 2, 9]]}),
+        ("text/csv", "x,y\n1.5,2\n"),
+        ("text/csv", "x,y\n1.5,2.5\n"),
+        ("text/csv", "x,y\n1.5,\n"),
     ]),
     "params": (EchoParams(), ModelSignature(inputs=Schema([ColSpec("string", "x")]), params=PARAMS), [
         (J, {"inputs": {"x": ["a"]}}),
@@ -114,6 +119,9 @@ models = {
         (J, {"dataframe_records": [{"bin": "!!", "when": "2024-01-02"}]}),
         (J, {"dataframe_records": [{"bin": "YWJj", "when": "2024-01-02", "n": 1.5}]}),
         (J, {"inputs": {"bin": ["YWJj"], "when": ["2024-01-02"]}}),
+        ("text/csv", "bin,when\nYWJj,2024-01-02\n"),
+        (J, {"dataframe_records": [{"bin": "YWJj", "when": "2024-01-02 10:30:00.5"}]}),
+        (J, {"dataframe_records": [{"bin": "YWJj", "when": "not a date"}]}),
     ]),
     "nosig": (EchoInput(), None, [
         (J, {"dataframe_records": [{"a": 1, "b": "x"}, {"a": 2, "b": None}]}),

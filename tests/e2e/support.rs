@@ -56,9 +56,10 @@ impl Answer {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
-    /// `error_code` of an MLflow error body.
+    /// `error_code` of an MLflow error body; empty if the body has none.
     pub fn error_code(&self) -> String {
-        self.json()["error_code"].as_str().unwrap_or_default().to_string()
+        let body: Value = serde_json::from_str(&self.body).unwrap_or_default();
+        body["error_code"].as_str().unwrap_or_default().to_string()
     }
 }
 

@@ -15,8 +15,9 @@ pub fn feeds(inputs: &[TensorInfo], batch: Batch) -> Result<(TVec<TValue>, bool)
     let (tensors, from_table) = match batch {
         Batch::Tensors(tensors) => (tensor_feeds(inputs, tensors)?, false),
         Batch::Table(columns) => (table_feeds(inputs, columns)?, true),
+        // MLflow hands such a dict to onnxruntime, which fails on it.
         Batch::Json(_) => {
-            return Err(Error::InvalidInput("ONNX models take tensors or a DataFrame, not free-form JSON".into()));
+            return Err(Error::Evaluation("ONNX models take tensors or a DataFrame, not free-form JSON".into()));
         }
     };
     let fed = inputs
