@@ -47,10 +47,11 @@ fn local_path(uri: &str) -> anyhow::Result<PathBuf> {
     if let Some(rest) = uri.strip_prefix("file:") {
         return Ok(PathBuf::from(rest));
     }
-    if let Some((scheme, _)) = uri.split_once(":/") {
-        if scheme.len() > 1 && !Path::new(uri).exists() {
-            bail!("model URI scheme '{scheme}:' is not supported yet; pass a model directory or a file: URI");
-        }
+    if let Some((scheme, _)) = uri.split_once(":/")
+        && scheme.len() > 1
+        && !Path::new(uri).exists()
+    {
+        bail!("model URI scheme '{scheme}:' is not supported yet; pass a model directory or a file: URI");
     }
     Ok(PathBuf::from(uri))
 }
