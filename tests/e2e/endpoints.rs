@@ -22,3 +22,14 @@ fn unknown_routes_and_methods_answer_like_fastapi() {
     let wrong_method = server.get("/invocations");
     assert_eq!(wrong_method.status, 405);
 }
+
+#[test]
+fn bodies_past_the_limit_get_a_clear_413() {
+    let server = Server::start("models/iris-onnx", &["-w", "1", "--max-body-size", "1024"]);
+    let rows = vec![[5.1, 3.5, 1.4, 0.2]; 200];
+    let too_big = server.invoke_json(&serde_json::json!({ "inputs": rows }));
+    assert_eq!(too_big.status, 413, "{}", too_big.body);
+    assert!(too_big.json()["message"].as_str().unwrap().contains("1024 bytes"), "{}", too_big.body);
+    let small = server.invoke_json(&serde_json::json!({"inputs": [[5.1, 3.5, 1.4, 0.2]]}));
+    assert_eq!(small.status, 200, "{}", small.body);
+}

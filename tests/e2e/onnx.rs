@@ -94,3 +94,22 @@ fn one_row_and_repeated_requests_stay_exact() {
         );
     }
 }
+
+#[test]
+fn concurrent_requests_all_get_their_own_answer() {
+    let expected = expected("iris-onnx");
+    let server = Server::start("models/iris-onnx", &["-w", "2"]);
+    std::thread::scope(|scope| {
+        for worker in 0..8 {
+            let (server, expected) = (&server, &expected);
+            scope.spawn(move || {
+                for i in 0..25 {
+                    let row = (worker * 25 + i) % expected.inputs.len();
+                    let answer = server.invoke_json(&json!({"inputs": [expected.inputs[row]]}));
+                    assert_eq!(answer.status, 200, "{}", answer.body);
+                    assert_eq!(answer.json()["predictions"]["label"][0], expected.outputs["label"][row]);
+                }
+            });
+        }
+    });
+}
