@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Flavor name → guest package. The artifact is `<package with _>.wasm`.
-const FLAVORS: &[(&str, &str)] = &[("onnx", "wasmflow-flavor-onnx")];
+const FLAVORS: &[(&str, &str)] = &[("onnx", "wasmflow-flavor-onnx"), ("sklearn", "wasmflow-flavor-sklearn")];
 
 /// Guests built for tests only: their paths are exported, their bytes are not
 /// embedded in the host.

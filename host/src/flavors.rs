@@ -61,8 +61,8 @@ mod tests {
     #[test]
     fn built_in_and_custom_flavors_are_served() {
         let components = FlavorComponents::new([("mine".to_string(), PathBuf::from("/nonexistent.wasm"))]);
-        assert!(components.serves("onnx") && components.serves("mine") && !components.serves("sklearn"));
-        assert_eq!(components.names(), ["mine", "onnx"]);
+        assert!(components.serves("onnx") && components.serves("mine") && !components.serves("no_such_flavor"));
+        assert!(components.names().contains(&"mine".to_string()) && components.names().contains(&"onnx".to_string()));
         assert!(components.bytes("onnx").is_ok());
         assert!(components.bytes("mine").unwrap_err().to_string().contains("/nonexistent.wasm"));
     }

@@ -61,6 +61,11 @@ impl Runtime {
             load: LoadRequest {
                 model_dir: instance::GUEST_MODEL_DIR.into(),
                 flavor_config: model.flavor_config.to_string(),
+                pyfunc_config: model
+                    .mlmodel
+                    .flavors
+                    .get("python_function")
+                    .map_or_else(|| "{}".to_string(), |section| section.to_string()),
                 model_config: model.model_config.to_string(),
             },
             max_memory: options.max_memory,

@@ -1,0 +1,144 @@
+//! The data an sklearn model sees: a DataFrame-like [`Frame`] of named numeric or
+//! text columns, or a dense float64 [`Matrix`], plus the check sklearn's
+//! `validate_data` makes before an estimator uses a frame as a matrix.
+
+use crate::error::Error;
+
+/// One column of a frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// Numbers (every numeric and boolean type, as float64 like `check_array`).
+    F64(Vec<f64>),
+    /// Text.
+    Str(Vec<String>),
+}
+
+impl Column {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Column::F64(v) => v.len(),
+            Column::Str(v) => v.len(),
+        }
+    }
+
+    /// True when the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A table with named columns of equal length (pandas' DataFrame).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub names: Vec<String>,
+    pub columns: Vec<Column>,
+}
+
+impl Frame {
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.columns.first().map_or(0, Column::len)
+    }
+}
+
+/// A dense row-major float64 matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    pub rows: usize,
+    pub cols: usize,
+    pub data: Vec<f64>,
+}
+
+impl Matrix {
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.cols..(i + 1) * self.cols]
+    }
+
+    /// Joins matrices of equal row count side by side (`np.hstack`).
+    pub fn hstack(rows: usize, parts: &[Matrix]) -> Matrix {
+        let cols = parts.iter().map(|p| p.cols).sum();
+        let mut data = Vec::with_capacity(rows * cols);
+        for i in 0..rows {
+            for part in parts {
+                data.extend_from_slice(part.row(i));
+            }
+        }
+        Matrix { rows, cols, data }
+    }
+}
+
+/// What flows between pipeline steps.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Frame(Frame),
+    Matrix(Matrix),
+}
+
+impl Input {
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        match self {
+            Input::Frame(f) => f.rows(),
+            Input::Matrix(m) => m.rows,
+        }
+    }
+}
+
+/// The features an estimator was fitted on (`n_features_in_`, `feature_names_in_`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Features {
+    pub class: String,
+    pub count: Option<usize>,
+    pub names: Option<Vec<String>>,
+}
+
+impl Features {
+    /// The input as the matrix this estimator expects: a frame's columns picked by
+    /// the fitted names (by position when it was fitted without names).
+    pub fn matrix(&self, input: Input) -> Result<Matrix, Error> {
+        let matrix = match input {
+            Input::Matrix(m) => m,
+            Input::Frame(frame) => {
+                let rows = frame.rows();
+                let order: Vec<usize> = match &self.names {
+                    Some(names) => names
+                        .iter()
+                        .map(|n| {
+                            frame.names.iter().position(|f| f == n).ok_or_else(|| {
+                                Error::InvalidInput(format!(
+                                    "The feature names should match those that were passed during fit. \
+                                     Feature names seen at fit time, yet now missing: {n}"
+                                ))
+                            })
+                        })
+                        .collect::<Result<_, _>>()?,
+                    None => (0..frame.columns.len()).collect(),
+                };
+                let mut data = Vec::with_capacity(rows * order.len());
+                for i in 0..rows {
+                    for &c in &order {
+                        match &frame.columns[c] {
+                            Column::F64(v) => data.push(v[i]),
+                            Column::Str(v) => {
+                                return Err(Error::Evaluation(format!(
+                                    "could not convert string to float: '{}'",
+                                    v[i]
+                                )));
+                            }
+                        }
+                    }
+                }
+                Matrix { rows, cols: order.len(), data }
+            }
+        };
+        match self.count {
+            Some(n) if n != matrix.cols => Err(Error::InvalidInput(format!(
+                "X has {} features, but {} is expecting {n} features as input.",
+                matrix.cols, self.class
+            ))),
+            _ => Ok(matrix),
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Composition: `Pipeline` (steps in order, `passthrough` skipped) and
+//! `ColumnTransformer` (columns picked by name or position, outputs side by side).
+
+use super::preprocess::{MinMaxScaler, OneHotEncoder, SimpleImputer, StandardScaler};
+use super::{attr, short};
+use crate::data::{Column, Frame, Input, Matrix};
+use crate::error::{Error, load};
+use crate::skops::Node;
+
+/// A fitted transformer.
+#[derive(Debug, Clone)]
+pub enum Transform {
+    Standard(StandardScaler),
+    MinMax(MinMaxScaler),
+    Impute(SimpleImputer),
+    OneHot(OneHotEncoder),
+    Columns(ColumnTransformer),
+    Pipeline(Vec<Transform>),
+}
+
+impl Transform {
+    pub fn build(node: &Node) -> Result<Transform, Error> {
+        let class = node.class().unwrap_or("?");
+        Ok(match short(class) {
+            "StandardScaler" => Transform::Standard(StandardScaler::build(node)?),
+            "MinMaxScaler" => Transform::MinMax(MinMaxScaler::build(node)?),
+            "SimpleImputer" => Transform::Impute(SimpleImputer::build(node)?),
+            "OneHotEncoder" => Transform::OneHot(OneHotEncoder::build(node)?),
+            "ColumnTransformer" => Transform::Columns(ColumnTransformer::build(node)?),
+            "Pipeline" => Transform::Pipeline(
+                pipeline_steps(node)?.into_iter().map(Transform::build).collect::<Result<Vec<_>, _>>()?,
+            ),
+            _ => return Err(load(format!("{class} is not a transformer wasmflow supports"))),
+        })
+    }
+
+    pub fn transform(&self, x: Input) -> Result<Matrix, Error> {
+        match self {
+            Transform::Standard(t) => t.transform(x),
+            Transform::MinMax(t) => t.transform(x),
+            Transform::Impute(t) => t.transform(x),
+            Transform::OneHot(t) => t.transform(x),
+            Transform::Columns(t) => t.transform(x),
+            Transform::Pipeline(steps) => {
+                let mut x = x;
+                for step in steps {
+                    x = Input::Matrix(step.transform(x)?);
+                }
+                match x {
+                    Input::Matrix(m) => Ok(m),
+                    Input::Frame(_) => {
+                        Err(Error::Evaluation("an empty Pipeline cannot turn a table into an array".into()))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The estimators of a Pipeline's `steps`, without `passthrough`/`None` steps.
+pub fn pipeline_steps(node: &Node) -> Result<Vec<&Node>, Error> {
+    let steps = attr(node, "steps")?.as_list().ok_or_else(|| load("Pipeline.steps is not a list"))?;
+    let mut out = Vec::new();
+    for step in steps {
+        match step.as_list() {
+            Some([_, est]) if est.is_none() || est.as_str() == Some("passthrough") => {}
+            Some([_, est]) => out.push(est),
+            _ => return Err(load("Pipeline.steps holds something other than (name, estimator)")),
+        }
+    }
+    Ok(out)
+}
+
+/// Which input columns one transformer takes.
+#[derive(Debug, Clone)]
+enum Selection {
+    Names(Vec<String>),
+    Positions(Vec<usize>),
+}
+
+/// What a ColumnTransformer does with its selection.
+#[derive(Debug, Clone)]
+enum Part {
+    Fitted(Transform),
+    Passthrough,
+}
+
+/// A fitted `ColumnTransformer` (`transformers_`; dropped parts are left out).
+#[derive(Debug, Clone)]
+pub struct ColumnTransformer {
+    parts: Vec<(Part, Selection)>,
+    names: Option<Vec<String>>,
+}
+
+impl ColumnTransformer {
+    pub fn build(node: &Node) -> Result<ColumnTransformer, Error> {
+        let list = attr(node, "transformers_")?
+            .as_list()
+            .ok_or_else(|| load("ColumnTransformer.transformers_ is not a list"))?;
+        let mut parts = Vec::new();
+        for entry in list {
+            let Some([_, transformer, columns]) = entry.as_list() else {
+                return Err(load(
+                    "ColumnTransformer.transformers_ holds something other than (name, transformer, columns)",
+                ));
+            };
+            let selection = selection(columns)?;
+            let empty = match &selection {
+                Selection::Names(v) => v.is_empty(),
+                Selection::Positions(v) => v.is_empty(),
+            };
+            let part = match transformer.as_str() {
+                Some("drop") => continue,
+                _ if empty => continue,
+                Some("passthrough") => Part::Passthrough,
+                Some(other) => return Err(load(format!("ColumnTransformer: transformer '{other}' is not supported"))),
+                None => Part::Fitted(Transform::build(transformer)?),
+            };
+            parts.push((part, selection));
+        }
+        let names = super::features(node).names;
+        Ok(ColumnTransformer { parts, names })
+    }
+
+    pub fn transform(&self, x: Input) -> Result<Matrix, Error> {
+        let rows = x.rows();
+        let frame = match x {
+            Input::Frame(frame) => frame,
+            Input::Matrix(m) => Frame {
+                names: self.names.clone().unwrap_or_else(|| (0..m.cols).map(|j| j.to_string()).collect()),
+                columns: (0..m.cols)
+                    .map(|j| Column::F64((0..m.rows).map(|i| m.data[i * m.cols + j]).collect()))
+                    .collect(),
+            },
+        };
+        let mut outputs = Vec::with_capacity(self.parts.len());
+        for (part, selection) in &self.parts {
+            let picked = pick(&frame, selection)?;
+            outputs.push(match part {
+                Part::Fitted(t) => t.transform(Input::Frame(picked))?,
+                Part::Passthrough => {
+                    crate::data::Features { class: "ColumnTransformer".into(), count: None, names: None }
+                        .matrix(Input::Frame(picked))?
+                }
+            });
+        }
+        Ok(Matrix::hstack(rows, &outputs))
+    }
+}
+
+fn selection(columns: &Node) -> Result<Selection, Error> {
+    let items: Vec<&Node> = match columns.as_list() {
+        Some(items) => items.iter().collect(),
+        None => vec![columns],
+    };
+    if let Some(names) = items.iter().map(|n| n.as_str().map(str::to_string)).collect::<Option<Vec<_>>>() {
+        return Ok(Selection::Names(names));
+    }
+    if let Some(positions) =
+        items.iter().map(|n| n.as_i64().and_then(|i| usize::try_from(i).ok())).collect::<Option<Vec<_>>>()
+    {
+        return Ok(Selection::Positions(positions));
+    }
+    Err(load("ColumnTransformer: only column names or positions are supported as column selections"))
+}
+
+fn pick(frame: &Frame, selection: &Selection) -> Result<Frame, Error> {
+    let at: Vec<usize> = match selection {
+        Selection::Names(names) => {
+            let missing: Vec<&String> = names.iter().filter(|n| !frame.names.contains(n)).collect();
+            if !missing.is_empty() {
+                let list: Vec<String> = missing.iter().map(|n| format!("'{n}'")).collect();
+                return Err(Error::InvalidInput(format!("columns are missing: {{{}}}", list.join(", "))));
+            }
+            names.iter().map(|n| frame.names.iter().position(|f| f == n).expect("checked")).collect()
+        }
+        Selection::Positions(positions) => {
+            if let Some(p) = positions.iter().find(|&&p| p >= frame.columns.len()) {
+                return Err(Error::InvalidInput(format!("column index {p} is out of range")));
+            }
+            positions.clone()
+        }
+    };
+    Ok(Frame {
+        names: at.iter().map(|&i| frame.names[i].clone()).collect(),
+        columns: at.iter().map(|&i| frame.columns[i].clone()).collect(),
+    })
+}

@@ -1,0 +1,211 @@
+//! Turns the inert skops object tree into Rust estimators, and runs them.
+//!
+//! [`ALLOWED`] is the allow-list handed to the skops reader: only these classes
+//! are ever reconstructed. A model whose tree holds anything else fails at load,
+//! naming the class.
+
+mod compose;
+mod linear;
+mod preprocess;
+mod tree;
+
+use crate::data::{Features, Input};
+use crate::error::{Error, load};
+use crate::npy::{Data, NdArray};
+use crate::skops::Node;
+
+pub use compose::Transform;
+
+/// Every `module.Class` this flavor reconstructs.
+pub const ALLOWED: &[&str] = &[
+    "sklearn.pipeline.Pipeline",
+    "sklearn.compose._column_transformer.ColumnTransformer",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.preprocessing._data.MinMaxScaler",
+    "sklearn.preprocessing._encoders.OneHotEncoder",
+    "sklearn.impute._base.SimpleImputer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.linear_model._base.LinearRegression",
+    "sklearn.linear_model._ridge.Ridge",
+    "sklearn.tree._classes.DecisionTreeClassifier",
+    "sklearn.tree._classes.DecisionTreeRegressor",
+    "sklearn.ensemble._forest.RandomForestClassifier",
+    "sklearn.ensemble._forest.RandomForestRegressor",
+    "sklearn.tree._tree.Tree",
+];
+
+/// The pyfunc method MLflow calls (`pyfunc_predict_fn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Predict,
+    PredictProba,
+    PredictLogProba,
+}
+
+impl Method {
+    /// The method named in the MLmodel (`predict` when absent).
+    pub fn parse(name: &str) -> Result<Method, Error> {
+        match name {
+            "predict" => Ok(Method::Predict),
+            "predict_proba" => Ok(Method::PredictProba),
+            "predict_log_proba" => Ok(Method::PredictLogProba),
+            other => Err(load(format!(
+                "predict_fn '{other}' is not supported (predict, predict_proba, predict_log_proba are)"
+            ))),
+        }
+    }
+}
+
+/// A final estimator.
+#[derive(Debug, Clone)]
+pub enum Predictor {
+    Linear(linear::Linear),
+    Trees(tree::Ensemble),
+}
+
+impl Predictor {
+    fn build(node: &Node) -> Result<Predictor, Error> {
+        let class = node.class().unwrap_or("?");
+        match short(class) {
+            "LogisticRegression" | "LinearRegression" | "Ridge" => linear::Linear::build(node).map(Predictor::Linear),
+            "DecisionTreeClassifier" | "DecisionTreeRegressor" | "RandomForestClassifier" | "RandomForestRegressor" => {
+                tree::Ensemble::build(node).map(Predictor::Trees)
+            }
+            _ => Err(load(format!("{class} has no predict method wasmflow supports"))),
+        }
+    }
+
+    fn is_classifier(&self) -> bool {
+        match self {
+            Predictor::Linear(l) => l.classes.is_some(),
+            Predictor::Trees(t) => t.classes.is_some(),
+        }
+    }
+
+    fn run(&self, x: Input, method: Method) -> Result<NdArray, Error> {
+        let proba = match self {
+            Predictor::Linear(l) => {
+                let x = l.features.matrix(x)?;
+                match method {
+                    Method::Predict => return l.predict(&x),
+                    _ => l.predict_proba(&x),
+                }
+            }
+            Predictor::Trees(t) => {
+                let x = t.features.matrix(x)?;
+                match method {
+                    Method::Predict => return t.predict(&x),
+                    _ => t.predict_proba(&x),
+                }
+            }
+        };
+        let NdArray { shape, data: Data::F64(mut p) } = proba else { unreachable!("probabilities are floats") };
+        if method == Method::PredictLogProba {
+            p.iter_mut().for_each(|v| *v = v.ln());
+        }
+        Ok(NdArray { shape, data: Data::F64(p) })
+    }
+}
+
+/// A loaded model: transforms, then the final estimator, answering one method.
+#[derive(Debug, Clone)]
+pub struct Model {
+    steps: Vec<Transform>,
+    predictor: Predictor,
+    method: Method,
+}
+
+impl Model {
+    /// Builds the model from the skops tree; `method` must be one it has.
+    pub fn build(root: &Node, method: Method) -> Result<Model, Error> {
+        let (steps, last) = match root.class() {
+            Some("sklearn.pipeline.Pipeline") => {
+                let mut steps = compose::pipeline_steps(root)?;
+                let last = steps.pop().ok_or_else(|| load("the Pipeline has no steps"))?;
+                (steps.iter().map(|s| Transform::build(s)).collect::<Result<Vec<_>, _>>()?, last)
+            }
+            _ => (Vec::new(), root),
+        };
+        let predictor = Predictor::build(last)?;
+        if method != Method::Predict && !predictor.is_classifier() {
+            return Err(load(format!("{} has no {method:?} (it is not a classifier)", last.class().unwrap_or("?"))));
+        }
+        Ok(Model { steps, predictor, method })
+    }
+
+    /// Runs the model's method on a batch.
+    pub fn predict(&self, input: Input) -> Result<NdArray, Error> {
+        let mut x = input;
+        for step in &self.steps {
+            x = Input::Matrix(step.transform(x)?);
+        }
+        self.predictor.run(x, self.method)
+    }
+}
+
+/// `Class` of `module.Class`.
+fn short(class: &str) -> &str {
+    class.rsplit('.').next().unwrap_or(class)
+}
+
+/// A required attribute.
+fn attr<'a>(node: &'a Node, name: &str) -> Result<&'a Node, Error> {
+    node.get(name)
+        .ok_or_else(|| load(format!("{} has no attribute {name} (is it fitted?)", node.class().unwrap_or("?"))))
+}
+
+/// A required float array attribute, with its shape.
+fn floats(node: &Node, name: &str) -> Result<(Vec<usize>, Vec<f64>), Error> {
+    let bad = || load(format!("{}.{name} is not a numeric array", node.class().unwrap_or("?")));
+    match attr(node, name)? {
+        Node::Array(NdArray { shape, data: Data::F64(v) }) => Ok((shape.clone(), v.clone())),
+        Node::Array(NdArray { shape, data: Data::I64(v) }) => {
+            Ok((shape.clone(), v.iter().map(|&x| x as f64).collect()))
+        }
+        other => other.as_f64().map(|v| (Vec::new(), vec![v])).ok_or_else(bad),
+    }
+}
+
+/// `n_features_in_` and `feature_names_in_` of a fitted estimator.
+fn features(node: &Node) -> Features {
+    let names = node.get("feature_names_in_").and_then(Node::as_array).and_then(|a| match &a.data {
+        Data::Str(names) => Some(names.clone()),
+        _ => None,
+    });
+    let count = node.get("n_features_in_").and_then(Node::as_i64).and_then(|n| usize::try_from(n).ok());
+    Features { class: short(node.class().unwrap_or("?")).to_string(), count, names }
+}
+
+/// `classes_` of a classifier: the labels its outputs are typed as.
+fn classes(node: &Node) -> Result<NdArray, Error> {
+    match attr(node, "classes_")? {
+        Node::Array(a) if a.shape.len() == 1 && !a.is_empty() && !matches!(a.data, Data::Records(_)) => Ok(a.clone()),
+        _ => Err(load(format!("{}.classes_ is not a 1-D array of labels", node.class().unwrap_or("?")))),
+    }
+}
+
+/// `classes[indices]` (`classes_.take(...)`), keeping the labels' type.
+fn take(classes: &NdArray, indices: &[usize]) -> NdArray {
+    let data = match &classes.data {
+        Data::F64(c) => Data::F64(indices.iter().map(|&i| c[i]).collect()),
+        Data::I64(c) => Data::I64(indices.iter().map(|&i| c[i]).collect()),
+        Data::Bool(c) => Data::Bool(indices.iter().map(|&i| c[i]).collect()),
+        Data::Str(c) => Data::Str(indices.iter().map(|&i| c[i].clone()).collect()),
+        Data::Records(_) => unreachable!("checked by classes()"),
+    };
+    NdArray { shape: vec![indices.len()], data }
+}
+
+/// Index of the first maximum (`np.argmax`: the first NaN wins).
+fn argmax(row: &[f64]) -> usize {
+    if let Some(nan) = row.iter().position(|v| v.is_nan()) {
+        return nan;
+    }
+    let mut best = 0;
+    for (i, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = i;
+        }
+    }
+    best
+}

@@ -1,0 +1,316 @@
+//! Reads a skops file (`model.skops`, skops protocol 1–2): a zip holding
+//! `schema.json`, a tree of typed nodes, and the `.npy` files its arrays name.
+//!
+//! The schema is data, never code: objects (`ObjectNode`) are kept only when their
+//! `module.Class` is on the caller's allow-list, the node kinds that would call
+//! functions (`FunctionNode`, `MethodNode`, `ReduceNode`, …) are refused, and the
+//! result is an inert [`Node`] tree that `estimators` turns into Rust structs.
+
+use std::io::{Cursor, Read};
+
+use serde_json::Value;
+use zip::ZipArchive;
+
+use crate::error::{Error, load};
+use crate::npy::{self, Data, NdArray};
+
+/// Largest single entry (schema or array) read from the zip.
+const MAX_ENTRY_BYTES: u64 = 512 << 20;
+
+/// An inert value of the object tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    /// A JSON value (`JsonNode`: str, int, float, bool, None).
+    Json(Value),
+    /// A float JSON cannot hold (`NaN`, `inf`).
+    Float(f64),
+    /// A list, tuple or set.
+    List(Vec<Node>),
+    /// A dict with string keys, in file order.
+    Dict(Vec<(String, Node)>),
+    /// A numpy array or scalar.
+    Array(NdArray),
+    /// An allow-listed object: `module.Class` and its `__dict__`.
+    Object { class: String, attrs: Vec<(String, Node)> },
+    /// A value kept by name only (a type, a dtype, a slice): never reconstructed.
+    Opaque(String),
+}
+
+/// Reads the object tree of a skops file; `allowed` says which `module.Class`
+/// objects may appear.
+pub fn read(bytes: &[u8], allowed: &dyn Fn(&str) -> bool) -> Result<Node, Error> {
+    let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(|e| load(format!("model.skops is not a zip: {e}")))?;
+    let schema = entry(&mut zip, "schema.json")?;
+    let schema: Value =
+        serde_json::from_slice(&schema).map_err(|e| load(format!("model.skops: schema.json is not JSON: {e}")))?;
+    let protocol = schema.get("protocol").and_then(Value::as_i64).unwrap_or(0);
+    if !(1..=2).contains(&protocol) {
+        return Err(load(format!("model.skops: skops protocol {protocol} is not supported (1 and 2 are)")));
+    }
+    Reader { zip: &mut zip, allowed }.node(&schema)
+}
+
+fn entry(zip: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, Error> {
+    let file = zip.by_name(name).map_err(|e| load(format!("model.skops: cannot open {name}: {e}")))?;
+    if file.size() > MAX_ENTRY_BYTES {
+        return Err(load(format!("model.skops: {name} is larger than {MAX_ENTRY_BYTES} bytes")));
+    }
+    let mut out = Vec::with_capacity(file.size().min(1 << 20) as usize);
+    file.take(MAX_ENTRY_BYTES + 1).read_to_end(&mut out).map_err(|e| load(format!("model.skops: {name}: {e}")))?;
+    if out.len() as u64 > MAX_ENTRY_BYTES {
+        return Err(load(format!("model.skops: {name} is larger than {MAX_ENTRY_BYTES} bytes")));
+    }
+    Ok(out)
+}
+
+struct Reader<'z, 'b> {
+    zip: &'z mut ZipArchive<Cursor<&'b [u8]>>,
+    allowed: &'z dyn Fn(&str) -> bool,
+}
+
+impl Reader<'_, '_> {
+    fn node(&mut self, value: &Value) -> Result<Node, Error> {
+        let text = |key: &str| value.get(key).and_then(Value::as_str).unwrap_or("");
+        let (loader, module, class) = (text("__loader__"), text("__module__"), text("__class__"));
+        let content = value.get("content").unwrap_or(&Value::Null);
+        match loader {
+            "JsonNode" => json_node(content),
+            "ListNode" | "TupleNode" | "SetNode" => self.list(content).map(Node::List),
+            "DictNode" => self.dict(content).map(Node::Dict),
+            "NdArrayNode" => self.array(value, content).map(Node::Array),
+            "ObjectNode" => {
+                let full = format!("{module}.{class}");
+                if !(self.allowed)(&full) {
+                    return Err(load(format!("model.skops: {full} is not supported by wasmflow's sklearn flavor")));
+                }
+                let attrs = match content {
+                    Value::Null => Vec::new(),
+                    state => match self.node(state)? {
+                        Node::Dict(attrs) => attrs,
+                        _ => return Err(load(format!("model.skops: the state of {full} is not a dict"))),
+                    },
+                };
+                Ok(Node::Object { class: full, attrs })
+            }
+            "TreeNode" if module == "sklearn.tree._tree" && class == "Tree" => self.tree(value, content),
+            "TypeNode" | "DTypeNode" | "SliceNode" => Ok(Node::Opaque(format!("{module}.{class}"))),
+            other => Err(load(format!(
+                "model.skops: {module}.{class} ({}) is not supported by wasmflow's sklearn flavor",
+                if other.is_empty() { "no loader" } else { other }
+            ))),
+        }
+    }
+
+    fn list(&mut self, content: &Value) -> Result<Vec<Node>, Error> {
+        let items = content.as_array().ok_or_else(|| load("model.skops: a list node has no list"))?;
+        items.iter().map(|item| self.node(item)).collect()
+    }
+
+    fn dict(&mut self, content: &Value) -> Result<Vec<(String, Node)>, Error> {
+        let items = content.as_object().ok_or_else(|| load("model.skops: a dict node has no dict"))?;
+        items.iter().map(|(k, v)| Ok((k.clone(), self.node(v)?))).collect()
+    }
+
+    fn array(&mut self, value: &Value, content: &Value) -> Result<NdArray, Error> {
+        match value.get("type").and_then(Value::as_str) {
+            Some("numpy") => {
+                let file =
+                    value.get("file").and_then(Value::as_str).ok_or_else(|| load("model.skops: array without file"))?;
+                npy::parse(&entry(self.zip, file)?)
+            }
+            Some("json") => {
+                let shape = match value.get("shape").map(|s| self.node(s)).transpose()? {
+                    Some(Node::List(dims)) => dims
+                        .iter()
+                        .map(|d| d.as_i64().and_then(|d| usize::try_from(d).ok()))
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or_else(|| load("model.skops: bad array shape"))?,
+                    _ => return Err(load("model.skops: a JSON array has no shape")),
+                };
+                let items = self.list(content)?;
+                let data = json_array_data(&items)?;
+                let array = NdArray { shape, data };
+                if array.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) != Some(items.len()) {
+                    return Err(load("model.skops: a JSON array does not match its shape"));
+                }
+                Ok(array)
+            }
+            other => Err(load(format!("model.skops: array storage {other:?} is not supported"))),
+        }
+    }
+
+    /// `sklearn.tree._tree.Tree`: its state plus `__reduce__` args
+    /// `(n_features, n_classes, n_outputs)`.
+    fn tree(&mut self, value: &Value, content: &Value) -> Result<Node, Error> {
+        let mut attrs = match self.node(content)? {
+            Node::Dict(attrs) => attrs,
+            _ => return Err(load("model.skops: the state of a Tree is not a dict")),
+        };
+        let args =
+            value.pointer("/__reduce__/args").ok_or_else(|| load("model.skops: Tree without __reduce__ args"))?;
+        if let Node::List(args) = self.node(args)? {
+            for (name, arg) in ["n_features", "n_classes", "n_outputs"].into_iter().zip(args) {
+                attrs.push((name.to_string(), arg));
+            }
+        }
+        Ok(Node::Object { class: "sklearn.tree._tree.Tree".into(), attrs })
+    }
+}
+
+fn json_node(content: &Value) -> Result<Node, Error> {
+    let text = content.as_str().ok_or_else(|| load("model.skops: a JSON node holds no text"))?;
+    Ok(match text {
+        "NaN" => Node::Float(f64::NAN),
+        "Infinity" => Node::Float(f64::INFINITY),
+        "-Infinity" => Node::Float(f64::NEG_INFINITY),
+        _ => Node::Json(serde_json::from_str(text).map_err(|e| load(format!("model.skops: bad JSON node: {e}")))?),
+    })
+}
+
+/// The elements of an object array stored as JSON: all strings, or all numbers.
+fn json_array_data(items: &[Node]) -> Result<Data, Error> {
+    if let Some(strings) = items.iter().map(|n| n.as_str().map(str::to_string)).collect::<Option<Vec<_>>>() {
+        return Ok(Data::Str(strings));
+    }
+    if let Some(ints) = items.iter().map(Node::as_i64).collect::<Option<Vec<_>>>() {
+        return Ok(Data::I64(ints));
+    }
+    if let Some(floats) = items.iter().map(Node::as_f64).collect::<Option<Vec<_>>>() {
+        return Ok(Data::F64(floats));
+    }
+    Err(load("model.skops: object arrays must hold only strings or only numbers"))
+}
+
+impl Node {
+    /// The `module.Class` of an object.
+    pub fn class(&self) -> Option<&str> {
+        match self {
+            Node::Object { class, .. } => Some(class),
+            _ => None,
+        }
+    }
+
+    /// An attribute of an object or an entry of a dict.
+    pub fn get(&self, name: &str) -> Option<&Node> {
+        match self {
+            Node::Object { attrs, .. } | Node::Dict(attrs) => attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The value if it is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Json(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value if it is an integer (Python int or a numpy integer scalar).
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Node::Json(v) => v.as_i64(),
+            Node::Array(NdArray { data: Data::I64(v), .. }) if v.len() == 1 => Some(v[0]),
+            _ => None,
+        }
+    }
+
+    /// The value if it is a number (Python or numpy scalar).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Node::Json(v) => v.as_f64(),
+            Node::Float(f) => Some(*f),
+            Node::Array(NdArray { data: Data::F64(v), .. }) if v.len() == 1 => Some(v[0]),
+            Node::Array(NdArray { data: Data::I64(v), .. }) if v.len() == 1 => Some(v[0] as f64),
+            _ => None,
+        }
+    }
+
+    /// The value if it is a bool.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Node::Json(Value::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// True for Python `None`.
+    pub fn is_none(&self) -> bool {
+        matches!(self, Node::Json(Value::Null))
+    }
+
+    /// The items of a list, tuple or set.
+    pub fn as_list(&self) -> Option<&[Node]> {
+        match self {
+            Node::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The array, if this is one.
+    pub fn as_array(&self) -> Option<&NdArray> {
+        match self {
+            Node::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn skops(schema: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut zip = zip::ZipWriter::new(Cursor::new(&mut out));
+        zip.start_file("schema.json", zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(schema.as_bytes()).unwrap();
+        zip.finish().unwrap();
+        out
+    }
+
+    const ALLOW: &dyn Fn(&str) -> bool = &|c: &str| c == "sklearn.preprocessing._data.StandardScaler";
+
+    #[test]
+    fn reads_objects_and_json_values() {
+        let file = skops(
+            r#"{"__class__": "StandardScaler", "__module__": "sklearn.preprocessing._data", "__loader__": "ObjectNode",
+                "protocol": 2, "content": {"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode",
+                "content": {"with_mean": {"__loader__": "JsonNode", "__class__": "bool", "__module__": "builtins", "content": "true"},
+                            "missing": {"__loader__": "JsonNode", "__class__": "float", "__module__": "builtins", "content": "NaN"}}}}"#,
+        );
+        let node = read(&file, ALLOW).unwrap();
+        assert_eq!(node.class(), Some("sklearn.preprocessing._data.StandardScaler"));
+        assert_eq!(node.get("with_mean").and_then(Node::as_bool), Some(true));
+        assert!(node.get("missing").and_then(Node::as_f64).unwrap().is_nan());
+    }
+
+    #[test]
+    fn refuses_classes_and_loaders_off_the_list() {
+        let os = skops(
+            r#"{"__class__": "system", "__module__": "os", "__loader__": "FunctionNode", "protocol": 2, "content": {}}"#,
+        );
+        let Err(Error::Load(message)) = read(&os, ALLOW) else { panic!("accepted os.system") };
+        assert!(message.contains("os.system"), "{message}");
+        let other = skops(
+            r#"{"__class__": "SVC", "__module__": "sklearn.svm._classes", "__loader__": "ObjectNode", "protocol": 2}"#,
+        );
+        let Err(Error::Load(message)) = read(&other, ALLOW) else { panic!("accepted SVC") };
+        assert!(message.contains("sklearn.svm._classes.SVC"), "{message}");
+    }
+
+    #[test]
+    fn malformed_files_are_load_errors() {
+        assert!(matches!(read(b"PK\x03\x04garbage", ALLOW), Err(Error::Load(_))));
+        assert!(matches!(read(&skops("{not json"), ALLOW), Err(Error::Load(_))));
+        assert!(matches!(read(&skops(r#"{"protocol": 9}"#), ALLOW), Err(Error::Load(_))));
+        let missing = skops(
+            r#"{"__loader__": "NdArrayNode", "__class__": "ndarray", "__module__": "numpy", "type": "numpy", "file": "x.npy", "protocol": 2}"#,
+        );
+        assert!(matches!(read(&missing, ALLOW), Err(Error::Load(_))));
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(matches!(read(&skops(&deep), ALLOW), Err(Error::Load(_))));
+    }
+}

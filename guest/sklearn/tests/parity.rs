@@ -1,0 +1,116 @@
+//! Native parity with scikit-learn: every fixture in models/sklearn (saved by real
+//! MLflow in the skops format) against the predictions MLflow's own pyfunc made
+//! (models/expected/sklearn-*.json). Labels exact, floats within 1e-9 relative.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use wasmflow_flavor_sklearn::data::{Column, Frame, Input, Matrix};
+use wasmflow_flavor_sklearn::error::Error;
+use wasmflow_flavor_sklearn::load_model;
+use wasmflow_flavor_sklearn::npy::Data;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixtures() -> Vec<(String, Value)> {
+    let mut out: Vec<(String, Value)> = std::fs::read_dir(repo().join("models/expected"))
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            let model = name.strip_prefix("sklearn-")?.strip_suffix(".json")?.to_string();
+            let text = std::fs::read_to_string(repo().join("models/expected").join(&name)).unwrap();
+            Some((model, serde_json::from_str(&text).unwrap()))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// The rows as a DataFrame, or as a float64 matrix when the fixture has no column names.
+fn input(expected: &Value) -> Input {
+    let rows = expected["data"].as_array().unwrap();
+    let Some(names) = expected["columns"].as_array() else {
+        let cols = rows[0].as_array().unwrap().len();
+        let data = rows.iter().flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap())).collect();
+        return Input::Matrix(Matrix { rows: rows.len(), cols, data });
+    };
+    let names: Vec<String> = names.iter().map(|n| n.as_str().unwrap().to_string()).collect();
+    let columns = (0..names.len())
+        .map(|j| {
+            if rows[0][j].is_string() {
+                Column::Str(rows.iter().map(|r| r[j].as_str().unwrap().to_string()).collect())
+            } else {
+                Column::F64(rows.iter().map(|r| r[j].as_f64().unwrap()).collect())
+            }
+        })
+        .collect();
+    Input::Frame(Frame { names, columns })
+}
+
+/// The MLmodel's `sklearn` and `python_function` sections as JSON, as the host hands them over.
+fn configs(model: &str) -> (String, String) {
+    let text = std::fs::read_to_string(repo().join("models/sklearn").join(model).join("MLmodel")).unwrap();
+    let mlmodel: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+    (mlmodel["flavors"]["sklearn"].to_string(), mlmodel["flavors"]["python_function"].to_string())
+}
+
+fn flatten(v: &Value, out: &mut Vec<Value>) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| flatten(i, out)),
+        other => out.push(other.clone()),
+    }
+}
+
+#[test]
+fn every_fixture_matches_mlflow_pyfunc() {
+    let fixtures = fixtures();
+    assert!(fixtures.len() >= 8, "fixtures missing: {}", fixtures.len());
+    for (model, expected) in fixtures {
+        let loaded = {
+            let (flavor, pyfunc) = configs(&model);
+            load_model(&repo().join("models/sklearn").join(&model), &flavor, &pyfunc)
+        }
+        .unwrap_or_else(|e| panic!("{model}: {e}"));
+        let got = loaded.predict(input(&expected)).unwrap_or_else(|e| panic!("{model}: {e}"));
+        let mut want = Vec::new();
+        flatten(&expected["outputs"], &mut want);
+        let (mut max_abs, mut max_rel) = (0.0f64, 0.0f64);
+        match &got.data {
+            Data::F64(v) => {
+                assert_eq!(v.len(), want.len(), "{model}");
+                for (a, e) in v.iter().zip(&want) {
+                    let e = e.as_f64().unwrap();
+                    let abs = (a - e).abs();
+                    max_abs = max_abs.max(abs);
+                    max_rel = max_rel.max(abs / e.abs().max(1e-300));
+                    assert!(abs <= 1e-9 * e.abs().max(1.0), "{model}: {a} vs {e}");
+                }
+            }
+            Data::I64(v) => assert_eq!(v.iter().map(|&x| Value::from(x)).collect::<Vec<_>>(), want, "{model}"),
+            Data::Str(v) => assert_eq!(v.iter().map(|x| Value::from(x.as_str())).collect::<Vec<_>>(), want, "{model}"),
+            other => panic!("{model}: unexpected output {other:?}"),
+        }
+        println!("{model}: {} values, max abs diff {max_abs:.3e}, max rel diff {max_rel:.3e}", want.len());
+    }
+}
+
+#[test]
+fn unsupported_and_broken_models_fail_at_load() {
+    let dir = std::env::temp_dir().join(format!("wasmflow-sklearn-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = r#"{"serialization_format": "skops", "pickled_model": "model.skops"}"#;
+    std::fs::write(dir.join("model.skops"), b"PK\x03\x04 truncated").unwrap();
+    assert!(matches!(load_model(&dir, config, "{}"), Err(Error::Load(_))));
+    // A truncated copy of a real model never panics.
+    let real = std::fs::read(repo().join("models/sklearn/iris-rf/model.skops")).unwrap();
+    for cut in [10, 1000, real.len() / 2, real.len() - 10] {
+        std::fs::write(dir.join("model.skops"), &real[..cut]).unwrap();
+        assert!(matches!(load_model(&dir, config, "{}"), Err(Error::Load(_))), "cut at {cut}");
+    }
+    let pickle = r#"{"serialization_format": "cloudpickle", "pickled_model": "model.pkl"}"#;
+    let Err(Error::Load(m)) = load_model(&dir, pickle, "{}") else { panic!("pickle accepted") };
+    assert!(m.contains("cloudpickle"), "{m}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

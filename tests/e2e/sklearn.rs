@@ -1,0 +1,113 @@
+//! Parity of the sklearn flavor with MLflow's own sklearn pyfunc, over HTTP.
+//! Fixtures: models/sklearn/<name> (saved by real MLflow 3.17 in the skops
+//! format) and models/expected/sklearn-<name>.json (what
+//! `mlflow.pyfunc.load_model(path).predict(DataFrame)` answered). Class labels
+//! must be exact (and keep their type); floats agree within 1e-9 relative.
+
+use serde_json::{Map, Value, json};
+
+use crate::support::{Server, assert_json_close, read_json};
+
+const MODELS: &[&str] = &[
+    "iris-rf",
+    "iris-rf-proba",
+    "iris-logreg-pipeline",
+    "iris-logreg-proba",
+    "iris-binary-strings",
+    "iris-tree-strings",
+    "diabetes-ridge",
+    "diabetes-linear",
+    "diabetes-linear-ndarray",
+    "diabetes-tree",
+    "diabetes-rf",
+    "mixed-columntransformer",
+];
+
+/// The fixture's rows in each format MLflow accepts for its signature: DataFrame
+/// formats for named columns, array formats for a tensor signature (`columns: null`).
+fn bodies(expected: &Value) -> Vec<(&'static str, Value)> {
+    let rows = expected["data"].as_array().unwrap();
+    let Some(columns) = expected["columns"].as_array() else {
+        return vec![
+            ("inputs", json!({"inputs": rows})),
+            ("instances", json!({"instances": rows})),
+            ("dataframe_split without columns", json!({"dataframe_split": {"data": rows}})),
+        ];
+    };
+    let records: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            Value::Object(
+                columns
+                    .iter()
+                    .map(|c| c.as_str().unwrap().to_string())
+                    .zip(r.as_array().unwrap().iter().cloned())
+                    .collect(),
+            )
+        })
+        .collect();
+    let by_column: Map<String, Value> = columns
+        .iter()
+        .enumerate()
+        .map(|(j, c)| (c.as_str().unwrap().to_string(), Value::Array(rows.iter().map(|r| r[j].clone()).collect())))
+        .collect();
+    vec![
+        ("dataframe_split", json!({"dataframe_split": {"columns": columns, "data": rows}})),
+        ("dataframe_records", json!({"dataframe_records": records})),
+        ("inputs (columns)", json!({"inputs": by_column})),
+    ]
+}
+
+fn has_floats(v: &Value) -> bool {
+    match v {
+        Value::Array(items) => items.iter().any(has_floats),
+        Value::Number(n) => n.is_f64(),
+        _ => false,
+    }
+}
+
+#[test]
+fn every_fixture_matches_mlflow_in_every_dataframe_format() {
+    for model in MODELS {
+        let expected = read_json(format!("models/expected/sklearn-{model}.json"));
+        let server = Server::start(&format!("models/sklearn/{model}"), &["-w", "1"]);
+        let want = &expected["outputs"];
+        for (format, body) in bodies(&expected) {
+            let answer = server.invoke_json(&body);
+            assert_eq!(answer.status, 200, "{model} {format}: {}", answer.body);
+            let got = &answer.json()["predictions"];
+            if has_floats(want) {
+                assert_json_close(got, want, 1e-9);
+            } else {
+                assert_eq!(got, want, "{model} {format}: labels are exact and keep their type");
+            }
+        }
+    }
+}
+
+#[test]
+fn iris_rf_answers_one_row_at_a_time() {
+    let expected = read_json("models/expected/sklearn-iris-rf.json");
+    let server = Server::start("models/sklearn/iris-rf", &["-w", "1"]);
+    let columns = &expected["columns"];
+    for (i, row) in expected["data"].as_array().unwrap().iter().enumerate().step_by(15) {
+        let answer = server.invoke_json(&json!({"dataframe_split": {"columns": columns, "data": [row]}}));
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.json()["predictions"], json!([expected["outputs"][i]]));
+    }
+    // A bad column type is refused before it reaches the model, the server stays up.
+    let bad = server.invoke_json(&json!({"dataframe_split": {"columns": columns, "data": [["x", 1, 2, 3]]}}));
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(server.get("/ping").status, 200);
+}
+
+#[test]
+fn mixed_model_encodes_an_unseen_category_as_zeros() {
+    let server = Server::start("models/sklearn/mixed-columntransformer", &["-w", "1"]);
+    // An unseen category is encoded as zeros (handle_unknown="ignore"), as in sklearn.
+    let answer = server.invoke_json(
+        &json!({"dataframe_records": [{"color": "purple", "size": "M", "weight": 70.0, "height": 170.0}]}),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.json()["predictions"][0].is_string(), "{}", answer.body);
+}
