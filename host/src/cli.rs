@@ -28,9 +28,21 @@ pub enum Command {
 // `-h` is the host, as in MLflow; help stays on `--help`.
 #[command(disable_help_flag = true)]
 pub struct ServeArgs {
-    /// Model URI: a model directory or a `file:` URI.
+    /// Model URI: a model directory, a `file:` URI, `models:/<name>/<version>`,
+    /// `models:/<name>@<alias>`, `models:/<name>/latest`, `models:/<model_id>` or
+    /// `runs:/<run_id>/<path>`.
     #[arg(short = 'm', long = "model-uri")]
     pub model_uri: String,
+
+    /// MLflow tracking URI for `models:/` and `runs:/` URIs: `sqlite:///<path>`, a file
+    /// store (`./mlruns`, `file:` URI) or `http(s)://` tracking server (default: MLflow's,
+    /// `./mlruns` if it holds experiments, else `sqlite:///mlflow.db`).
+    #[arg(long, env = "MLFLOW_TRACKING_URI")]
+    pub tracking_uri: Option<String>,
+
+    /// MLflow registry URI for `models:/<name>…` URIs (default: the tracking URI).
+    #[arg(long, env = "MLFLOW_REGISTRY_URI")]
+    pub registry_uri: Option<String>,
 
     /// Port to listen on (0 picks a free one).
     #[arg(short = 'p', long, env = "MLFLOW_PORT", default_value_t = 5000)]
@@ -58,7 +70,8 @@ pub struct ServeArgs {
     #[arg(long, env = "WASMFLOW_MAX_MEMORY_MB", default_value_t = 4096)]
     pub max_memory_mb: usize,
 
-    /// Directory of compiled components (default: ~/.cache/wasmflow).
+    /// Directory of compiled components and of models downloaded from a tracking
+    /// server (`<dir>/models`) (default: ~/.cache/wasmflow).
     #[arg(long, env = "WASMFLOW_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
 
@@ -104,6 +117,24 @@ mod tests {
         let Command::Serve(args) = cli.command else { panic!("not serve") };
         assert_eq!((args.model_uri.as_str(), args.port, args.host.as_str()), ("models/iris", 8080, "0.0.0.0"));
         assert_eq!((args.timeout, args.workers), (5, Some(3)));
+    }
+
+    #[test]
+    fn tracking_and_registry_uris_parse() {
+        let cli = Cli::try_parse_from([
+            "wasmflow",
+            "serve",
+            "-m",
+            "models:/iris@production",
+            "--tracking-uri",
+            "sqlite:///mlflow.db",
+            "--registry-uri",
+            "http://localhost:5000",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else { panic!("not serve") };
+        assert_eq!(args.tracking_uri.as_deref(), Some("sqlite:///mlflow.db"));
+        assert_eq!(args.registry_uri.as_deref(), Some("http://localhost:5000"));
     }
 
     #[test]

@@ -31,13 +31,15 @@ fn main() -> anyhow::Result<()> {
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let components = flavors::FlavorComponents::new(args.flavor_components.clone());
-    let model = model::resolve(&args.model_uri, &components)?;
-    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let options = RuntimeOptions {
-        workers,
-        cache_dir: args.cache_dir.clone().or_else(runtime::default_cache_dir),
-        max_memory: args.max_memory_mb.saturating_mul(1024 * 1024),
+    let cache_dir = args.cache_dir.clone().or_else(runtime::default_cache_dir);
+    let sources = model::Sources {
+        tracking_uri: args.tracking_uri.clone(),
+        registry_uri: args.registry_uri.clone(),
+        cache_dir: cache_dir.clone(),
     };
+    let model = model::resolve(&args.model_uri, &components, &sources)?;
+    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let options = RuntimeOptions { workers, cache_dir, max_memory: args.max_memory_mb.saturating_mul(1024 * 1024) };
     let runtime = Runtime::start(&model, &components, &options)
         .with_context(|| format!("cannot load the model in {}", model.dir.display()))?;
     tracing::info!("{}", runtime.describe());

@@ -66,17 +66,15 @@ impl Answer {
 impl Server {
     /// Serves the model directory `model` (relative to the repository root).
     pub fn start(model: &str, extra: &[&str]) -> Server {
+        Server::start_in(&repo(), &[], model, extra)
+    }
+
+    /// Serves the model URI `model` from the working directory `cwd` with the extra
+    /// environment `env`; MLflow's tracking and registry variables are cleared first.
+    pub fn start_in(cwd: &Path, env: &[(&str, &str)], model: &str, extra: &[&str]) -> Server {
         warm_cache();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wasmflow"))
-            .current_dir(repo())
-            .args(["serve", "-m", model, "-p", "0", "-h", "127.0.0.1", "--cache-dir"])
-            .arg(cache_dir())
-            .args(extra)
-            .env("WASMFLOW_LOG", "wasmflow=debug")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("cannot start wasmflow");
+        let mut child =
+            serve_command(cwd, env, model, extra).stderr(Stdio::piped()).spawn().expect("cannot start wasmflow");
         let stderr = child.stderr.take().unwrap();
         let log = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = mpsc::channel();
@@ -106,7 +104,7 @@ impl Server {
     }
 
     /// `POST /invocations` with an optional Content-Type.
-    pub fn invoke(&self, content_type: Option<&str>, body: impl Into<String>) -> Answer {
+    pub fn invoke(&self, content_type: Option<&str>, body: impl Into<reqwest::blocking::Body>) -> Answer {
         let mut request = self.client.post(format!("{}/invocations", self.base)).body(body.into());
         if let Some(content_type) = content_type {
             request = request.header("Content-Type", content_type);
@@ -138,6 +136,50 @@ fn answer(response: reqwest::blocking::Response) -> Answer {
         response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
     let body = response.text().unwrap();
     Answer { status, content_type, body }
+}
+
+/// `wasmflow serve -m model -p 0 … extra` in `cwd`, with the shared component cache.
+fn serve_command(cwd: &Path, env: &[(&str, &str)], model: &str, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wasmflow"));
+    command
+        .current_dir(cwd)
+        .args(["serve", "-m", model, "-p", "0", "-h", "127.0.0.1", "--cache-dir"])
+        .arg(cache_dir())
+        .args(extra)
+        .env_remove("MLFLOW_TRACKING_URI")
+        .env_remove("MLFLOW_REGISTRY_URI")
+        .env("WASMFLOW_LOG", "wasmflow=debug")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    command
+}
+
+/// Runs `wasmflow serve` where it must fail before serving; returns its exit code
+/// (`None` if killed by a signal) and stderr. Panics if it is still running after 60 s.
+pub fn serve_fails(cwd: &Path, env: &[(&str, &str)], model: &str, extra: &[&str]) -> (Option<i32>, String) {
+    warm_cache();
+    let mut child =
+        serve_command(cwd, env, model, extra).stderr(Stdio::piped()).spawn().expect("cannot start wasmflow");
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("wasmflow serve -m {model} is still running; it should have failed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (status.code(), reader.join().unwrap())
 }
 
 /// Reads a JSON file relative to the repository root.

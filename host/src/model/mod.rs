@@ -1,5 +1,19 @@
 //! Model URIs and MLflow model directories: where the model is, which flavor
 //! serves it, and the configuration handed to the flavor.
+//!
+//! A model URI is a directory, a `file:` URI, or one of MLflow's store URIs
+//! (`models:/<name>/<version>`, `models:/<name>@<alias>`, `models:/<name>/latest`,
+//! `models:/<model_id>`, `runs:/<run_id>/<path>`), looked up in the tracking store
+//! (`uri::StoreUri`: SQLite, file store, or a tracking server) and turned into a
+//! local directory: the store's own directory for local stores, a download into
+//! the cache (`cache`) for a tracking server's artifact proxy.
+
+mod cache;
+mod file_store;
+mod rest_store;
+mod sqlite_store;
+mod store;
+mod uri;
 
 use std::path::{Path, PathBuf};
 
@@ -7,6 +21,21 @@ use anyhow::{Context, bail};
 use wasmflow_protocol::MlModel;
 
 use crate::flavors::FlavorComponents;
+use rest_store::RestStore;
+use store::Store;
+use uri::{ModelUri, StoreUri};
+
+/// Where model URIs are looked up (`--tracking-uri`, `--registry-uri`) and where
+/// downloaded models are kept.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// The tracking URI; `None` means MLflow's default.
+    pub tracking_uri: Option<String>,
+    /// The registry URI; `None` means the tracking URI.
+    pub registry_uri: Option<String>,
+    /// The cache directory (downloads go to `<dir>/models`).
+    pub cache_dir: Option<PathBuf>,
+}
 
 /// A model directory ready to serve.
 #[derive(Debug)]
@@ -23,10 +52,12 @@ pub struct ResolvedModel {
     pub model_config: serde_json::Value,
 }
 
-/// Resolves a model URI (a path or a `file:` URI) to a model directory and picks
-/// the flavor that serves it.
-pub fn resolve(uri: &str, components: &FlavorComponents) -> anyhow::Result<ResolvedModel> {
-    let dir = local_path(uri)?;
+/// Resolves a model URI to a model directory and picks the flavor that serves it.
+pub fn resolve(uri: &str, components: &FlavorComponents, sources: &Sources) -> anyhow::Result<ResolvedModel> {
+    let dir = match ModelUri::parse(uri)? {
+        ModelUri::Local(dir) => dir,
+        parsed => locate(uri, &parsed, sources)?,
+    };
     if !dir.join("MLmodel").is_file() {
         bail!("no MLflow model at {}: {} does not exist", uri, dir.join("MLmodel").display());
     }
@@ -39,21 +70,202 @@ pub fn resolve(uri: &str, components: &FlavorComponents) -> anyhow::Result<Resol
     Ok(ResolvedModel { dir, mlmodel, flavor, flavor_config, model_config })
 }
 
-/// The local directory a URI names. Registry and run URIs are not served yet.
-fn local_path(uri: &str) -> anyhow::Result<PathBuf> {
-    if let Some(rest) = uri.strip_prefix("file://") {
-        return Ok(PathBuf::from(rest));
+/// Opens the store a tracking or registry URI names; `origin` says where the URI
+/// came from, for the error message.
+fn open_store(uri: &str, origin: &str) -> anyhow::Result<Box<dyn Store>> {
+    let opened: anyhow::Result<Box<dyn Store>> = match StoreUri::parse(uri)? {
+        StoreUri::Sqlite(path) => sqlite_store::SqliteStore::open(&absolute(&path)).map(|s| Box::new(s) as _),
+        StoreUri::File(path) => file_store::FileStore::open(&absolute(&path)).map(|s| Box::new(s) as _),
+        StoreUri::Rest(base) => RestStore::new(&base).map(|s| Box::new(s) as _),
+    };
+    opened.map_err(|e| anyhow::anyhow!("{} ({origin} {uri})", one_line(e)))
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Finds the directory of a `models:/` or `runs:/` URI in the stores of `sources`.
+fn locate(uri: &str, parsed: &ModelUri, sources: &Sources) -> anyhow::Result<PathBuf> {
+    let (tracking_uri, origin) = match sources.tracking_uri.clone().filter(|u| !u.trim().is_empty()) {
+        Some(uri) => (uri, "tracking URI"),
+        None => (
+            uri::default_tracking_uri(Path::new(".")),
+            "MLflow's default tracking URI, as neither --tracking-uri nor MLFLOW_TRACKING_URI is set:",
+        ),
+    };
+    let registry_uri = sources.registry_uri.clone().filter(|u| !u.trim().is_empty() && *u != tracking_uri);
+    let tracking = open_store(&tracking_uri, origin)?;
+    let registry = match &registry_uri {
+        Some(registry_uri) => Some(open_store(registry_uri, "registry URI")?),
+        None => None,
+    };
+    let cache = cache::models_dir(sources.cache_dir.as_deref());
+    let (location, store) = match parsed {
+        ModelUri::Registered { name, selector } => {
+            let registry = registry.as_deref().unwrap_or(tracking.as_ref());
+            let version = registry.model_version(name, selector)?;
+            tracing::info!(
+                "{uri}: version {} of '{name}' in {}, at {}",
+                version.version,
+                registry.describe(),
+                version.location()
+            );
+            let location = version.location().to_string();
+            // A version recorded only by its source (`models:/m-…`, `runs:/…`) is looked up
+            // in the tracking store, as MLflow does.
+            match ModelUri::parse(&location) {
+                Ok(inner @ (ModelUri::Logged(_) | ModelUri::Run { .. })) => {
+                    (locate_in(&location, &inner, tracking.as_ref())?, tracking.as_ref())
+                }
+                _ => (location, registry),
+            }
+        }
+        _ => (locate_in(uri, parsed, tracking.as_ref())?, tracking.as_ref()),
+    };
+    materialize(uri, &location, store, &cache)
+}
+
+/// The artifact location of a logged model or run model in `store`.
+fn locate_in(uri: &str, parsed: &ModelUri, store: &dyn Store) -> anyhow::Result<String> {
+    match parsed {
+        ModelUri::Logged(model_id) => store.logged_model(model_id),
+        ModelUri::Run { run_id, path } => {
+            let run = store.run(run_id)?;
+            let in_run = join(&run.artifact_uri, path);
+            if has_model(&in_run, store)? {
+                return Ok(in_run);
+            }
+            // MLflow 3 keeps a model logged in a run as a logged model named by the path's first part.
+            let (name, rest) = path.split_once('/').unwrap_or((path, ""));
+            if !name.is_empty()
+                && let Some(location) = store.run_logged_model(run_id, &run, name)?
+            {
+                return Ok(join(&location, rest));
+            }
+            bail!(
+                "{uri}: run '{run_id}' in {} has no model at '{path}': no MLmodel under {in_run} and no logged model \
+                 named '{name}' from that run",
+                store.describe()
+            )
+        }
+        _ => bail!("{uri}: not a store URI"),
     }
-    if let Some(rest) = uri.strip_prefix("file:") {
-        return Ok(PathBuf::from(rest));
+}
+
+fn join(location: &str, path: &str) -> String {
+    if path.is_empty() { location.to_string() } else { format!("{}/{}", location.trim_end_matches('/'), path) }
+}
+
+/// Where an artifact location's files are.
+enum Artifacts<'a> {
+    Local(PathBuf),
+    Proxy(ProxyServer<'a>, String),
+}
+
+enum ProxyServer<'a> {
+    Store(&'a RestStore),
+    Other(RestStore),
+}
+
+impl ProxyServer<'_> {
+    fn get(&self) -> &RestStore {
+        match self {
+            ProxyServer::Store(server) => server,
+            ProxyServer::Other(server) => server,
+        }
     }
-    if let Some((scheme, _)) = uri.split_once(":/")
+}
+
+/// Interprets an artifact location recorded in `store`: local paths and `file:` URIs
+/// (relocated under the store's root when the recorded path does not exist, so a store
+/// copied elsewhere still works), and `mlflow-artifacts:` (the tracking server's proxy).
+fn artifacts<'a>(location: &str, store: &'a dyn Store) -> anyhow::Result<Artifacts<'a>> {
+    if let Some(rest) = location.strip_prefix("mlflow-artifacts:") {
+        if let Some(authority) = rest.strip_prefix("//") {
+            let (host, path) = authority.split_once('/').unwrap_or((authority, ""));
+            if !host.is_empty() {
+                let scheme = store.server().and_then(|s| s.base().split_once("://")).map_or("http", |(s, _)| s);
+                let server = RestStore::new(&format!("{scheme}://{host}"))?;
+                return Ok(Artifacts::Proxy(ProxyServer::Other(server), path.trim_matches('/').to_string()));
+            }
+        }
+        let Some(server) = store.server() else {
+            bail!(
+                "artifact location {location} is on a tracking server's artifact proxy, but the store is {}",
+                store.describe()
+            );
+        };
+        return Ok(Artifacts::Proxy(ProxyServer::Store(server), rest.trim_matches('/').to_string()));
+    }
+    let path = if location.starts_with("file:") {
+        uri::file_uri_path(location)
+    } else if let Some((scheme, _)) = location.split_once(":/")
         && scheme.len() > 1
-        && !Path::new(uri).exists()
     {
-        bail!("model URI scheme '{scheme}:' is not supported yet; pass a model directory or a file: URI");
+        bail!(
+            "artifact location {location} (recorded in {}) uses '{scheme}:', which wasmflow cannot read; \
+             serve artifacts through the tracking server's proxy (mlflow server --serve-artifacts) instead",
+            store.describe()
+        );
+    } else {
+        PathBuf::from(location)
+    };
+    Ok(Artifacts::Local(relocate(&path, &store.local_roots())))
+}
+
+/// `path` if it exists; else the longest tail of it (two parts or more) that exists
+/// under one of `roots`; else `path`.
+fn relocate(path: &Path, roots: &[PathBuf]) -> PathBuf {
+    if path.exists() {
+        return path.to_path_buf();
     }
-    Ok(PathBuf::from(uri))
+    let parts: Vec<_> = path.components().filter(|c| matches!(c, std::path::Component::Normal(_))).collect();
+    for skip in 0..parts.len().saturating_sub(1) {
+        let tail: PathBuf = parts[skip..].iter().collect();
+        for root in roots.iter().rev() {
+            let candidate = root.join(&tail);
+            if candidate.exists() {
+                tracing::debug!("{} does not exist; using {} in the store", path.display(), candidate.display());
+                return candidate;
+            }
+        }
+    }
+    path.to_path_buf()
+}
+
+/// Whether an MLmodel is at `location` (for `runs:/` URIs).
+fn has_model(location: &str, store: &dyn Store) -> anyhow::Result<bool> {
+    Ok(match artifacts(location, store)? {
+        Artifacts::Local(dir) => dir.join("MLmodel").is_file(),
+        Artifacts::Proxy(server, path) => {
+            server.get().list_artifacts(&path)?.iter().any(|(name, is_dir)| name == "MLmodel" && !is_dir)
+        }
+    })
+}
+
+/// The local directory of an artifact location, downloading it into the cache if needed.
+fn materialize(uri: &str, location: &str, store: &dyn Store, cache: &Path) -> anyhow::Result<PathBuf> {
+    match artifacts(location, store)? {
+        Artifacts::Local(dir) => {
+            if !dir.is_dir() {
+                bail!(
+                    "the artifacts of {uri} are missing: {location} (recorded in {}) does not exist",
+                    store.describe()
+                );
+            }
+            Ok(dir)
+        }
+        Artifacts::Proxy(server, path) => {
+            cache::fetch(server.get(), &path, cache).map_err(|e| anyhow::anyhow!("cannot download {uri}: {e}"))
+        }
+    }
+}
+
+/// An error and its causes on one line.
+fn one_line(error: anyhow::Error) -> anyhow::Error {
+    let parts: Vec<String> = error.chain().map(ToString::to_string).collect();
+    anyhow::anyhow!(parts.join(": "))
 }
 
 /// The first flavor in the MLmodel that a component serves.
@@ -83,21 +295,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn file_uris_and_paths_name_directories() {
-        assert_eq!(local_path("file:///tmp/m").unwrap(), PathBuf::from("/tmp/m"));
-        assert_eq!(local_path("file:models/iris").unwrap(), PathBuf::from("models/iris"));
-        assert_eq!(local_path("models/iris").unwrap(), PathBuf::from("models/iris"));
-    }
-
-    #[test]
-    fn registry_uris_are_refused_clearly() {
-        let err = local_path("models:/iris@production").unwrap_err().to_string();
-        assert!(err.contains("'models:'"), "{err}");
-    }
-
-    #[test]
     fn a_directory_without_mlmodel_is_refused() {
-        let err = resolve(env!("CARGO_MANIFEST_DIR"), &FlavorComponents::default()).unwrap_err().to_string();
+        let err = resolve(env!("CARGO_MANIFEST_DIR"), &FlavorComponents::default(), &Sources::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no MLflow model"), "{err}");
+    }
+
+    #[test]
+    fn moved_store_paths_are_found_under_the_store_root() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("tests/fixtures/stores/file");
+        let recorded = Path::new("/elsewhere/scratch/mlruns/0/meta.yaml");
+        assert_eq!(relocate(recorded, std::slice::from_ref(&root)), root.join("mlruns/0/meta.yaml"));
+        let missing = Path::new("/elsewhere/nothing/here");
+        assert_eq!(relocate(missing, &[root]), missing);
+    }
+
+    #[test]
+    fn unknown_stores_fail_in_one_line() {
+        let sources = Sources { tracking_uri: Some("sqlite:////nonexistent/mlflow.db".into()), ..Sources::default() };
+        let err = resolve("models:/iris/1", &FlavorComponents::default(), &sources).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.contains("/nonexistent/mlflow.db") && !text.contains('\n'), "{text}");
     }
 }
