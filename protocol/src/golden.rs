@@ -117,12 +117,9 @@ fn golden_cases_match_mlflow() {
         for case in load_cases(model) {
             let ct = case.content_type.as_deref();
             // Known, deliberate divergences (README.md, "Differences from MLflow"):
-            // no Content-Type, parquet (not yet), CSV with a tensor signature.
+            // no Content-Type, CSV with a tensor signature.
             let tensor_signature = matches!(sig.and_then(|s| s.inputs.as_ref()), Some(Schema::Tensors(_)));
-            if ct.is_none()
-                || ct == Some("application/vnd.apache.parquet")
-                || (ct == Some("text/csv") && tensor_signature)
-            {
+            if ct.is_none() || (ct == Some("text/csv") && tensor_signature) {
                 continue;
             }
             checked += 1;

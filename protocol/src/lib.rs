@@ -19,6 +19,7 @@ mod mlflow_cases;
 mod mlmodel;
 mod ndarray;
 mod params;
+mod parquet_input;
 mod pyjson;
 #[cfg(test)]
 mod repr_fixtures;

@@ -7,6 +7,7 @@ use crate::enforce::{PyData, enforce, params_error};
 use crate::error::ScoringError;
 use crate::json_formats::{SUPPORTED_FORMATS, cast_frame, format_keys_error, parse_format, required_input_format};
 use crate::params::enforce_params;
+use crate::parquet_input::parse_parquet;
 use crate::pyjson::{self, Json};
 use crate::signature::{Schema, Signature};
 use crate::value::{Batch, Params};
@@ -46,9 +47,15 @@ pub fn parse_invocation(
                 unwrapped_response: false,
             })
         }
-        RequestFormat::Parquet => Err(ScoringError::NotImplemented(
-            "Parquet request bodies (application/vnd.apache.parquet) are not supported by this server; send application/json or text/csv.".into(),
-        )),
+        RequestFormat::Parquet => {
+            // No lenient cast here: MLflow enforces the signature on the frame as read.
+            let frame = parse_parquet(body)?;
+            Ok(Invocation {
+                input: enforce(&PyData::Frame(frame), inputs_schema)?,
+                params: Vec::new(),
+                unwrapped_response: false,
+            })
+        }
         RequestFormat::Json => parse_json_invocation(body, signature),
     }
 }
@@ -330,7 +337,7 @@ mod tests {
         let e = err(None, "{}", None);
         assert_eq!(e, ScoringError::MissingContentType);
         let e = err(Some("application/vnd.apache.parquet"), "PAR1", None);
-        assert_eq!(e.status(), 501);
+        assert_eq!((e.status(), e.error_code()), (400, "BAD_REQUEST"));
     }
 
     fn columns_sig(inputs: &str) -> Signature {
