@@ -7,4 +7,6 @@ mod endpoints;
 mod golden;
 mod onnx;
 mod resilience;
+mod sklearn;
 mod support;
+mod uris;
