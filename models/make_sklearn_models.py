@@ -91,11 +91,27 @@ def mixed_data(n=200, seed=0):
 def main():
     from sklearn.compose import ColumnTransformer
     from sklearn.datasets import load_diabetes, load_iris
-    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import (
+        ExtraTreesClassifier,
+        ExtraTreesRegressor,
+        RandomForestClassifier,
+        RandomForestRegressor,
+    )
     from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+    from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
+    from sklearn.naive_bayes import GaussianNB
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
+    from sklearn.preprocessing import (
+        MaxAbsScaler,
+        MinMaxScaler,
+        OneHotEncoder,
+        OrdinalEncoder,
+        PolynomialFeatures,
+        RobustScaler,
+        StandardScaler,
+    )
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
     X, y = load_iris(return_X_y=True, as_frame=True)
@@ -129,6 +145,52 @@ def main():
     ])
     mixed = Pipeline([("pre", pre), ("logreg", LogisticRegression())]).fit(Xm_train, ym)
     save("mixed-columntransformer", mixed, Xm)
+
+    # Lasso / ElasticNet: linear like Ridge.
+    save("diabetes-lasso", Pipeline([("scale", StandardScaler()), ("lasso", Lasso(alpha=0.5))]).fit(Xd, yd), Xd, n_rows=200)
+    save("diabetes-elasticnet", ElasticNet(alpha=0.001, l1_ratio=0.3).fit(Xd, yd), Xd, n_rows=200)
+    # Extra trees: evaluated like forests.
+    et = ExtraTreesClassifier(n_estimators=10, max_depth=4, random_state=0).fit(X, y)
+    save("iris-extratrees", et, X)
+    save("iris-extratrees-proba", et, X, predict_fn="predict_proba")
+    save("diabetes-extratrees", ExtraTreesRegressor(n_estimators=8, max_depth=5, random_state=0).fit(Xd, yd), Xd, n_rows=200)
+    # Scalers and polynomial features.
+    save("diabetes-robust-ridge", Pipeline([("robust", RobustScaler()), ("ridge", Ridge(alpha=0.5))]).fit(Xd, yd), Xd, n_rows=200)
+    poly = Pipeline([
+        ("maxabs", MaxAbsScaler()),
+        ("poly", PolynomialFeatures(degree=2)),
+        ("ridge", Ridge(alpha=0.1)),
+    ]).fit(Xd, yd)
+    save("diabetes-maxabs-poly", poly, Xd, n_rows=200)
+    poly3 = Pipeline([
+        ("poly", PolynomialFeatures(degree=3, interaction_only=True, include_bias=False)),
+        ("logreg", LogisticRegression(max_iter=2000)),
+    ]).fit(X, y)
+    save("iris-poly3-interaction-proba", poly3, X, predict_fn="predict_proba")
+    # OrdinalEncoder; the scored rows hold categories never seen in fit.
+    ordinal = ColumnTransformer([
+        ("cat", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), ["color", "size"]),
+        ("num", "passthrough", ["weight", "height"]),
+    ])
+    ord_model = Pipeline([("pre", ordinal), ("tree", DecisionTreeClassifier(max_depth=4, random_state=0))]).fit(Xm, ym)
+    Xm_unseen = Xm.copy()
+    Xm_unseen.loc[::7, "color"] = "purple"
+    Xm_unseen.loc[3::11, "size"] = "XXL"
+    save("mixed-ordinal-tree", ord_model, Xm_unseen)
+    # GaussianNB.
+    save("iris-gaussiannb-proba", GaussianNB().fit(X, y), X, predict_fn="predict_proba")
+    save("iris-gaussiannb", GaussianNB().fit(X, names[y]), X)
+    # k nearest neighbours (brute force; continuous features so no distance ties).
+    Xk, yk = make_classification(n_samples=300, n_features=5, n_informative=3, n_classes=3, random_state=0)
+    Xk = pd.DataFrame(np.round(Xk, 6), columns=[f"f{i}" for i in range(5)])
+    knn = KNeighborsClassifier(n_neighbors=5, algorithm="brute").fit(Xk[:200], yk[:200])
+    save("synthetic-knn-proba", knn, Xk[200:].reset_index(drop=True), predict_fn="predict_proba")
+    knn_d = KNeighborsClassifier(n_neighbors=7, weights="distance", metric="minkowski", p=2, algorithm="brute")
+    save("synthetic-knn-distance", knn_d.fit(Xk[:200], yk[:200]), Xk[200:].reset_index(drop=True))
+    knr = KNeighborsRegressor(n_neighbors=5, weights="distance", metric="euclidean", algorithm="brute")
+    save("diabetes-knn-distance", knr.fit(Xd[200:], yd[200:]), Xd, n_rows=200)
+    knr_u = KNeighborsRegressor(n_neighbors=4, algorithm="brute").fit(Xd[200:], yd[200:])
+    save("diabetes-knn-uniform", knr_u, Xd, n_rows=200)
 
 
 if __name__ == "__main__":

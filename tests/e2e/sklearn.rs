@@ -21,6 +21,21 @@ const MODELS: &[&str] = &[
     "diabetes-tree",
     "diabetes-rf",
     "mixed-columntransformer",
+    "diabetes-lasso",
+    "diabetes-elasticnet",
+    "iris-extratrees",
+    "iris-extratrees-proba",
+    "diabetes-extratrees",
+    "diabetes-robust-ridge",
+    "diabetes-maxabs-poly",
+    "iris-poly3-interaction-proba",
+    "mixed-ordinal-tree",
+    "iris-gaussiannb-proba",
+    "iris-gaussiannb",
+    "synthetic-knn-proba",
+    "synthetic-knn-distance",
+    "diabetes-knn-distance",
+    "diabetes-knn-uniform",
 ];
 
 /// The fixture's rows in each format MLflow accepts for its signature: DataFrame

@@ -1,9 +1,11 @@
 //! Composition: `Pipeline` (steps in order, `passthrough` skipped) and
 //! `ColumnTransformer` (columns picked by name or position, outputs side by side).
 
-use super::preprocess::{MinMaxScaler, OneHotEncoder, SimpleImputer, StandardScaler};
+use super::preprocess::{
+    MinMaxScaler, OneHotEncoder, OrdinalEncoder, PolynomialFeatures, SimpleImputer, StandardScaler,
+};
 use super::{attr, short};
-use crate::data::{Column, Frame, Input, Matrix};
+use crate::data::{Column, Features, Frame, Input, Matrix};
 use crate::error::{Error, load};
 use crate::skops::Node;
 
@@ -14,8 +16,13 @@ pub enum Transform {
     MinMax(MinMaxScaler),
     Impute(SimpleImputer),
     OneHot(OneHotEncoder),
+    Ordinal(OrdinalEncoder),
+    Poly(PolynomialFeatures),
     Columns(ColumnTransformer),
     Pipeline(Vec<Transform>),
+    /// `FunctionTransformer(func=None)`, which fitted ColumnTransformers hold for
+    /// `"passthrough"`: the selected columns as they are.
+    Identity(Features),
 }
 
 impl Transform {
@@ -23,9 +30,19 @@ impl Transform {
         let class = node.class().unwrap_or("?");
         Ok(match short(class) {
             "StandardScaler" => Transform::Standard(StandardScaler::build(node)?),
+            "RobustScaler" => Transform::Standard(StandardScaler::build_robust(node)?),
+            "MaxAbsScaler" => Transform::Standard(StandardScaler::build_max_abs(node)?),
+            "OrdinalEncoder" => Transform::Ordinal(OrdinalEncoder::build(node)?),
+            "PolynomialFeatures" => Transform::Poly(PolynomialFeatures::build(node)?),
             "MinMaxScaler" => Transform::MinMax(MinMaxScaler::build(node)?),
             "SimpleImputer" => Transform::Impute(SimpleImputer::build(node)?),
             "OneHotEncoder" => Transform::OneHot(OneHotEncoder::build(node)?),
+            "FunctionTransformer" => {
+                if !node.get("func").is_none_or(Node::is_none) {
+                    return Err(load("FunctionTransformer with a function is not supported (it would run code)"));
+                }
+                Transform::Identity(super::features(node))
+            }
             "ColumnTransformer" => Transform::Columns(ColumnTransformer::build(node)?),
             "Pipeline" => Transform::Pipeline(
                 pipeline_steps(node)?.into_iter().map(Transform::build).collect::<Result<Vec<_>, _>>()?,
@@ -40,7 +57,10 @@ impl Transform {
             Transform::MinMax(t) => t.transform(x),
             Transform::Impute(t) => t.transform(x),
             Transform::OneHot(t) => t.transform(x),
+            Transform::Ordinal(t) => t.transform(x),
+            Transform::Poly(t) => t.transform(x),
             Transform::Columns(t) => t.transform(x),
+            Transform::Identity(features) => features.matrix(x),
             Transform::Pipeline(steps) => {
                 let mut x = x;
                 for step in steps {
@@ -138,10 +158,8 @@ impl ColumnTransformer {
             let picked = pick(&frame, selection)?;
             outputs.push(match part {
                 Part::Fitted(t) => t.transform(Input::Frame(picked))?,
-                Part::Passthrough => {
-                    crate::data::Features { class: "ColumnTransformer".into(), count: None, names: None }
-                        .matrix(Input::Frame(picked))?
-                }
+                Part::Passthrough => Features { class: "ColumnTransformer".into(), count: None, names: None }
+                    .matrix(Input::Frame(picked))?,
             });
         }
         Ok(Matrix::hstack(rows, &outputs))
@@ -185,4 +203,29 @@ fn pick(frame: &Frame, selection: &Selection) -> Result<Frame, Error> {
         names: at.iter().map(|&i| frame.names[i].clone()).collect(),
         columns: at.iter().map(|&i| frame.columns[i].clone()).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn function_transformer(func: Node) -> Node {
+        Node::Object {
+            class: "sklearn.preprocessing._function_transformer.FunctionTransformer".into(),
+            attrs: vec![("func".into(), func), ("n_features_in_".into(), Node::Json(1.into()))],
+        }
+    }
+
+    #[test]
+    fn function_transformer_only_without_a_function() {
+        let identity = Transform::build(&function_transformer(Node::Json(Value::Null))).unwrap();
+        let m = Matrix { rows: 2, cols: 1, data: vec![1.5, -2.0] };
+        assert_eq!(identity.transform(Input::Matrix(m.clone())).unwrap(), m);
+        let Err(Error::Load(message)) = Transform::build(&function_transformer(Node::Opaque("numpy.log".into())))
+        else {
+            panic!("accepted a function")
+        };
+        assert!(message.contains("FunctionTransformer"), "{message}");
+    }
 }

@@ -1,4 +1,5 @@
-//! Linear models: `LinearRegression`, `Ridge` (`X @ coef_.T + intercept_`) and
+//! Linear models: `LinearRegression`, `Ridge`, `Lasso`, `ElasticNet`
+//! (`X @ coef_.T + intercept_`) and
 //! `LogisticRegression` (binary: logistic of one score; multinomial: softmax).
 
 use super::{argmax, classes, features, floats, take};

@@ -6,6 +6,8 @@
 
 mod compose;
 mod linear;
+mod naive_bayes;
+mod neighbors;
 mod preprocess;
 mod tree;
 
@@ -22,15 +24,31 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.compose._column_transformer.ColumnTransformer",
     "sklearn.preprocessing._data.StandardScaler",
     "sklearn.preprocessing._data.MinMaxScaler",
+    "sklearn.preprocessing._data.RobustScaler",
+    "sklearn.preprocessing._data.MaxAbsScaler",
     "sklearn.preprocessing._encoders.OneHotEncoder",
+    "sklearn.preprocessing._encoders.OrdinalEncoder",
+    "sklearn.preprocessing._polynomial.PolynomialFeatures",
     "sklearn.impute._base.SimpleImputer",
+    // Only with func=None (checked when built): what "passthrough" becomes once fitted.
+    "sklearn.preprocessing._function_transformer.FunctionTransformer",
     "sklearn.linear_model._logistic.LogisticRegression",
     "sklearn.linear_model._base.LinearRegression",
     "sklearn.linear_model._ridge.Ridge",
+    "sklearn.linear_model._coordinate_descent.Lasso",
+    "sklearn.linear_model._coordinate_descent.ElasticNet",
+    "sklearn.naive_bayes.GaussianNB",
+    "sklearn.neighbors._classification.KNeighborsClassifier",
+    "sklearn.neighbors._regression.KNeighborsRegressor",
     "sklearn.tree._classes.DecisionTreeClassifier",
     "sklearn.tree._classes.DecisionTreeRegressor",
     "sklearn.ensemble._forest.RandomForestClassifier",
     "sklearn.ensemble._forest.RandomForestRegressor",
+    "sklearn.ensemble._forest.ExtraTreesClassifier",
+    "sklearn.ensemble._forest.ExtraTreesRegressor",
+    // The trees inside ExtraTrees* (`estimators_` only, not served on their own).
+    "sklearn.tree._classes.ExtraTreeClassifier",
+    "sklearn.tree._classes.ExtraTreeRegressor",
     "sklearn.tree._tree.Tree",
 ];
 
@@ -61,15 +79,26 @@ impl Method {
 pub enum Predictor {
     Linear(linear::Linear),
     Trees(tree::Ensemble),
+    NaiveBayes(naive_bayes::GaussianNb),
+    Neighbors(neighbors::Neighbors),
 }
 
 impl Predictor {
     fn build(node: &Node) -> Result<Predictor, Error> {
         let class = node.class().unwrap_or("?");
         match short(class) {
-            "LogisticRegression" | "LinearRegression" | "Ridge" => linear::Linear::build(node).map(Predictor::Linear),
-            "DecisionTreeClassifier" | "DecisionTreeRegressor" | "RandomForestClassifier" | "RandomForestRegressor" => {
-                tree::Ensemble::build(node).map(Predictor::Trees)
+            "LogisticRegression" | "LinearRegression" | "Ridge" | "Lasso" | "ElasticNet" => {
+                linear::Linear::build(node).map(Predictor::Linear)
+            }
+            "DecisionTreeClassifier"
+            | "DecisionTreeRegressor"
+            | "RandomForestClassifier"
+            | "RandomForestRegressor"
+            | "ExtraTreesClassifier"
+            | "ExtraTreesRegressor" => tree::Ensemble::build(node).map(Predictor::Trees),
+            "GaussianNB" => naive_bayes::GaussianNb::build(node).map(Predictor::NaiveBayes),
+            "KNeighborsClassifier" | "KNeighborsRegressor" => {
+                neighbors::Neighbors::build(node).map(Predictor::Neighbors)
             }
             _ => Err(load(format!("{class} has no predict method wasmflow supports"))),
         }
@@ -79,6 +108,8 @@ impl Predictor {
         match self {
             Predictor::Linear(l) => l.classes.is_some(),
             Predictor::Trees(t) => t.classes.is_some(),
+            Predictor::NaiveBayes(_) => true,
+            Predictor::Neighbors(n) => n.classes.is_some(),
         }
     }
 
@@ -96,6 +127,20 @@ impl Predictor {
                 match method {
                     Method::Predict => return t.predict(&x),
                     _ => t.predict_proba(&x),
+                }
+            }
+            Predictor::NaiveBayes(nb) => {
+                let x = nb.features.matrix(x)?;
+                match method {
+                    Method::Predict => return Ok(nb.predict(&x)),
+                    _ => nb.predict_proba(&x),
+                }
+            }
+            Predictor::Neighbors(n) => {
+                let x = n.features.matrix(x)?;
+                match method {
+                    Method::Predict => return n.predict(&x),
+                    _ => n.predict_proba(&x),
                 }
             }
         };

@@ -1,4 +1,4 @@
-//! Decision trees and random forests (`DecisionTree*`, `RandomForest*`): the
+//! Decision trees and forests (`DecisionTree*`, `RandomForest*`, `ExtraTrees*`): the
 //! node arrays of `sklearn.tree._tree.Tree`, walked as sklearn walks them
 //! (features cast to float32, `x <= threshold` goes left, NaN follows
 //! `missing_go_to_left`), and averaged over the forest in estimator order.
@@ -112,7 +112,7 @@ impl Ensemble {
         let class = node.class().unwrap_or("?");
         let features = features(node);
         let n_features = features.count.ok_or_else(|| load(format!("{class} has no n_features_in_")))?;
-        let forest = class.contains("RandomForest");
+        let forest = class.contains("RandomForest") || class.contains("ExtraTrees");
         let trees = if forest {
             let list = attr(node, "estimators_")?
                 .as_list()
