@@ -278,7 +278,6 @@ pub fn write_f64(out: &mut String, f: f64) {
 }
 
 /// Appends a document as `json.dumps` prints it.
-#[cfg(test)]
 pub fn write_json(out: &mut String, value: &Json) {
     match value {
         Json::Null => out.push_str("null"),
@@ -316,42 +315,7 @@ pub fn write_json(out: &mut String, value: &Json) {
 
 /// Appends a serde_json document as `json.dumps` prints it.
 pub fn write_serde(out: &mut String, value: &serde_json::Value) {
-    use serde_json::Value;
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => {
-            if n.is_f64() {
-                write_f64(out, n.as_f64().unwrap_or(f64::NAN));
-            } else {
-                let _ = write!(out, "{n}");
-            }
-        }
-        Value::String(s) => write_str(out, s),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_serde(out, item);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, v)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_str(out, k);
-                out.push_str(": ");
-                write_serde(out, v);
-            }
-            out.push('}');
-        }
-    }
+    write_json(out, &Json::from_serde(value));
 }
 
 // ---------------------------------------------------------------------------
