@@ -5,6 +5,7 @@ Run from the repository root (see models/README.md):
     /tmp/wf-venv/bin/pip install -r models/requirements.txt skops
     /tmp/wf-venv/bin/python models/make_sklearn_models.py             # all models
     /tmp/wf-venv/bin/python models/make_sklearn_models.py iris-rf     # just some
+    /tmp/wf-venv/bin/python models/make_sklearn_models.py --pickles   # the pickled copies
 
 Writes models/sklearn/<name>/ (saved by mlflow.sklearn.save_model in MLflow 3's
 default skops format) and models/expected/sklearn-<name>.json holding the input rows
@@ -12,6 +13,10 @@ default skops format) and models/expected/sklearn-<name>.json holding the input 
 what MLflow's own pyfunc (mlflow.pyfunc.load_model(path).predict(DataFrame)) answers,
 plus sklearn's predict / predict_proba for reference. Models and data are
 deterministic; MLflow stamps model_uuid and utc_time_created on every run.
+
+With --pickles it writes, instead, <name>-cloudpickle/ copies of the CLOUDPICKLED
+models (serialization_format="cloudpickle", MLflow 2's default, model.pkl) and
+<name>-pickle/ copies of the PICKLED ones (stdlib pickle), leaving the skops ones alone.
 """
 
 import json
@@ -23,30 +28,61 @@ import numpy as np
 import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ONLY = set(sys.argv[1:])
+PICKLES = "--pickles" in sys.argv[1:]
+ONLY = {a for a in sys.argv[1:] if not a.startswith("--")}
+# Also saved as cloudpickle / stdlib pickle by --pickles (same trained objects).
+CLOUDPICKLED = {
+    "iris-rf",
+    "iris-rf-proba",
+    "iris-logreg-pipeline",
+    "iris-binary-strings",
+    "iris-tree-strings",
+    "mixed-columntransformer",
+    "mixed-ordinal-tree",
+    "diabetes-linear",
+    "diabetes-linear-ndarray",
+    "diabetes-tree",
+    "diabetes-extratrees",
+    "diabetes-maxabs-poly",
+    "diabetes-robust-ridge",
+    "iris-gaussiannb",
+    "iris-gaussiannb-proba",
+    "synthetic-knn-proba",
+    "diabetes-knn-distance",
+}
+PICKLED = {"diabetes-ridge", "iris-extratrees-proba"}
 
 
 def save(name, model, X, predict_fn="predict", n_rows=None):
+    if ONLY and name not in ONLY:
+        return
+    if not PICKLES:
+        write(name, model, X, predict_fn, n_rows, "skops")
+        return
+    for fmt, names in (("cloudpickle", CLOUDPICKLED), ("pickle", PICKLED)):
+        if name in names:
+            write(f"{name}-{fmt}", model, X, predict_fn, n_rows, fmt)
+
+
+def write(name, model, X, predict_fn, n_rows, fmt):
     import mlflow.pyfunc
     import mlflow.sklearn
     import skops.io
     from mlflow.models import infer_signature
 
-    if ONLY and name not in ONLY:
-        return
     frame = isinstance(X, pd.DataFrame)
     path = os.path.join(HERE, "sklearn", name)
     if os.path.exists(path):
         shutil.rmtree(path)
     y_pred = getattr(model, predict_fn)(X)
     # Our own freshly trained objects: trust exactly what skops reports for them.
-    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    trusted = skops.io.get_untrusted_types(data=skops.io.dumps(model)) if fmt == "skops" else None
     mlflow.sklearn.save_model(
         model,
         path,
         signature=infer_signature(X, y_pred),
         input_example=X.iloc[:3] if frame else X[:3],
-        serialization_format="skops",
+        serialization_format=fmt,
         skops_trusted_types=trusted or None,
         pyfunc_predict_fn=predict_fn,
     )
@@ -62,6 +98,7 @@ def save(name, model, X, predict_fn="predict", n_rows=None):
         "outputs": np.asarray(served).tolist(),
         "sklearn": {"predict": model.predict(rows).tolist()},
         "trusted_types": trusted,
+        "serialization_format": fmt,
         "note": "outputs: mlflow.pyfunc.load_model(path).predict(these rows, as a DataFrame "
         "or, when columns is null, as a float64 ndarray)",
     }
@@ -72,7 +109,7 @@ def save(name, model, X, predict_fn="predict", n_rows=None):
         json.dump(expected, f, separators=(",", ":"))
         f.write("\n")
     size = sum(os.path.getsize(os.path.join(path, p)) for p in os.listdir(path))
-    print(f"{name}: {len(rows)} rows, {predict_fn}, trusted={trusted}, {size} bytes")
+    print(f"{name}: {len(rows)} rows, {predict_fn}, {fmt}, trusted={trusted}, {size} bytes")
 
 
 def mixed_data(n=200, seed=0):

@@ -1,14 +1,16 @@
 //! The scikit-learn flavor component: loads an MLflow `sklearn` model saved in
-//! the skops format and evaluates it in Rust, with the semantics of MLflow's
-//! sklearn pyfunc (`_SklearnModelWrapper`): a DataFrame or an ndarray in, one
-//! unnamed ndarray out (class labels typed as `classes_`, probabilities float64).
-//! Nothing in the model file is executed: only allow-listed classes are rebuilt.
+//! the skops format or as a (cloud)pickle and evaluates it in Rust, with the
+//! semantics of MLflow's sklearn pyfunc (`_SklearnModelWrapper`): a DataFrame or
+//! an ndarray in, one unnamed ndarray out (class labels typed as `classes_`,
+//! probabilities float64). Nothing in the model file is executed: both readers
+//! produce the same inert object tree, and only allow-listed classes are rebuilt.
 
 pub mod data;
 pub mod error;
 pub mod estimators;
 pub mod mlmodel;
 pub mod npy;
+pub mod pickle;
 pub mod skops;
 
 // The WIT export glue only links as a wasm component (its export names are not
@@ -20,8 +22,9 @@ use std::path::Path;
 
 use error::{Error, load};
 use estimators::{ALLOWED, Method, Model};
+use mlmodel::Format;
 
-/// Largest `model.skops` read.
+/// Largest model file read.
 const MAX_MODEL_BYTES: u64 = 2 << 30;
 
 /// Loads the model in `dir` given the MLmodel's `sklearn` and `python_function`
@@ -35,6 +38,10 @@ pub fn load_model(dir: &Path, flavor_config: &str, pyfunc_config: &str) -> Resul
         return Err(load(format!("{} is larger than {MAX_MODEL_BYTES} bytes", path.display())));
     }
     let bytes = std::fs::read(&path).map_err(|e| load(format!("cannot read {}: {e}", path.display())))?;
-    let root = skops::read(&bytes, &|class| ALLOWED.contains(&class))?;
+    let allowed = |class: &str| ALLOWED.contains(&class);
+    let root = match artifact.format {
+        Format::Skops => skops::read(&bytes, &allowed)?,
+        Format::Pickle => pickle::read(&bytes, &allowed).map_err(|e| load(format!("{}: {e}", artifact.file)))?,
+    };
     Model::build(&root, method)
 }

@@ -1,31 +1,47 @@
 //! The two MLmodel settings this flavor needs, both handed over by the host as
-//! JSON: the artifact and serialization format (the `sklearn` section) and the
-//! pyfunc `predict_fn` (the `python_function` section).
+//! JSON: the artifact and serialization format (skops, or pickle / cloudpickle;
+//! the `sklearn` section) and the pyfunc `predict_fn` (the `python_function` section).
 
 use crate::error::{Error, load};
+
+/// How the model file is serialized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `skops` (MLflow 3's default): a zip of a JSON schema and `.npy` arrays.
+    Skops,
+    /// `pickle` or `cloudpickle` (MLflow 2's default): read by the restricted unpickler.
+    Pickle,
+}
 
 /// What the `sklearn` flavor section says about the artifact.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Artifact {
     /// File name inside the model directory (`pickled_model`).
     pub file: String,
+    /// `serialization_format`.
+    pub format: Format,
 }
 
-/// Reads the `sklearn` flavor section; only the skops format is supported yet.
+/// Reads the `sklearn` flavor section (`serialization_format` is `cloudpickle`
+/// when absent, as in MLflow).
 pub fn artifact(flavor_config: &str) -> Result<Artifact, Error> {
     let config: serde_json::Value =
         serde_json::from_str(flavor_config).map_err(|e| load(format!("flavor configuration is not JSON: {e}")))?;
-    let format = config.get("serialization_format").and_then(|f| f.as_str()).unwrap_or("cloudpickle");
-    if format != "skops" {
-        return Err(load(format!(
-            "sklearn models saved with serialization_format '{format}' are not supported yet; wasmflow reads 'skops'"
-        )));
-    }
-    let file = config.get("pickled_model").and_then(|f| f.as_str()).unwrap_or("model.skops");
+    let (format, default_file) = match config.get("serialization_format").and_then(|f| f.as_str()) {
+        Some("skops") => (Format::Skops, "model.skops"),
+        Some("cloudpickle" | "pickle") | None => (Format::Pickle, "model.pkl"),
+        Some(other) => {
+            return Err(load(format!(
+                "sklearn models saved with serialization_format '{other}' are not supported \
+                 (wasmflow reads 'skops', 'cloudpickle' and 'pickle')"
+            )));
+        }
+    };
+    let file = config.get("pickled_model").and_then(|f| f.as_str()).unwrap_or(default_file);
     if file.contains("..") || file.starts_with('/') {
         return Err(load(format!("pickled_model '{file}' is not a file inside the model directory")));
     }
-    Ok(Artifact { file: file.to_string() })
+    Ok(Artifact { file: file.to_string(), format })
 }
 
 /// The pyfunc `predict_fn` (from the `python_function` section); `predict` when absent.
@@ -50,12 +66,18 @@ mod tests {
     }
 
     #[test]
-    fn only_skops_inside_the_directory() {
+    fn skops_and_pickles_inside_the_directory() {
         assert_eq!(
-            artifact(r#"{"serialization_format": "skops", "pickled_model": "model.skops"}"#).unwrap().file,
-            "model.skops"
+            artifact(r#"{"serialization_format": "skops", "pickled_model": "model.skops"}"#).unwrap(),
+            Artifact { file: "model.skops".into(), format: Format::Skops }
         );
-        assert!(artifact(r#"{"serialization_format": "cloudpickle", "pickled_model": "model.pkl"}"#).is_err());
+        for format in ["cloudpickle", "pickle"] {
+            let config = format!(r#"{{"serialization_format": "{format}", "pickled_model": "model.pkl"}}"#);
+            assert_eq!(artifact(&config).unwrap(), Artifact { file: "model.pkl".into(), format: Format::Pickle });
+        }
+        assert_eq!(artifact("{}").unwrap(), Artifact { file: "model.pkl".into(), format: Format::Pickle });
+        assert!(artifact(r#"{"serialization_format": "joblib"}"#).is_err());
         assert!(artifact(r#"{"serialization_format": "skops", "pickled_model": "../x"}"#).is_err());
+        assert!(artifact(r#"{"serialization_format": "pickle", "pickled_model": "/etc/passwd"}"#).is_err());
     }
 }

@@ -45,7 +45,7 @@ impl NdArray {
 
 /// One scalar field type of a dtype descriptor.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Scalar {
+pub(crate) enum Scalar {
     F(usize),
     I(usize),
     U(usize),
@@ -56,7 +56,7 @@ enum Scalar {
 }
 
 impl Scalar {
-    fn size(self) -> usize {
+    pub(crate) fn size(self) -> usize {
         match self {
             Scalar::F(n) | Scalar::I(n) | Scalar::U(n) | Scalar::Pad(n) => n,
             Scalar::B => 1,
@@ -64,7 +64,8 @@ impl Scalar {
         }
     }
 
-    fn parse(descr: &str) -> Result<Scalar, Error> {
+    /// `<f8`, `|u1`, `<U3`, `|V7`, … (big-endian multi-byte types are refused).
+    pub(crate) fn parse(descr: &str) -> Result<Scalar, Error> {
         let bad = || Error::Load(format!("unsupported numpy dtype '{descr}'"));
         let (order, rest) = descr.split_at_checked(1).ok_or_else(bad)?;
         let (kind, size) = rest.split_at_checked(1).ok_or_else(bad)?;
@@ -101,25 +102,39 @@ pub fn parse(bytes: &[u8]) -> Result<NdArray, Error> {
     let end = start.checked_add(header_len).filter(|&e| e <= bytes.len()).ok_or_else(|| bad("truncated header"))?;
     let header = std::str::from_utf8(&bytes[start..end]).map_err(|_| bad("header is not text"))?;
     let (fields, fortran, shape) = parse_header(header)?;
+    decode(&fields, fortran, shape, &bytes[end..]).map_err(|e| bad(&e.to_string()))
+}
+
+/// Decodes raw little-endian array data (`fields` of one record, as in a .npy
+/// header or a pickled dtype); `body` must hold at least the bytes the shape needs.
+pub(crate) fn decode(
+    fields: &[(String, Scalar)],
+    fortran: bool,
+    shape: Vec<usize>,
+    body: &[u8],
+) -> Result<NdArray, Error> {
     if fortran && shape.len() > 2 {
-        return Err(bad("Fortran-ordered arrays of more than 2 dimensions are not supported"));
+        return Err(Error::Load("Fortran-ordered arrays of more than 2 dimensions are not supported".into()));
     }
-    let count = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).ok_or_else(|| bad("shape overflows"))?;
+    let overflow = || Error::Load(format!("array shape {shape:?} overflows"));
+    let count = elements(&shape).ok_or_else(overflow)?;
     let record: usize = fields.iter().map(|(_, s)| s.size()).sum();
-    let body = &bytes[end..];
-    let needed = count.checked_mul(record).ok_or_else(|| bad("shape overflows"))?;
+    if record == 0 {
+        return Err(Error::Load("array dtype has no fields".into()));
+    }
+    let needed = count.checked_mul(record).ok_or_else(overflow)?;
     if body.len() < needed {
-        return Err(bad(&format!("{needed} data bytes expected, {} present", body.len())));
+        return Err(Error::Load(format!("{needed} data bytes expected, {} present", body.len())));
     }
     let mut offset = 0;
     let mut columns = Vec::new();
-    for (name, scalar) in &fields {
+    for (name, scalar) in fields {
         if !matches!(scalar, Scalar::Pad(_)) {
             columns.push((name.clone(), read_field(body, count, record, offset, *scalar)));
         }
         offset += scalar.size();
     }
-    let mut data = match (fields.as_slice(), columns.len()) {
+    let mut data = match (fields, columns.len()) {
         ([(name, _)], 1) if name.is_empty() => columns.pop().expect("one column").1,
         _ => Data::Records(columns),
     };
@@ -129,8 +144,13 @@ pub fn parse(bytes: &[u8]) -> Result<NdArray, Error> {
     Ok(NdArray { shape, data })
 }
 
+/// The number of elements of a shape, `None` on overflow.
+pub(crate) fn elements(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+}
+
 /// A column-major `rows × cols` array in row-major order.
-fn to_row_major(data: Data, rows: usize, cols: usize) -> Data {
+pub(crate) fn to_row_major(data: Data, rows: usize, cols: usize) -> Data {
     fn t<T: Clone>(v: Vec<T>, rows: usize, cols: usize) -> Vec<T> {
         (0..rows * cols).map(|k| v[(k % cols) * rows + k / cols].clone()).collect()
     }

@@ -128,7 +128,7 @@ impl Reader<'_, '_> {
                     _ => return Err(load("model.skops: a JSON array has no shape")),
                 };
                 let items = self.list(content)?;
-                let data = json_array_data(&items)?;
+                let data = object_array_data(&items)?;
                 let array = NdArray { shape, data };
                 if array.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) != Some(items.len()) {
                     return Err(load("model.skops: a JSON array does not match its shape"));
@@ -167,8 +167,9 @@ fn json_node(content: &Value) -> Result<Node, Error> {
     })
 }
 
-/// The elements of an object array stored as JSON: all strings, or all numbers.
-fn json_array_data(items: &[Node]) -> Result<Data, Error> {
+/// The elements of an object array (stored as JSON by skops, as a list by
+/// pickle): all strings, or all numbers.
+pub(crate) fn object_array_data(items: &[Node]) -> Result<Data, Error> {
     if let Some(strings) = items.iter().map(|n| n.as_str().map(str::to_string)).collect::<Option<Vec<_>>>() {
         return Ok(Data::Str(strings));
     }
@@ -178,7 +179,7 @@ fn json_array_data(items: &[Node]) -> Result<Data, Error> {
     if let Some(floats) = items.iter().map(Node::as_f64).collect::<Option<Vec<_>>>() {
         return Ok(Data::F64(floats));
     }
-    Err(load("model.skops: object arrays must hold only strings or only numbers"))
+    Err(load("object arrays must hold only strings or only numbers"))
 }
 
 impl Node {

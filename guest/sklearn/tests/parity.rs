@@ -109,8 +109,17 @@ fn unsupported_and_broken_models_fail_at_load() {
         std::fs::write(dir.join("model.skops"), &real[..cut]).unwrap();
         assert!(matches!(load_model(&dir, config, "{}"), Err(Error::Load(_))), "cut at {cut}");
     }
+    // The same for a pickle, cut at every byte of a small one.
     let pickle = r#"{"serialization_format": "cloudpickle", "pickled_model": "model.pkl"}"#;
-    let Err(Error::Load(m)) = load_model(&dir, pickle, "{}") else { panic!("pickle accepted") };
-    assert!(m.contains("cloudpickle"), "{m}");
+    let real = std::fs::read(repo().join("models/sklearn/diabetes-linear-cloudpickle/model.pkl")).unwrap();
+    for cut in 0..real.len() {
+        std::fs::write(dir.join("model.pkl"), &real[..cut]).unwrap();
+        let Err(Error::Load(m)) = load_model(&dir, pickle, "{}") else { panic!("cut at {cut} accepted") };
+        assert!(m.starts_with("model.pkl: "), "{m}");
+    }
+    let Err(Error::Load(m)) = load_model(&dir, r#"{"serialization_format": "joblib"}"#, "{}") else {
+        panic!("joblib accepted")
+    };
+    assert!(m.contains("joblib"), "{m}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,0 +1,635 @@
+//! A restricted unpickler: reads a pickled model (`model.pkl`, MLflow's `pickle`
+//! and `cloudpickle` formats, pickle protocols 0–5) into the same inert [`Node`]
+//! tree the skops reader produces, so every estimator works unchanged.
+//!
+//! It is a small stack machine over the opcodes pickle.py's `_Pickler` writes.
+//! Nothing is ever called: a global is looked up in an allow-list when its GLOBAL /
+//! STACK_GLOBAL opcode is read, and anything else (`os.system`, `builtins.eval`,
+//! an unknown class) fails the load there, named; REDUCE, NEWOBJ and BUILD on the
+//! allowed ones are emulated on inert values (see `globals`). Out-of-band buffers
+//! (NEXT_BUFFER), persistent ids, the extension registry and INST/OBJ are refused.
+//!
+//! Written here rather than taken from a crate: serde-pickle (and its fork
+//! `pickled`) resolve only a fixed handful of builtins and otherwise either fail
+//! or replace a global by `None`, so they cannot keep an object's class, rebuild
+//! numpy arrays and (structured) dtypes from `_reconstruct` / `_frombuffer` /
+//! `__setstate__`, or give `sklearn.tree._tree.Tree` its `__reduce__` args; they
+//! also expand memo references into copies (exponential on hostile input).
+//!
+//! Hostile input is bounded: lengths are checked against the bytes actually
+//! present before anything is allocated, the stack, MARK nesting, memo and value
+//! count are capped, and the conversion to [`Node`] is bounded in depth and size
+//! (`value`). Every failure is a load error, never a panic.
+
+mod globals;
+mod value;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use crate::error::{Error, load};
+use crate::skops::Node;
+use value::{Arena, FALSE, Id, NONE, TRUE, Value};
+
+/// Most items on the stack at once.
+const MAX_STACK: usize = 1 << 20;
+/// Deepest MARK nesting.
+const MAX_MARKS: usize = value::MAX_DEPTH;
+/// Most memo entries.
+const MAX_MEMO: usize = 1 << 22;
+/// Highest pickle protocol read.
+const HIGHEST_PROTOCOL: u8 = 5;
+
+/// Reads a pickle; `allowed` says which `sklearn.*` classes may appear.
+pub fn read(bytes: &[u8], allowed: &dyn Fn(&str) -> bool) -> Result<Node, Error> {
+    let mut vm = Vm {
+        input: bytes,
+        pos: 0,
+        stack: Vec::new(),
+        marks: Vec::new(),
+        memo: HashMap::new(),
+        arena: Arena::new(),
+        allowed,
+    };
+    let result = vm.run().and_then(|root| vm.arena.to_node(root, bytes.len().saturating_mul(4) + (1 << 20)));
+    result.map_err(|e| {
+        let hint = if bytes.first() == Some(&op::PROTO) { "" } else { " (the file does not start like a pickle)" };
+        load(format!("{e}{hint}"))
+    })
+}
+
+/// The opcodes, named as in pickletools.
+mod op {
+    macro_rules! opcodes {
+        ($($name:ident = $byte:expr,)*) => {
+            $(pub const $name: u8 = $byte;)*
+
+            /// The name of an opcode, for error messages.
+            pub fn name(op: u8) -> String {
+                match op {
+                    $($name => stringify!($name).to_string(),)*
+                    other => format!("0x{other:02x}"),
+                }
+            }
+        };
+    }
+
+    opcodes! {
+        MARK = b'(',
+        STOP = b'.',
+        POP = b'0',
+        POP_MARK = b'1',
+        DUP = b'2',
+        FLOAT = b'F',
+        INT = b'I',
+        BININT = b'J',
+        BININT1 = b'K',
+        LONG = b'L',
+        BININT2 = b'M',
+        NONE = b'N',
+        PERSID = b'P',
+        BINPERSID = b'Q',
+        REDUCE = b'R',
+        STRING = b'S',
+        BINSTRING = b'T',
+        SHORT_BINSTRING = b'U',
+        UNICODE = b'V',
+        BINUNICODE = b'X',
+        APPEND = b'a',
+        BUILD = b'b',
+        GLOBAL = b'c',
+        DICT = b'd',
+        EMPTY_DICT = b'}',
+        APPENDS = b'e',
+        GET = b'g',
+        BINGET = b'h',
+        INST = b'i',
+        LONG_BINGET = b'j',
+        LIST = b'l',
+        EMPTY_LIST = b']',
+        OBJ = b'o',
+        PUT = b'p',
+        BINPUT = b'q',
+        LONG_BINPUT = b'r',
+        SETITEM = b's',
+        TUPLE = b't',
+        EMPTY_TUPLE = b')',
+        SETITEMS = b'u',
+        BINFLOAT = b'G',
+        PROTO = 0x80,
+        NEWOBJ = 0x81,
+        EXT1 = 0x82,
+        EXT2 = 0x83,
+        EXT4 = 0x84,
+        TUPLE1 = 0x85,
+        TUPLE2 = 0x86,
+        TUPLE3 = 0x87,
+        NEWTRUE = 0x88,
+        NEWFALSE = 0x89,
+        LONG1 = 0x8a,
+        LONG4 = 0x8b,
+        BINBYTES = b'B',
+        SHORT_BINBYTES = b'C',
+        SHORT_BINUNICODE = 0x8c,
+        BINUNICODE8 = 0x8d,
+        BINBYTES8 = 0x8e,
+        EMPTY_SET = 0x8f,
+        ADDITEMS = 0x90,
+        FROZENSET = 0x91,
+        NEWOBJ_EX = 0x92,
+        STACK_GLOBAL = 0x93,
+        MEMOIZE = 0x94,
+        FRAME = 0x95,
+        BYTEARRAY8 = 0x96,
+        NEXT_BUFFER = 0x97,
+        READONLY_BUFFER = 0x98,
+    }
+}
+
+struct Vm<'a, 'f> {
+    input: &'a [u8],
+    pos: usize,
+    stack: Vec<Id>,
+    /// Stack lengths at each open MARK.
+    marks: Vec<usize>,
+    memo: HashMap<u32, Id>,
+    arena: Arena<'a>,
+    allowed: &'f dyn Fn(&str) -> bool,
+}
+
+impl<'a> Vm<'a, '_> {
+    /// Runs to STOP; the id of the pickled object.
+    fn run(&mut self) -> Result<Id, Error> {
+        loop {
+            let at = self.pos;
+            let Some(&op) = self.input.get(at) else {
+                return Err(load(format!("truncated pickle: no STOP opcode in {} bytes", self.input.len())));
+            };
+            self.pos += 1;
+            match self.step(op) {
+                Ok(Some(root)) => return Ok(root),
+                Ok(None) => {}
+                Err(Error::Load(m)) => return Err(load(format!("pickle byte {at} (opcode {}): {m}", op::name(op)))),
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    /// One opcode; the result on STOP.
+    fn step(&mut self, op: u8) -> Result<Option<Id>, Error> {
+        match op {
+            op::PROTO => {
+                let version = self.take(1)?[0];
+                if version > HIGHEST_PROTOCOL {
+                    return Err(load(format!("pickle protocol {version} is not supported (0 to 5 are)")));
+                }
+            }
+            op::FRAME => {
+                // Frames only group opcodes; their bytes are read as they come.
+                self.length(8)?;
+            }
+            op::STOP => return self.pop().map(Some),
+            op::MARK => {
+                if self.marks.len() >= MAX_MARKS {
+                    return Err(load(format!("more than {MAX_MARKS} nested MARKs")));
+                }
+                self.marks.push(self.stack.len());
+            }
+            op::POP => {
+                if self.stack.len() > self.floor() {
+                    self.stack.pop();
+                } else {
+                    self.pop_mark()?;
+                }
+            }
+            op::POP_MARK => {
+                self.pop_mark()?;
+            }
+            op::DUP => {
+                let top = self.top()?;
+                self.push(top)?;
+            }
+            op::NONE => self.push(NONE)?,
+            op::NEWTRUE => self.push(TRUE)?,
+            op::NEWFALSE => self.push(FALSE)?,
+            op::INT => match self.line()? {
+                b"01" => self.push(TRUE)?,
+                b"00" => self.push(FALSE)?,
+                text => self.push_int_text(text)?,
+            },
+            op::LONG => {
+                let text = self.line()?;
+                self.push_int_text(text.strip_suffix(b"L").unwrap_or(text))?;
+            }
+            op::BININT => {
+                let b = self.take(4)?;
+                self.new_value(Value::Int(i64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]]))))?;
+            }
+            op::BININT1 => {
+                let b = self.take(1)?;
+                self.new_value(Value::Int(i64::from(b[0])))?;
+            }
+            op::BININT2 => {
+                let b = self.take(2)?;
+                self.new_value(Value::Int(i64::from(u16::from_le_bytes([b[0], b[1]]))))?;
+            }
+            op::LONG1 | op::LONG4 => {
+                let n = if op == op::LONG1 { self.length(1)? } else { self.signed_length()? };
+                let bytes = self.take(n)?;
+                self.new_value(long(bytes))?;
+            }
+            op::FLOAT => {
+                let text = std::str::from_utf8(self.line()?).map_err(|_| load("FLOAT is not text"))?;
+                let f = text.trim().parse::<f64>().map_err(|_| load(format!("bad FLOAT {text:?}")))?;
+                self.new_value(Value::Float(f))?;
+            }
+            op::BINFLOAT => {
+                let b = self.take(8)?;
+                self.new_value(Value::Float(f64::from_be_bytes(b.try_into().expect("8 bytes"))))?;
+            }
+            op::STRING => {
+                let text = self.line()?;
+                let bytes = python2_string(text)?;
+                self.push_ascii(bytes)?;
+            }
+            op::BINSTRING | op::SHORT_BINSTRING => {
+                let n = if op == op::SHORT_BINSTRING { self.length(1)? } else { self.signed_length()? };
+                let bytes = self.take(n)?.to_vec();
+                self.push_ascii(bytes)?;
+            }
+            op::UNICODE => {
+                let text = raw_unicode_escape(self.line()?)?;
+                self.new_value(Value::Str(Cow::Owned(text)))?;
+            }
+            op::BINUNICODE | op::SHORT_BINUNICODE | op::BINUNICODE8 => {
+                let n = self.length(match op {
+                    op::SHORT_BINUNICODE => 1,
+                    op::BINUNICODE => 4,
+                    _ => 8,
+                })?;
+                let bytes = self.take(n)?;
+                let text = std::str::from_utf8(bytes).map_err(|_| load("a string is not valid UTF-8"))?;
+                self.new_value(Value::Str(Cow::Borrowed(text)))?;
+            }
+            op::SHORT_BINBYTES | op::BINBYTES | op::BINBYTES8 | op::BYTEARRAY8 => {
+                let n = self.length(match op {
+                    op::SHORT_BINBYTES => 1,
+                    op::BINBYTES => 4,
+                    _ => 8,
+                })?;
+                let bytes = self.take(n)?;
+                self.new_value(Value::Bytes(Cow::Borrowed(bytes)))?;
+            }
+            op::NEXT_BUFFER => {
+                return Err(load("out-of-band buffers are not supported: the pickle must hold its own data"));
+            }
+            op::READONLY_BUFFER => {
+                let top = self.top()?;
+                if !matches!(self.arena.get(top), Value::Bytes(_)) {
+                    return Err(load("READONLY_BUFFER on something that is not a buffer"));
+                }
+            }
+            op::EMPTY_TUPLE => self.new_value(Value::Tuple(Vec::new()))?,
+            op::TUPLE => {
+                let items = self.pop_mark()?;
+                self.new_value(Value::Tuple(items))?;
+            }
+            op::TUPLE1 | op::TUPLE2 | op::TUPLE3 => {
+                let n = usize::from(op - op::TUPLE1 + 1);
+                if self.stack.len() < self.floor() + n {
+                    return Err(load("stack underflow"));
+                }
+                let items = self.stack.split_off(self.stack.len() - n);
+                self.new_value(Value::Tuple(items))?;
+            }
+            op::EMPTY_LIST => self.new_value(Value::List(Vec::new()))?,
+            op::LIST => {
+                let items = self.pop_mark()?;
+                self.new_value(Value::List(items))?;
+            }
+            op::APPEND => {
+                let item = self.pop()?;
+                self.extend(vec![item])?;
+            }
+            op::APPENDS => {
+                let items = self.pop_mark()?;
+                self.extend(items)?;
+            }
+            op::EMPTY_DICT => self.new_value(Value::Dict(Vec::new()))?,
+            op::DICT => {
+                let items = self.pop_mark()?;
+                let pairs = pairs(items)?;
+                self.new_value(Value::Dict(pairs))?;
+            }
+            op::SETITEM => {
+                let value = self.pop()?;
+                let key = self.pop()?;
+                self.set_items(vec![(key, value)])?;
+            }
+            op::SETITEMS => {
+                let items = self.pop_mark()?;
+                self.set_items(pairs(items)?)?;
+            }
+            op::EMPTY_SET => self.new_value(Value::Set(Vec::new()))?,
+            op::FROZENSET => {
+                let items = self.pop_mark()?;
+                self.new_value(Value::Set(items))?;
+            }
+            op::ADDITEMS => {
+                let items = self.pop_mark()?;
+                let top = self.top()?;
+                match self.arena.get_mut(top) {
+                    Value::Set(set) => set.extend(items),
+                    other => return Err(load(format!("ADDITEMS on a {}", other.kind()))),
+                }
+            }
+            op::GET | op::BINGET | op::LONG_BINGET => {
+                let index = self.memo_index(op == op::GET, if op == op::BINGET { 1 } else { 4 })?;
+                let id = *self.memo.get(&index).ok_or_else(|| load(format!("memo entry {index} is missing")))?;
+                self.push(id)?;
+            }
+            op::PUT | op::BINPUT | op::LONG_BINPUT => {
+                let index = self.memo_index(op == op::PUT, if op == op::BINPUT { 1 } else { 4 })?;
+                self.memoize(index)?;
+            }
+            op::MEMOIZE => {
+                let index = u32::try_from(self.memo.len()).map_err(|_| load("memo overflow"))?;
+                self.memoize(index)?;
+            }
+            op::GLOBAL => {
+                let module = self.text_line()?;
+                let name = self.text_line()?;
+                let global = globals::lookup(module, name, self.allowed)?;
+                self.new_value(global)?;
+            }
+            op::STACK_GLOBAL => {
+                let name = self.pop()?;
+                let module = self.pop()?;
+                let (Some(module), Some(name)) = (self.arena.str(module), self.arena.str(name)) else {
+                    return Err(load("STACK_GLOBAL needs a module and a name that are strings"));
+                };
+                let global = globals::lookup(module, name, self.allowed)?;
+                self.new_value(global)?;
+            }
+            op::REDUCE => {
+                let args = self.pop()?;
+                let callable = self.pop()?;
+                let id = globals::reduce(&mut self.arena, callable, args)?;
+                self.push(id)?;
+            }
+            op::NEWOBJ => {
+                let args = self.pop()?;
+                let cls = self.pop()?;
+                let id = globals::new_object(&mut self.arena, cls, args, None)?;
+                self.push(id)?;
+            }
+            op::NEWOBJ_EX => {
+                let kwargs = self.pop()?;
+                let args = self.pop()?;
+                let cls = self.pop()?;
+                let id = globals::new_object(&mut self.arena, cls, args, Some(kwargs))?;
+                self.push(id)?;
+            }
+            op::BUILD => {
+                let state = self.pop()?;
+                let target = self.top()?;
+                globals::build(&mut self.arena, target, state)?;
+            }
+            op::INST | op::OBJ => return Err(load("protocol 0/1 instance creation (INST/OBJ) is not supported")),
+            op::PERSID | op::BINPERSID => return Err(load("persistent ids are not supported")),
+            op::EXT1 | op::EXT2 | op::EXT4 => return Err(load("extension registry codes are not supported")),
+            other => return Err(load(format!("unknown opcode 0x{other:02x}"))),
+        }
+        Ok(None)
+    }
+
+    /// The next `n` bytes, if present.
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
+        let rest = self.input.len() - self.pos;
+        if n > rest {
+            return Err(load(format!("truncated pickle: {n} bytes needed, {rest} left")));
+        }
+        let bytes = &self.input[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(bytes)
+    }
+
+    /// A little-endian unsigned length of `width` bytes, no more than the bytes left.
+    fn length(&mut self, width: usize) -> Result<usize, Error> {
+        let mut raw = [0u8; 8];
+        raw[..width].copy_from_slice(self.take(width)?);
+        let n = u64::from_le_bytes(raw);
+        let rest = (self.input.len() - self.pos) as u64;
+        if n > rest {
+            return Err(load(format!("a length of {n} bytes is declared but only {rest} are left")));
+        }
+        Ok(n as usize)
+    }
+
+    /// A 4-byte signed length (BINSTRING, LONG4).
+    fn signed_length(&mut self) -> Result<usize, Error> {
+        let b = self.take(4)?;
+        let n = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let rest = self.input.len() - self.pos;
+        usize::try_from(n)
+            .ok()
+            .filter(|&n| n <= rest)
+            .ok_or_else(|| load(format!("a length of {n} bytes is declared but only {rest} are left")))
+    }
+
+    /// A text argument up to the newline.
+    fn line(&mut self) -> Result<&'a [u8], Error> {
+        let rest = &self.input[self.pos..];
+        let end = rest.iter().position(|&b| b == b'\n').ok_or_else(|| load("truncated pickle: no end of line"))?;
+        self.pos += end + 1;
+        Ok(&rest[..end])
+    }
+
+    fn text_line(&mut self) -> Result<&'a str, Error> {
+        std::str::from_utf8(self.line()?).map_err(|_| load("a global's name is not UTF-8"))
+    }
+
+    fn memo_index(&mut self, text: bool, width: usize) -> Result<u32, Error> {
+        if text {
+            let line = self.line()?;
+            return std::str::from_utf8(line)
+                .ok()
+                .and_then(|t| t.trim().parse().ok())
+                .ok_or_else(|| load("bad memo index"));
+        }
+        let mut raw = [0u8; 4];
+        raw[..width].copy_from_slice(self.take(width)?);
+        Ok(u32::from_le_bytes(raw))
+    }
+
+    fn memoize(&mut self, index: u32) -> Result<(), Error> {
+        if self.memo.len() >= MAX_MEMO && !self.memo.contains_key(&index) {
+            return Err(load(format!("more than {MAX_MEMO} memo entries")));
+        }
+        let top = self.top()?;
+        self.memo.insert(index, top);
+        Ok(())
+    }
+
+    /// The stack bottom above the innermost MARK.
+    fn floor(&self) -> usize {
+        self.marks.last().copied().unwrap_or(0)
+    }
+
+    fn push(&mut self, id: Id) -> Result<(), Error> {
+        if self.stack.len() >= MAX_STACK {
+            return Err(load(format!("more than {MAX_STACK} items on the stack")));
+        }
+        self.stack.push(id);
+        Ok(())
+    }
+
+    fn new_value(&mut self, value: Value<'a>) -> Result<(), Error> {
+        let id = self.arena.push(value)?;
+        self.push(id)
+    }
+
+    fn pop(&mut self) -> Result<Id, Error> {
+        if self.stack.len() <= self.floor() {
+            return Err(load("stack underflow"));
+        }
+        Ok(self.stack.pop().expect("checked"))
+    }
+
+    fn top(&self) -> Result<Id, Error> {
+        if self.stack.len() <= self.floor() {
+            return Err(load("stack underflow"));
+        }
+        Ok(*self.stack.last().expect("checked"))
+    }
+
+    /// The items above the innermost MARK, which is closed.
+    fn pop_mark(&mut self) -> Result<Vec<Id>, Error> {
+        let mark = self.marks.pop().ok_or_else(|| load("no MARK to close"))?;
+        Ok(self.stack.split_off(mark))
+    }
+
+    fn push_int_text(&mut self, text: &[u8]) -> Result<(), Error> {
+        let text = std::str::from_utf8(text).map_err(|_| load("an INT is not text"))?.trim();
+        let value = match text.parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) if !text.is_empty() && text.trim_start_matches(['-', '+']).bytes().all(|b| b.is_ascii_digit()) => {
+                Value::BigInt
+            }
+            Err(_) => return Err(load(format!("bad INT {text:?}"))),
+        };
+        self.new_value(value)
+    }
+
+    /// A Python 2 8-bit string, read as Python 3 does by default (ASCII).
+    fn push_ascii(&mut self, bytes: Vec<u8>) -> Result<(), Error> {
+        if !bytes.is_ascii() {
+            return Err(load("a Python 2 string is not ASCII (Python 2 pickles are not supported)"));
+        }
+        let text = String::from_utf8(bytes).expect("ASCII");
+        self.new_value(Value::Str(Cow::Owned(text)))
+    }
+
+    /// APPEND(S) onto the list under the items.
+    fn extend(&mut self, items: Vec<Id>) -> Result<(), Error> {
+        let top = self.top()?;
+        match self.arena.get_mut(top) {
+            Value::List(list) => list.extend(items),
+            other => return Err(load(format!("APPEND to a {}", other.kind()))),
+        }
+        Ok(())
+    }
+
+    /// SETITEM(S) into the dict under the items.
+    fn set_items(&mut self, pairs: Vec<(Id, Id)>) -> Result<(), Error> {
+        let top = self.top()?;
+        match self.arena.get_mut(top) {
+            Value::Dict(dict) => dict.extend(pairs),
+            other => return Err(load(format!("SETITEM on a {}", other.kind()))),
+        }
+        Ok(())
+    }
+}
+
+/// Alternating keys and values.
+fn pairs(items: Vec<Id>) -> Result<Vec<(Id, Id)>, Error> {
+    if items.len() % 2 != 0 {
+        return Err(load("a dict has a key without a value"));
+    }
+    Ok(items.chunks_exact(2).map(|kv| (kv[0], kv[1])).collect())
+}
+
+/// A little-endian two's-complement int (LONG1 / LONG4).
+fn long(bytes: &[u8]) -> Value<'static> {
+    if bytes.is_empty() {
+        return Value::Int(0);
+    }
+    let negative = bytes[bytes.len() - 1] & 0x80 != 0;
+    let fill = if negative { 0xff } else { 0 };
+    if bytes.len() > 8 && bytes[8..].iter().any(|&b| b != fill) {
+        return Value::BigInt;
+    }
+    let mut raw = [fill; 8];
+    let n = bytes.len().min(8);
+    raw[..n].copy_from_slice(&bytes[..n]);
+    let value = i64::from_le_bytes(raw);
+    // Eight bytes whose sign disagrees with the higher fill bytes overflowed i64.
+    if bytes.len() > 8 && (value < 0) != negative { Value::BigInt } else { Value::Int(value) }
+}
+
+/// The bytes of a protocol-0 STRING argument (`'text'` with Python escapes).
+fn python2_string(line: &[u8]) -> Result<Vec<u8>, Error> {
+    let bad = || load("malformed STRING argument");
+    let quote = *line.first().ok_or_else(bad)?;
+    if line.len() < 2 || !matches!(quote, b'\'' | b'"') || line[line.len() - 1] != quote {
+        return Err(bad());
+    }
+    let body = &line[1..line.len() - 1];
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        let b = body[i];
+        i += 1;
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let e = *body.get(i).ok_or_else(bad)?;
+        i += 1;
+        out.push(match e {
+            b'\\' | b'\'' | b'"' => e,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'x' => {
+                let hex = body.get(i..i + 2).and_then(|h| std::str::from_utf8(h).ok()).ok_or_else(bad)?;
+                i += 2;
+                u8::from_str_radix(hex, 16).map_err(|_| bad())?
+            }
+            _ => return Err(bad()),
+        });
+    }
+    Ok(out)
+}
+
+/// Decodes a protocol-0 UNICODE argument (`raw-unicode-escape`).
+fn raw_unicode_escape(line: &[u8]) -> Result<String, Error> {
+    let bad = || load("malformed UNICODE argument");
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    while i < line.len() {
+        let width = match (line[i], line.get(i + 1)) {
+            (b'\\', Some(b'u')) => 4,
+            (b'\\', Some(b'U')) => 8,
+            (b, _) => {
+                out.push(char::from(b));
+                i += 1;
+                continue;
+            }
+        };
+        let hex = line.get(i + 2..i + 2 + width).and_then(|h| std::str::from_utf8(h).ok()).ok_or_else(bad)?;
+        out.push(u32::from_str_radix(hex, 16).ok().and_then(char::from_u32).ok_or_else(bad)?);
+        i += 2 + width;
+    }
+    Ok(out)
+}

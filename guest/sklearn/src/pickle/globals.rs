@@ -1,0 +1,329 @@
+//! The globals a pickle may name, and what REDUCE / NEWOBJ / BUILD mean for each.
+//!
+//! A global is looked up when GLOBAL / STACK_GLOBAL is read; anything not listed
+//! here (or, for `sklearn.*`, not on the flavor's class allow-list) fails the load
+//! right there, named. The listed ones are never called: their effect is emulated
+//! on inert values — numpy array, dtype and scalar reconstruction, empty sklearn
+//! objects filled by BUILD, `sklearn.tree._tree.Tree` from its `__reduce__` args,
+//! and a few builtins (slice, set, frozenset, complex, bytes).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::value::{Arena, Array, ArrayData, Dtype, Id, Layout, NONE, Value};
+use crate::error::{Error, load};
+use crate::npy::{self, Scalar};
+
+/// What calling an allow-listed global does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Call {
+    /// `_reconstruct(numpy.ndarray, (0,), b'b')`: an empty array that BUILD fills in.
+    Reconstruct,
+    /// `_frombuffer(buffer, dtype, shape, order)` (numpy's protocol-5 reduction).
+    FromBuffer,
+    /// `scalar(dtype, bytes)`: a numpy scalar.
+    Scalar,
+    /// `dtype(typestr, align, copy)`, completed by BUILD.
+    Dtype,
+    /// `Tree(n_features, n_classes, n_outputs)`, completed by BUILD.
+    Tree,
+    /// `copyreg._reconstructor(cls, object, None)`: an empty instance.
+    Reconstructor,
+    /// `copyreg.__newobj__(cls)`: an empty instance.
+    NewObj,
+    Slice,
+    Set,
+    Complex,
+    Bytes,
+    /// `_codecs.encode(text, 'latin1')`: how protocols ≤ 2 write bytes.
+    Encode,
+    OrderedDict,
+}
+
+const TREE: &str = "sklearn.tree._tree.Tree";
+
+/// Allow-listed callables (numpy writes `numpy.core` before 2.0, `numpy._core` since).
+const CALLS: &[(&str, Call)] = &[
+    ("numpy.core.multiarray._reconstruct", Call::Reconstruct),
+    ("numpy._core.multiarray._reconstruct", Call::Reconstruct),
+    ("numpy.core.numeric._frombuffer", Call::FromBuffer),
+    ("numpy._core.numeric._frombuffer", Call::FromBuffer),
+    ("numpy.core.multiarray.scalar", Call::Scalar),
+    ("numpy._core.multiarray.scalar", Call::Scalar),
+    ("numpy.dtype", Call::Dtype),
+    (TREE, Call::Tree),
+    ("copyreg._reconstructor", Call::Reconstructor),
+    ("copyreg.__newobj__", Call::NewObj),
+    ("builtins.slice", Call::Slice),
+    ("builtins.set", Call::Set),
+    ("builtins.frozenset", Call::Set),
+    ("builtins.complex", Call::Complex),
+    ("builtins.bytes", Call::Bytes),
+    ("builtins.bytearray", Call::Bytes),
+    ("_codecs.encode", Call::Encode),
+    ("collections.OrderedDict", Call::OrderedDict),
+];
+
+/// Types that may appear as values (an estimator's `dtype=np.float64`), never called.
+const TYPES: &[&str] = &[
+    "numpy.ndarray",
+    "builtins.object",
+    "builtins.float",
+    "builtins.int",
+    "builtins.str",
+    "builtins.bool",
+    "numpy.float64",
+    "numpy.float32",
+    "numpy.float16",
+    "numpy.int64",
+    "numpy.int32",
+    "numpy.int16",
+    "numpy.int8",
+    "numpy.uint64",
+    "numpy.uint32",
+    "numpy.uint16",
+    "numpy.uint8",
+    "numpy.bool_",
+    "numpy.object_",
+    "numpy.str_",
+];
+
+/// The global `module.name`, or the load error that names it. Python 2 module
+/// names (which protocols ≤ 2 write) are read as their Python 3 names.
+pub(super) fn lookup(module: &str, name: &str, allowed: &dyn Fn(&str) -> bool) -> Result<Value<'static>, Error> {
+    let module = match module {
+        "__builtin__" => "builtins",
+        "copy_reg" => "copyreg",
+        other => other,
+    };
+    let full = format!("{module}.{name}");
+    let listed = CALLS.iter().any(|(n, _)| *n == full) || TYPES.contains(&full.as_str());
+    if module.starts_with("sklearn.") && !allowed(&full) {
+        return Err(load(format!("global {full} is not supported by wasmflow's sklearn flavor")));
+    }
+    if listed || (module.starts_with("sklearn.") && allowed(&full)) {
+        return Ok(Value::Global(full));
+    }
+    Err(load(format!(
+        "global {full} is refused: a pickle may only rebuild numpy arrays and allow-listed scikit-learn \
+         classes (nothing in it is ever called)"
+    )))
+}
+
+/// An allow-listed sklearn class (not the Tree, which is rebuilt by REDUCE).
+fn class(arena: &Arena, id: Id) -> Result<String, Error> {
+    match arena.get(id) {
+        Value::Global(name) if name.starts_with("sklearn.") && name != TREE => Ok(name.clone()),
+        other => Err(load(format!("cannot create an instance of {}", other.kind()))),
+    }
+}
+
+/// `REDUCE`: `callable(*args)` for an allow-listed callable.
+pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Result<Id, Error> {
+    let name = match arena.get(callable) {
+        Value::Global(name) => name.clone(),
+        other => return Err(load(format!("REDUCE calls a {}, not an allow-listed global", other.kind()))),
+    };
+    let Some(&(_, call)) = CALLS.iter().find(|(n, _)| *n == name) else {
+        return Err(load(format!("global {name} may not be called")));
+    };
+    let args = arena.tuple(args).ok_or_else(|| load(format!("{name}: the arguments are not a tuple")))?.to_vec();
+    let bad = |what: &str| load(format!("{name}: {what}"));
+    let value = match (call, args.as_slice()) {
+        (Call::Reconstruct, [cls, ..]) => match arena.get(*cls) {
+            Value::Global(c) if c == "numpy.ndarray" => Value::Array(Array {
+                shape: vec![0],
+                fortran: false,
+                layout: Layout::Fields(vec![(String::new(), Scalar::I(1))]),
+                data: ArrayData::Raw(Cow::Borrowed(&[])),
+            }),
+            other => return Err(bad(&format!("only numpy.ndarray can be reconstructed, not {}", other.kind()))),
+        },
+        (Call::FromBuffer, [buffer, dtype, shape, order]) => {
+            let fortran = match arena.str(*order) {
+                Some("C") => false,
+                Some("F") => true,
+                _ => return Err(bad("order is neither 'C' nor 'F'")),
+            };
+            let shape = arena.shape(*shape).ok_or_else(|| bad("the shape is not a tuple of sizes"))?;
+            let layout = layout(arena, *dtype)?;
+            Value::Array(raw_array(arena, shape, fortran, layout, *buffer)?)
+        }
+        (Call::Scalar, [dtype, data]) => match layout(arena, *dtype)? {
+            // An object scalar is the object itself.
+            Layout::Object => return Ok(*data),
+            layout => Value::Array(raw_array(arena, Vec::new(), false, layout, *data)?),
+        },
+        (Call::Dtype, [typestr, ..]) => {
+            let typestr = arena.str(*typestr).ok_or_else(|| bad("the type is not a string"))?;
+            Value::Dtype(Dtype { typestr: typestr.to_string(), order: '=', records: None })
+        }
+        (Call::Tree, [_, _, _]) => Value::Object { class: name, args, states: Vec::new() },
+        (Call::Reconstructor, [cls, base, state]) => {
+            if !matches!(arena.get(*base), Value::Global(b) if b == "builtins.object") || *state != NONE {
+                return Err(bad("only plain objects (base object, no state) can be reconstructed"));
+            }
+            Value::Object { class: class(arena, *cls)?, args: Vec::new(), states: Vec::new() }
+        }
+        (Call::NewObj, [cls]) => Value::Object { class: class(arena, *cls)?, args: Vec::new(), states: Vec::new() },
+        (Call::Slice, [_] | [_, _] | [_, _, _]) => Value::Opaque("builtins.slice"),
+        (Call::Complex, [_] | [_, _]) => Value::Opaque("builtins.complex"),
+        (Call::Set, []) => Value::Set(Vec::new()),
+        (Call::Set, [items]) => match arena.get(*items) {
+            Value::List(items) | Value::Tuple(items) | Value::Set(items) => Value::Set(items.clone()),
+            other => return Err(bad(&format!("cannot make a set of a {}", other.kind()))),
+        },
+        (Call::Bytes, []) => Value::Bytes(Cow::Borrowed(&[])),
+        (Call::Bytes, [data]) => match arena.get(*data) {
+            Value::Bytes(b) => Value::Bytes(b.clone()),
+            other => return Err(bad(&format!("cannot make bytes of a {}", other.kind()))),
+        },
+        (Call::Encode, [text, encoding]) if matches!(arena.str(*encoding), Some("latin1" | "latin-1")) => {
+            let text = arena.str(*text).ok_or_else(|| bad("the text is not a string"))?;
+            let bytes = text.chars().map(|c| u8::try_from(c)).collect::<Result<Vec<u8>, _>>();
+            Value::Bytes(Cow::Owned(bytes.map_err(|_| bad("the text is not latin-1"))?))
+        }
+        (Call::OrderedDict, []) => Value::Dict(Vec::new()),
+        _ => return Err(bad(&format!("unsupported arguments ({} given)", args.len()))),
+    };
+    arena.push(value)
+}
+
+/// `NEWOBJ` / `NEWOBJ_EX`: `cls.__new__(cls)` for an allow-listed sklearn class.
+pub(super) fn new_object(arena: &mut Arena, cls: Id, args: Id, kwargs: Option<Id>) -> Result<Id, Error> {
+    let class = class(arena, cls)?;
+    let no_args = arena.tuple(args).is_some_and(<[Id]>::is_empty);
+    let no_kwargs = kwargs.is_none_or(|k| matches!(arena.get(k), Value::Dict(d) if d.is_empty()));
+    if !no_args || !no_kwargs {
+        return Err(load(format!("{class} is created with constructor arguments, which sklearn never pickles")));
+    }
+    arena.push(Value::Object { class, args: Vec::new(), states: Vec::new() })
+}
+
+/// `BUILD`: `target.__setstate__(state)`.
+pub(super) fn build(arena: &mut Arena, target: Id, state: Id) -> Result<(), Error> {
+    let updated = match arena.get(target) {
+        Value::Object { class, .. } => {
+            if !matches!(arena.get(state), Value::Dict(_) | Value::Tuple(_) | Value::None) {
+                return Err(load(format!("the state of {class} is a {}", arena.get(state).kind())));
+            }
+            if let Value::Object { states, .. } = arena.get_mut(target) {
+                states.push(state);
+            }
+            return Ok(());
+        }
+        Value::Array(_) => Value::Array(array_state(arena, state)?),
+        Value::Dtype(dtype) => Value::Dtype(dtype_state(arena, dtype.clone(), state)?),
+        other => return Err(load(format!("BUILD on a {} is not supported", other.kind()))),
+    };
+    *arena.get_mut(target) = updated;
+    Ok(())
+}
+
+fn layout(arena: &Arena, dtype: Id) -> Result<Layout, Error> {
+    match arena.get(dtype) {
+        Value::Dtype(d) => d.layout(),
+        other => Err(load(format!("expected a numpy.dtype, found a {}", other.kind()))),
+    }
+}
+
+/// An array over raw bytes, which must be exactly what the shape and dtype need.
+fn raw_array<'a>(
+    arena: &Arena<'a>,
+    shape: Vec<usize>,
+    fortran: bool,
+    layout: Layout,
+    data: Id,
+) -> Result<Array<'a>, Error> {
+    let Layout::Fields(fields) = &layout else { return Err(load("an object array cannot be read from bytes")) };
+    let Value::Bytes(bytes) = arena.get(data) else {
+        return Err(load(format!("numpy array data is a {}, not bytes", arena.get(data).kind())));
+    };
+    let record: usize = fields.iter().map(|(_, s)| s.size()).sum();
+    let needed = npy::elements(&shape).and_then(|n| n.checked_mul(record));
+    if needed != Some(bytes.len()) {
+        return Err(load(format!("numpy array of shape {shape:?} does not match its {} data bytes", bytes.len())));
+    }
+    Ok(Array { shape, fortran, layout, data: ArrayData::Raw(bytes.clone()) })
+}
+
+/// `ndarray.__setstate__((version, shape, dtype, is_fortran, data))`.
+fn array_state<'a>(arena: &Arena<'a>, state: Id) -> Result<Array<'a>, Error> {
+    let bad = || load("malformed numpy array state");
+    let (shape, dtype, fortran, data) = match arena.tuple(state).ok_or_else(bad)? {
+        [_, shape, dtype, fortran, data] | [shape, dtype, fortran, data] => (*shape, *dtype, *fortran, *data),
+        _ => return Err(bad()),
+    };
+    let shape = arena.shape(shape).ok_or_else(bad)?;
+    let fortran = arena.int(fortran).ok_or_else(bad)? != 0;
+    match layout(arena, dtype)? {
+        Layout::Object => {
+            let (Value::List(items) | Value::Tuple(items)) = arena.get(data) else { return Err(bad()) };
+            if npy::elements(&shape) != Some(items.len()) {
+                return Err(load(format!("numpy object array of shape {shape:?} holds {} items", items.len())));
+            }
+            Ok(Array { shape, fortran, layout: Layout::Object, data: ArrayData::Items(items.clone()) })
+        }
+        layout => raw_array(arena, shape, fortran, layout, data),
+    }
+}
+
+/// `dtype.__setstate__((3, order, subarray, names, fields, elsize, alignment, flags[, metadata]))`.
+fn dtype_state(arena: &Arena, mut dtype: Dtype, state: Id) -> Result<Dtype, Error> {
+    let bad = |what: &str| load(format!("numpy dtype '{}': {what}", dtype.typestr));
+    let items = arena.tuple(state).ok_or_else(|| bad("the state is not a tuple"))?;
+    let [_, order, subarray, names, fields, elsize, ..] = items else { return Err(bad("unsupported state")) };
+    if !(8..=9).contains(&items.len()) {
+        return Err(bad("unsupported state version"));
+    }
+    dtype.order = match arena.str(*order) {
+        Some(o @ ("<" | ">" | "|" | "=")) => o.chars().next().expect("one char"),
+        _ => return Err(bad("unknown byte order")),
+    };
+    if *subarray != NONE {
+        return Err(bad("sub-array dtypes are not supported"));
+    }
+    if *names == NONE {
+        return Ok(dtype);
+    }
+    let names = arena.tuple(*names).ok_or_else(|| bad("names are not a tuple"))?;
+    let Value::Dict(entries) = arena.get(*fields) else { return Err(bad("fields are not a dict")) };
+    let by_name: HashMap<&str, Id> = entries.iter().filter_map(|&(k, v)| Some((arena.str(k)?, v))).collect();
+    let mut placed = Vec::with_capacity(names.len());
+    for &name in names {
+        let name = arena.str(name).ok_or_else(|| bad("a field name is not a string"))?;
+        let field = by_name.get(name).and_then(|&f| arena.tuple(f)).ok_or_else(|| bad("a field is missing"))?;
+        let [field_dtype, offset, ..] = field else { return Err(bad("malformed field")) };
+        let offset = arena.int(*offset).and_then(|o| usize::try_from(o).ok()).ok_or_else(|| bad("bad offset"))?;
+        let scalar = match layout(arena, *field_dtype)? {
+            Layout::Fields(f) if f.len() == 1 && f[0].0.is_empty() => f[0].1,
+            _ => return Err(bad(&format!("field '{name}' is not a plain number or text type"))),
+        };
+        placed.push((offset, name.to_string(), scalar));
+    }
+    placed.sort_by_key(|(offset, _, _)| *offset);
+    let mut records = Vec::with_capacity(placed.len() + 1);
+    let mut end = 0;
+    for (offset, name, scalar) in placed {
+        if offset < end {
+            return Err(bad("fields overlap"));
+        }
+        if offset > end {
+            records.push((String::new(), Scalar::Pad(offset - end)));
+        }
+        end = offset + scalar.size();
+        records.push((name, scalar));
+    }
+    let size = arena.int(*elsize).and_then(|s| usize::try_from(s).ok()).ok_or_else(|| bad("bad item size"))?;
+    if size < end {
+        return Err(bad("fields do not fit the item size"));
+    }
+    if size > end {
+        records.push((String::new(), Scalar::Pad(size - end)));
+    }
+    if end == 0 {
+        return Err(bad("no fields"));
+    }
+    dtype.records = Some(records);
+    Ok(dtype)
+}
