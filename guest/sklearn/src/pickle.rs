@@ -53,7 +53,13 @@ pub fn read(bytes: &[u8], allowed: &dyn Fn(&str) -> bool) -> Result<Node, Error>
     };
     let result = vm.run().and_then(|root| vm.arena.to_node(root, bytes.len().saturating_mul(4) + (1 << 20)));
     result.map_err(|e| {
-        let hint = if bytes.first() == Some(&op::PROTO) { "" } else { " (the file does not start like a pickle)" };
+        // Protocol 2+ pickles start with PROTO; 0 and 1 with the first value's opcode.
+        let first = bytes.first().copied().unwrap_or(0);
+        let hint = if first == op::PROTO || b"(cNIFLSVUTX]})GJKMld".contains(&first) {
+            ""
+        } else {
+            " (the file does not start like a pickle)"
+        };
         load(format!("{e}{hint}"))
     })
 }
@@ -421,7 +427,9 @@ impl<'a> Vm<'a, '_> {
         let n = u64::from_le_bytes(raw);
         let rest = (self.input.len() - self.pos) as u64;
         if n > rest {
-            return Err(load(format!("a length of {n} bytes is declared but only {rest} are left")));
+            return Err(load(format!(
+                "a length of {n} bytes is declared but only {rest} are left (truncated or corrupt)"
+            )));
         }
         Ok(n as usize)
     }
@@ -431,10 +439,9 @@ impl<'a> Vm<'a, '_> {
         let b = self.take(4)?;
         let n = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
         let rest = self.input.len() - self.pos;
-        usize::try_from(n)
-            .ok()
-            .filter(|&n| n <= rest)
-            .ok_or_else(|| load(format!("a length of {n} bytes is declared but only {rest} are left")))
+        usize::try_from(n).ok().filter(|&n| n <= rest).ok_or_else(|| {
+            load(format!("a length of {n} bytes is declared but only {rest} are left (truncated or corrupt)"))
+        })
     }
 
     /// A text argument up to the newline.
@@ -553,7 +560,7 @@ impl<'a> Vm<'a, '_> {
 
 /// Alternating keys and values.
 fn pairs(items: Vec<Id>) -> Result<Vec<(Id, Id)>, Error> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return Err(load("a dict has a key without a value"));
     }
     Ok(items.chunks_exact(2).map(|kv| (kv[0], kv[1])).collect())

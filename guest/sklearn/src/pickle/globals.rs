@@ -180,7 +180,7 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
         },
         (Call::Encode, [text, encoding]) if matches!(arena.str(*encoding), Some("latin1" | "latin-1")) => {
             let text = arena.str(*text).ok_or_else(|| bad("the text is not a string"))?;
-            let bytes = text.chars().map(|c| u8::try_from(c)).collect::<Result<Vec<u8>, _>>();
+            let bytes = text.chars().map(u8::try_from).collect::<Result<Vec<u8>, _>>();
             Value::Bytes(Cow::Owned(bytes.map_err(|_| bad("the text is not latin-1"))?))
         }
         (Call::OrderedDict, []) => Value::Dict(Vec::new()),
