@@ -42,16 +42,18 @@ const HIGHEST_PROTOCOL: u8 = 5;
 
 /// Reads a pickle; `allowed` says which `sklearn.*` classes may appear.
 pub fn read(bytes: &[u8], allowed: &dyn Fn(&str) -> bool) -> Result<Node, Error> {
+    // What copies and the converted tree may cost: far more than any real model needs.
+    let budget = bytes.len().saturating_mul(4).saturating_add(1 << 20);
     let mut vm = Vm {
         input: bytes,
         pos: 0,
         stack: Vec::new(),
         marks: Vec::new(),
         memo: HashMap::new(),
-        arena: Arena::new(),
+        arena: Arena::new(budget),
         allowed,
     };
-    let result = vm.run().and_then(|root| vm.arena.to_node(root, bytes.len().saturating_mul(4) + (1 << 20)));
+    let result = vm.run().and_then(|root| vm.arena.to_node(root, budget));
     result.map_err(|e| {
         // Protocol 2+ pickles start with PROTO; 0 and 1 with the first value's opcode.
         let first = bytes.first().copied().unwrap_or(0);
@@ -639,4 +641,70 @@ fn raw_unicode_escape(line: &[u8]) -> Result<String, Error> {
         i += 2 + width;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn read(bytes: &[u8]) -> Result<Node, Error> {
+        super::read(bytes, &|class| class == "sklearn.preprocessing._data.StandardScaler")
+    }
+
+    #[test]
+    fn reads_plain_values_of_every_protocol() {
+        // Protocol 0: text ints, longs, floats, strings, True/False, a dict, a list.
+        let p0 = b"(dp0\nVkey\\u00e9\np1\n(lp2\nI7\naL-12345678901234567890L\naF1.5\naS'a\\'b\\x41'\naI01\naI00\nas.";
+        let node = read(p0).unwrap();
+        let Some([seven, big, float, text, t, f]) = node.get("key\u{e9}").and_then(Node::as_list) else {
+            panic!("{node:?}")
+        };
+        assert_eq!((seven.as_i64(), float.as_f64(), text.as_str()), (Some(7), Some(1.5), Some("a'bA")));
+        assert_eq!((t.as_bool(), f.as_bool()), (Some(true), Some(false)));
+        assert_eq!(big, &Node::Opaque("builtins.int".into()));
+        // Protocol 4: LONG1, BINFLOAT NaN, frozenset, set with ADDITEMS, int dict keys, POP and DUP.
+        let p4 =
+            b"\x80\x04}(K\x01\x8a\x02\x00\x80K\x02G\x7f\xf8\x00\x00\x00\x00\x00\x00K\x03(K\x04\x91K\x05\x8f(K\x06\x90\
+                   K\x06\x86K\x08K\x092\x86K\x070u.";
+        let node = read(p4).unwrap();
+        assert_eq!(node.get("1").and_then(Node::as_i64), Some(-32768));
+        assert!(node.get("2").and_then(Node::as_f64).unwrap().is_nan());
+        assert_eq!(node.get("3"), Some(&Node::List(vec![Node::Json(json!(4))])));
+        let pair = node.get("5").and_then(Node::as_list).unwrap();
+        assert_eq!(pair[0], Node::List(vec![Node::Json(json!(6))]));
+        assert_eq!(pair[1], Node::Json(json!(6)));
+        assert_eq!(node.get("8"), Some(&Node::List(vec![Node::Json(json!(9)), Node::Json(json!(9))])));
+    }
+
+    #[test]
+    fn objects_take_their_build_state() {
+        // StandardScaler via NEWOBJ, then BUILD twice (the second updates a key).
+        let p = b"\x80\x04\x8c\x1bsklearn.preprocessing._data\x8c\x0eStandardScaler\x93)\x81}\x8c\x04copy\x88sb\
+                  }(\x8c\x04copy\x89\x8c\x01nK\x03ub.";
+        let node = read(p).unwrap();
+        assert_eq!(node.class(), Some("sklearn.preprocessing._data.StandardScaler"));
+        assert_eq!(node.get("copy").and_then(Node::as_bool), Some(false));
+        assert_eq!(node.get("n").and_then(Node::as_i64), Some(3));
+        // Another sklearn class is not on this allow-list.
+        let other = b"\x80\x04\x8c\x14sklearn.svm._classes\x8c\x03SVC\x93.";
+        let Err(Error::Load(m)) = read(other) else { panic!("SVC accepted") };
+        assert!(m.contains("sklearn.svm._classes.SVC is not supported"), "{m}");
+        // Constructor arguments are refused.
+        let args = b"\x80\x04\x8c\x1bsklearn.preprocessing._data\x8c\x0eStandardScaler\x93K\x01\x85\x81.";
+        assert!(read(args).is_err());
+    }
+
+    #[test]
+    fn stack_discipline_follows_pickle_py() {
+        // Items below a MARK are out of reach until it is closed.
+        assert!(read(b"\x80\x04N(0.").is_ok(), "POP with an empty frame closes the MARK");
+        assert!(read(b"\x80\x04N(\x85.").is_err(), "TUPLE1 cannot reach below the MARK");
+        assert!(read(b"\x80\x04(N.").is_ok());
+        assert!(read(b"\x80\x04N1.").is_err(), "POP_MARK without MARK");
+        assert!(read(b"\x80\x04Na.").is_err(), "APPEND to None");
+        assert!(read(b"\x80\x04}Ns.").is_err(), "SETITEM without a value");
+        assert!(read(b"").is_err());
+    }
 }

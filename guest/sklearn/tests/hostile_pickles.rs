@@ -61,7 +61,8 @@ fn every_hostile_pickle_is_refused_with_a_clear_error() {
 }
 
 #[test]
-fn deep_nesting_is_refused_without_overflowing_the_stack() {
+fn generated_nesting_width_and_copying_are_refused_quickly() {
+    let started = std::time::Instant::now();
     // 100k MARK + EMPTY_LIST, then 100k APPENDS: lists nested 100k deep.
     let mut marks = b"\x80\x04".to_vec();
     marks.extend(b"(]".repeat(100_000));
@@ -79,6 +80,21 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
     wide.extend(b"N".repeat(2 << 20));
     wide.push(b'.');
     assert!(refusal(&wide).contains("items on the stack"), "{}", refusal(&wide));
+    // A 50k-item list memoized, then set(list) 20k times: 10^9 copies unless bounded.
+    let mut copies = b"\x80\x04\x8c\x08builtins\x8c\x03set\x93\x94(".to_vec();
+    copies.extend(b"N".repeat(50_000));
+    copies.extend(b"l\x94");
+    copies.extend(b"h\x00h\x01\x85R0".repeat(20_000));
+    copies.push(b'.');
+    assert!(refusal(&copies).contains("copies its values too often"), "{}", refusal(&copies));
+    // One object shared by a 100k list, given 100k BUILD states: bounded when converted.
+    let mut states = b"\x80\x04\x8c\x1bsklearn.preprocessing._data\x8c\x0eStandardScaler\x93)\x81\x94".to_vec();
+    states.extend(b"}b".repeat(100_000));
+    states.extend(b"(");
+    states.extend(b"h\x00".repeat(100_000));
+    states.extend(b"l.");
+    assert!(refusal(&states).contains("expands to too many values"), "{}", refusal(&states));
+    assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
 }
 
 #[test]

@@ -127,7 +127,9 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
     let Some(&(_, call)) = CALLS.iter().find(|(n, _)| *n == name) else {
         return Err(load(format!("global {name} may not be called")));
     };
-    let args = arena.tuple(args).ok_or_else(|| load(format!("{name}: the arguments are not a tuple")))?.to_vec();
+    let args = arena.tuple(args).ok_or_else(|| load(format!("{name}: the arguments are not a tuple")))?;
+    arena.charge(args.len())?;
+    let args = args.to_vec();
     let bad = |what: &str| load(format!("{name}: {what}"));
     let value = match (call, args.as_slice()) {
         (Call::Reconstruct, [cls, ..]) => match arena.get(*cls) {
@@ -170,16 +172,23 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
         (Call::Complex, [_] | [_, _]) => Value::Opaque("builtins.complex"),
         (Call::Set, []) => Value::Set(Vec::new()),
         (Call::Set, [items]) => match arena.get(*items) {
-            Value::List(items) | Value::Tuple(items) | Value::Set(items) => Value::Set(items.clone()),
+            Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
+                arena.charge(items.len())?;
+                Value::Set(items.clone())
+            }
             other => return Err(bad(&format!("cannot make a set of a {}", other.kind()))),
         },
         (Call::Bytes, []) => Value::Bytes(Cow::Borrowed(&[])),
         (Call::Bytes, [data]) => match arena.get(*data) {
-            Value::Bytes(b) => Value::Bytes(b.clone()),
+            Value::Bytes(b) => {
+                arena.charge(b.len())?;
+                Value::Bytes(b.clone())
+            }
             other => return Err(bad(&format!("cannot make bytes of a {}", other.kind()))),
         },
         (Call::Encode, [text, encoding]) if matches!(arena.str(*encoding), Some("latin1" | "latin-1")) => {
             let text = arena.str(*text).ok_or_else(|| bad("the text is not a string"))?;
+            arena.charge(text.len())?;
             let bytes = text.chars().map(u8::try_from).collect::<Result<Vec<u8>, _>>();
             Value::Bytes(Cow::Owned(bytes.map_err(|_| bad("the text is not latin-1"))?))
         }
@@ -222,7 +231,10 @@ pub(super) fn build(arena: &mut Arena, target: Id, state: Id) -> Result<(), Erro
 
 fn layout(arena: &Arena, dtype: Id) -> Result<Layout, Error> {
     match arena.get(dtype) {
-        Value::Dtype(d) => d.layout(),
+        Value::Dtype(d) => {
+            arena.charge(d.records.as_ref().map_or(1, Vec::len))?;
+            d.layout()
+        }
         other => Err(load(format!("expected a numpy.dtype, found a {}", other.kind()))),
     }
 }
@@ -244,6 +256,9 @@ fn raw_array<'a>(
     if needed != Some(bytes.len()) {
         return Err(load(format!("numpy array of shape {shape:?} does not match its {} data bytes", bytes.len())));
     }
+    if let Cow::Owned(copied) = bytes {
+        arena.charge(copied.len())?;
+    }
     Ok(Array { shape, fortran, layout, data: ArrayData::Raw(bytes.clone()) })
 }
 
@@ -262,6 +277,7 @@ fn array_state<'a>(arena: &Arena<'a>, state: Id) -> Result<Array<'a>, Error> {
             if npy::elements(&shape) != Some(items.len()) {
                 return Err(load(format!("numpy object array of shape {shape:?} holds {} items", items.len())));
             }
+            arena.charge(items.len())?;
             Ok(Array { shape, fortran, layout: Layout::Object, data: ArrayData::Items(items.clone()) })
         }
         layout => raw_array(arena, shape, fortran, layout, data),
@@ -288,6 +304,7 @@ fn dtype_state(arena: &Arena, mut dtype: Dtype, state: Id) -> Result<Dtype, Erro
     }
     let names = arena.tuple(*names).ok_or_else(|| bad("names are not a tuple"))?;
     let Value::Dict(entries) = arena.get(*fields) else { return Err(bad("fields are not a dict")) };
+    arena.charge(names.len() + entries.len())?;
     let by_name: HashMap<&str, Id> = entries.iter().filter_map(|&(k, v)| Some((arena.str(k)?, v))).collect();
     let mut placed = Vec::with_capacity(names.len());
     for &name in names {

@@ -8,6 +8,7 @@
 //! than expanding).
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use crate::error::{Error, load};
@@ -133,11 +134,22 @@ pub(super) enum ArrayData<'a> {
 /// All values of one pickle.
 pub(super) struct Arena<'a> {
     values: Vec<Value<'a>>,
+    /// What copying may still cost (items, bytes): opcodes that copy a memoized
+    /// value (`set(list)`, an array's state) could otherwise cost quadratic time.
+    copies: Cell<usize>,
 }
 
 impl<'a> Arena<'a> {
-    pub(super) fn new() -> Self {
-        Arena { values: vec![Value::None, Value::Bool(true), Value::Bool(false)] }
+    /// An arena whose copies may cost `copies` items in all.
+    pub(super) fn new(copies: usize) -> Self {
+        Arena { values: vec![Value::None, Value::Bool(true), Value::Bool(false)], copies: Cell::new(copies) }
+    }
+
+    /// Pays for copying `n` items.
+    pub(super) fn charge(&self, n: usize) -> Result<(), Error> {
+        let left = self.copies.get().checked_sub(n).ok_or_else(|| load("the pickle copies its values too often"))?;
+        self.copies.set(left);
+        Ok(())
     }
 
     pub(super) fn push(&mut self, value: Value<'a>) -> Result<Id, Error> {
@@ -178,9 +190,13 @@ impl<'a> Arena<'a> {
         }
     }
 
-    /// A tuple of non-negative ints (an array shape).
+    /// A tuple of non-negative ints (an array shape, at most 64 dimensions as in numpy).
     pub(super) fn shape(&self, id: Id) -> Option<Vec<usize>> {
-        self.tuple(id)?.iter().map(|&d| self.int(d).and_then(|d| usize::try_from(d).ok())).collect()
+        self.tuple(id)
+            .filter(|dims| dims.len() <= 64)?
+            .iter()
+            .map(|&d| self.int(d).and_then(|d| usize::try_from(d).ok()))
+            .collect()
     }
 
     /// Converts the value `root` and everything it refers to into a [`Node`]
@@ -226,37 +242,51 @@ impl Converter<'_, '_> {
             Value::Dtype(_) => Node::Opaque("numpy.dtype".into()),
             Value::Opaque(name) => Node::Opaque((*name).into()),
             Value::Array(array) => Node::Array(self.array(array, depth)?),
-            Value::Object { class, args, states } => {
-                let mut attrs = Vec::new();
-                for &state in states {
-                    let parts = match self.arena.get(state) {
-                        Value::Tuple(parts) => parts.clone(),
-                        _ => vec![state],
-                    };
-                    for part in parts {
-                        match self.arena.get(part) {
-                            Value::Dict(items) => merge(&mut attrs, self.dict(items, depth)?),
-                            Value::None => {}
-                            other => return Err(load(format!("the state of {class} is a {}", other.kind()))),
-                        }
-                    }
-                }
-                // `Tree.__reduce__` args, named as the skops reader names them.
-                for (name, &arg) in ["n_features", "n_classes", "n_outputs"].into_iter().zip(args) {
-                    attrs.push((name.to_string(), self.node(arg, depth + 1)?));
-                }
-                Node::Object { class: class.clone(), attrs }
-            }
+            Value::Object { class, args, states } => self.object(class, args, states, depth)?,
         })
+    }
+
+    /// An object's attributes: its BUILD states (`__dict__`, or `(__dict__, slots)`)
+    /// merged in order, then the Tree's `__reduce__` args named as skops names them.
+    fn object(&mut self, class: &str, args: &[Id], states: &[Id], depth: usize) -> Result<Node, Error> {
+        let mut entries = Vec::new();
+        for &state in states {
+            self.spend(1)?;
+            let parts = match self.arena.get(state) {
+                Value::Tuple(parts) if parts.len() == 2 => parts.as_slice(),
+                _ => std::slice::from_ref(&state),
+            };
+            for &part in parts {
+                match self.arena.get(part) {
+                    Value::Dict(items) => entries.extend(self.entries(items, depth)?),
+                    Value::None => {}
+                    other => return Err(load(format!("the state of {class} is a {}", other.kind()))),
+                }
+            }
+        }
+        let mut attrs = Vec::with_capacity(entries.len());
+        merge(&mut attrs, entries);
+        for (name, &arg) in ["n_features", "n_classes", "n_outputs"].into_iter().zip(args) {
+            attrs.push((name.to_string(), self.node(arg, depth + 1)?));
+        }
+        Ok(Node::Object { class: class.to_string(), attrs })
     }
 
     fn list(&mut self, items: &[Id], depth: usize) -> Result<Vec<Node>, Error> {
         items.iter().map(|&item| self.node(item, depth + 1)).collect()
     }
 
-    /// A dict's entries with string keys (ints, bools and None spelled as Python
-    /// prints them); a repeated key keeps its first place and its last value.
+    /// A dict's entries; a repeated key keeps its first place and its last value.
     fn dict(&mut self, items: &[(Id, Id)], depth: usize) -> Result<Vec<(String, Node)>, Error> {
+        let entries = self.entries(items, depth)?;
+        let mut merged = Vec::with_capacity(entries.len());
+        merge(&mut merged, entries);
+        Ok(merged)
+    }
+
+    /// A dict's entries as they come, with string keys (ints, bools and None
+    /// spelled as Python prints them).
+    fn entries(&mut self, items: &[(Id, Id)], depth: usize) -> Result<Vec<(String, Node)>, Error> {
         let mut out = Vec::new();
         for &(key, value) in items {
             let key = match self.arena.get(key) {
@@ -268,9 +298,7 @@ impl Converter<'_, '_> {
             };
             out.push((key, self.node(value, depth + 1)?));
         }
-        let mut merged = Vec::with_capacity(out.len());
-        merge(&mut merged, out);
-        Ok(merged)
+        Ok(out)
     }
 
     fn array(&mut self, array: &Array, depth: usize) -> Result<NdArray, Error> {
@@ -298,10 +326,10 @@ impl Converter<'_, '_> {
     }
 }
 
-/// Appends `new` to `attrs`, replacing the value of keys already there (Python
-/// dict update order).
+/// Appends `new` to the empty `attrs`, a repeated key replacing the value it
+/// had (Python dict update order).
 fn merge(attrs: &mut Vec<(String, Node)>, new: Vec<(String, Node)>) {
-    let mut at: HashMap<String, usize> = attrs.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
+    let mut at: HashMap<String, usize> = HashMap::with_capacity(new.len());
     for (key, value) in new {
         match at.get(&key) {
             Some(&i) => attrs[i].1 = value,
@@ -319,7 +347,7 @@ mod tests {
 
     #[test]
     fn shared_values_are_bounded_and_cycles_fail() {
-        let mut arena = Arena::new();
+        let mut arena = Arena::new(1 << 20);
         // A list holding itself.
         let list = arena.push(Value::List(Vec::new())).unwrap();
         *arena.get_mut(list) = Value::List(vec![list]);
@@ -336,7 +364,7 @@ mod tests {
 
     #[test]
     fn dict_updates_keep_first_place_last_value() {
-        let mut arena = Arena::new();
+        let mut arena = Arena::new(1 << 20);
         let a = arena.push(Value::Str("a".into())).unwrap();
         let b = arena.push(Value::Str("b".into())).unwrap();
         let one = arena.push(Value::Int(1)).unwrap();
