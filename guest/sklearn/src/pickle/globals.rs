@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::value::{Arena, Array, ArrayData, Dtype, Id, Layout, NONE, Value};
+use super::value::{Arena, Array, ArrayData, Dtype, Id, Layout, NONE, Object, Value};
 use crate::error::{Error, load};
 use crate::npy::{self, Scalar};
 
@@ -133,12 +133,12 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
     let bad = |what: &str| load(format!("{name}: {what}"));
     let value = match (call, args.as_slice()) {
         (Call::Reconstruct, [cls, ..]) => match arena.get(*cls) {
-            Value::Global(c) if c == "numpy.ndarray" => Value::Array(Array {
+            Value::Global(c) if c == "numpy.ndarray" => Value::Array(Box::new(Array {
                 shape: vec![0],
                 fortran: false,
                 layout: Layout::Fields(vec![(String::new(), Scalar::I(1))]),
                 data: ArrayData::Raw(Cow::Borrowed(&[])),
-            }),
+            })),
             other => return Err(bad(&format!("only numpy.ndarray can be reconstructed, not {}", other.kind()))),
         },
         (Call::FromBuffer, [buffer, dtype, shape, order]) => {
@@ -149,25 +149,25 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
             };
             let shape = arena.shape(*shape).ok_or_else(|| bad("the shape is not a tuple of sizes"))?;
             let layout = layout(arena, *dtype)?;
-            Value::Array(raw_array(arena, shape, fortran, layout, *buffer)?)
+            Value::Array(Box::new(raw_array(arena, shape, fortran, layout, *buffer)?))
         }
         (Call::Scalar, [dtype, data]) => match layout(arena, *dtype)? {
             // An object scalar is the object itself.
             Layout::Object => return Ok(*data),
-            layout => Value::Array(raw_array(arena, Vec::new(), false, layout, *data)?),
+            layout => Value::Array(Box::new(raw_array(arena, Vec::new(), false, layout, *data)?)),
         },
         (Call::Dtype, [typestr, ..]) => {
             let typestr = arena.str(*typestr).ok_or_else(|| bad("the type is not a string"))?;
-            Value::Dtype(Dtype { typestr: typestr.to_string(), order: '=', records: None })
+            Value::Dtype(Box::new(Dtype { typestr: typestr.to_string(), order: '=', records: None }))
         }
-        (Call::Tree, [_, _, _]) => Value::Object { class: name, args, states: Vec::new() },
+        (Call::Tree, [_, _, _]) => Object::new(name, args),
         (Call::Reconstructor, [cls, base, state]) => {
             if !matches!(arena.get(*base), Value::Global(b) if b == "builtins.object") || *state != NONE {
                 return Err(bad("only plain objects (base object, no state) can be reconstructed"));
             }
-            Value::Object { class: class(arena, *cls)?, args: Vec::new(), states: Vec::new() }
+            Object::new(class(arena, *cls)?, Vec::new())
         }
-        (Call::NewObj, [cls]) => Value::Object { class: class(arena, *cls)?, args: Vec::new(), states: Vec::new() },
+        (Call::NewObj, [cls]) => Object::new(class(arena, *cls)?, Vec::new()),
         (Call::Slice, [_] | [_, _] | [_, _, _]) => Value::Opaque("builtins.slice"),
         (Call::Complex, [_] | [_, _]) => Value::Opaque("builtins.complex"),
         (Call::Set, []) => Value::Set(Vec::new()),
@@ -206,23 +206,23 @@ pub(super) fn new_object(arena: &mut Arena, cls: Id, args: Id, kwargs: Option<Id
     if !no_args || !no_kwargs {
         return Err(load(format!("{class} is created with constructor arguments, which sklearn never pickles")));
     }
-    arena.push(Value::Object { class, args: Vec::new(), states: Vec::new() })
+    arena.push(Object::new(class, Vec::new()))
 }
 
 /// `BUILD`: `target.__setstate__(state)`.
 pub(super) fn build(arena: &mut Arena, target: Id, state: Id) -> Result<(), Error> {
     let updated = match arena.get(target) {
-        Value::Object { class, .. } => {
+        Value::Object(object) => {
             if !matches!(arena.get(state), Value::Dict(_) | Value::Tuple(_) | Value::None) {
-                return Err(load(format!("the state of {class} is a {}", arena.get(state).kind())));
+                return Err(load(format!("the state of {} is a {}", object.class, arena.get(state).kind())));
             }
-            if let Value::Object { states, .. } = arena.get_mut(target) {
-                states.push(state);
+            if let Value::Object(object) = arena.get_mut(target) {
+                object.states.push(state);
             }
             return Ok(());
         }
-        Value::Array(_) => Value::Array(array_state(arena, state)?),
-        Value::Dtype(dtype) => Value::Dtype(dtype_state(arena, dtype.clone(), state)?),
+        Value::Array(_) => Value::Array(Box::new(array_state(arena, state)?)),
+        Value::Dtype(dtype) => Value::Dtype(Box::new(dtype_state(arena, (**dtype).clone(), state)?)),
         other => return Err(load(format!("BUILD on a {} is not supported", other.kind()))),
     };
     *arena.get_mut(target) = updated;

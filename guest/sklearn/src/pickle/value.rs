@@ -45,15 +45,9 @@ pub(super) enum Value<'a> {
     Set(Vec<Id>),
     /// An allow-listed global (`module.name`), not yet called.
     Global(String),
-    Dtype(Dtype),
-    Array(Array<'a>),
-    /// An allow-listed sklearn object: its class, `__reduce__` args (for
-    /// `sklearn.tree._tree.Tree`) and the states BUILD gave it, in order.
-    Object {
-        class: String,
-        args: Vec<Id>,
-        states: Vec<Id>,
-    },
+    Dtype(Box<Dtype>),
+    Array(Box<Array<'a>>),
+    Object(Box<Object>),
     /// A harmless value kept by name only (a slice, a complex number).
     Opaque(&'static str),
 }
@@ -75,9 +69,24 @@ impl Value<'_> {
             Value::Global(name) => name.clone(),
             Value::Dtype(_) => "numpy.dtype".into(),
             Value::Array(_) => "numpy.ndarray".into(),
-            Value::Object { class, .. } => class.clone(),
+            Value::Object(object) => object.class.clone(),
             Value::Opaque(name) => (*name).into(),
         }
+    }
+}
+
+/// An allow-listed sklearn object: its class, `__reduce__` args (for
+/// `sklearn.tree._tree.Tree`) and the states BUILD gave it, in order.
+#[derive(Debug, Clone)]
+pub(super) struct Object {
+    pub class: String,
+    pub args: Vec<Id>,
+    pub states: Vec<Id>,
+}
+
+impl Object {
+    pub(super) fn new(class: String, args: Vec<Id>) -> Value<'static> {
+        Value::Object(Box::new(Object { class, args, states: Vec::new() }))
     }
 }
 
@@ -242,7 +251,7 @@ impl Converter<'_, '_> {
             Value::Dtype(_) => Node::Opaque("numpy.dtype".into()),
             Value::Opaque(name) => Node::Opaque((*name).into()),
             Value::Array(array) => Node::Array(self.array(array, depth)?),
-            Value::Object { class, args, states } => self.object(class, args, states, depth)?,
+            Value::Object(object) => self.object(&object.class, &object.args, &object.states, depth)?,
         })
     }
 
@@ -360,6 +369,12 @@ mod tests {
         }
         let Err(Error::Load(m)) = arena.to_node(inner, 1 << 20) else { panic!("expansion accepted") };
         assert!(m.contains("too many values"), "{m}");
+    }
+
+    #[test]
+    fn values_stay_small() {
+        // Every opcode byte may create a value: keep the arena's cost per byte low.
+        assert!(std::mem::size_of::<Value>() <= 32, "{}", std::mem::size_of::<Value>());
     }
 
     #[test]
