@@ -160,14 +160,14 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
             let typestr = arena.str(*typestr).ok_or_else(|| bad("the type is not a string"))?;
             Value::Dtype(Box::new(Dtype { typestr: typestr.to_string(), order: '=', records: None }))
         }
-        (Call::Tree, [_, _, _]) => Object::new(name, args),
+        (Call::Tree, [_, _, _]) => Object::value(name, args),
         (Call::Reconstructor, [cls, base, state]) => {
             if !matches!(arena.get(*base), Value::Global(b) if b == "builtins.object") || *state != NONE {
                 return Err(bad("only plain objects (base object, no state) can be reconstructed"));
             }
-            Object::new(class(arena, *cls)?, Vec::new())
+            Object::value(class(arena, *cls)?, Vec::new())
         }
-        (Call::NewObj, [cls]) => Object::new(class(arena, *cls)?, Vec::new()),
+        (Call::NewObj, [cls]) => Object::value(class(arena, *cls)?, Vec::new()),
         (Call::Slice, [_] | [_, _] | [_, _, _]) => Value::Opaque("builtins.slice"),
         (Call::Complex, [_] | [_, _]) => Value::Opaque("builtins.complex"),
         (Call::Set, []) => Value::Set(Vec::new()),
@@ -206,7 +206,7 @@ pub(super) fn new_object(arena: &mut Arena, cls: Id, args: Id, kwargs: Option<Id
     if !no_args || !no_kwargs {
         return Err(load(format!("{class} is created with constructor arguments, which sklearn never pickles")));
     }
-    arena.push(Object::new(class, Vec::new()))
+    arena.push(Object::value(class, Vec::new()))
 }
 
 /// `BUILD`: `target.__setstate__(state)`.

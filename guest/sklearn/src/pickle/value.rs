@@ -85,7 +85,8 @@ pub(super) struct Object {
 }
 
 impl Object {
-    pub(super) fn new(class: String, args: Vec<Id>) -> Value<'static> {
+    /// A new, empty instance as a value.
+    pub(super) fn value(class: String, args: Vec<Id>) -> Value<'static> {
         Value::Object(Box::new(Object { class, args, states: Vec::new() }))
     }
 }
