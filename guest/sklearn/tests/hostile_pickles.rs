@@ -63,37 +63,44 @@ fn every_hostile_pickle_is_refused_with_a_clear_error() {
 #[test]
 fn generated_nesting_width_and_copying_are_refused_quickly() {
     let started = std::time::Instant::now();
-    // 100k MARK + EMPTY_LIST, then 100k APPENDS: lists nested 100k deep.
-    let mut marks = b"\x80\x04".to_vec();
-    marks.extend(b"(]".repeat(100_000));
-    marks.extend(b"e".repeat(100_000));
-    marks.push(b'.');
-    assert!(refusal(&marks).contains("nested MARKs"), "{}", refusal(&marks));
-    // The same nesting without MARK: 100k EMPTY_LIST then 100k APPEND.
-    let mut lists = b"\x80\x04".to_vec();
-    lists.extend(b"]".repeat(100_000));
-    lists.extend(b"a".repeat(99_999));
-    lists.push(b'.');
-    assert!(refusal(&lists).contains("nests deeper than"), "{}", refusal(&lists));
-    // A million NONEs: the stack is bounded too.
-    let mut wide = b"\x80\x04".to_vec();
-    wide.extend(b"N".repeat(2 << 20));
-    wide.push(b'.');
-    assert!(refusal(&wide).contains("items on the stack"), "{}", refusal(&wide));
-    // A 50k-item list memoized, then set(list) 20k times: 10^9 copies unless bounded.
-    let mut copies = b"\x80\x04\x8c\x08builtins\x8c\x03set\x93\x94(".to_vec();
-    copies.extend(b"N".repeat(50_000));
-    copies.extend(b"l\x94");
-    copies.extend(b"h\x00h\x01\x85R0".repeat(20_000));
-    copies.push(b'.');
-    assert!(refusal(&copies).contains("copies its values too often"), "{}", refusal(&copies));
-    // One object shared by a 100k list, given 100k BUILD states: bounded when converted.
-    let mut states = b"\x80\x04\x8c\x1bsklearn.preprocessing._data\x8c\x0eStandardScaler\x93)\x81\x94".to_vec();
-    states.extend(b"}b".repeat(100_000));
-    states.extend(b"(");
-    states.extend(b"h\x00".repeat(100_000));
-    states.extend(b"l.");
-    assert!(refusal(&states).contains("expands to too many values"), "{}", refusal(&states));
+    let cases: [(&str, &[(&[u8], usize)], &str); 5] = [
+        // 100k MARK + EMPTY_LIST, then 100k APPENDS: lists nested 100k deep.
+        ("marks", &[(b"(]", 100_000), (b"e", 100_000)], "nested MARKs"),
+        // The same nesting without MARK: 100k EMPTY_LIST then 100k APPEND.
+        ("lists", &[(b"]", 100_000), (b"a", 99_999)], "nests deeper than"),
+        // Two million NONEs: the stack is bounded too.
+        ("wide", &[(b"N", 2 << 20)], "items on the stack"),
+        // A 50k-item list memoized, then set(list) 20k times: 10^9 copies unless bounded.
+        (
+            "copies",
+            &[
+                (b"\x8c\x08builtins\x8c\x03set\x93\x94(", 1),
+                (b"N", 50_000),
+                (b"l\x94", 1),
+                (b"h\x00h\x01\x85R0", 20_000),
+            ],
+            "copies its values too often",
+        ),
+        // One object given 100k BUILD states, in a list 100k times: bounded when converted.
+        (
+            "states",
+            &[
+                (b"\x8c\x1bsklearn.preprocessing._data\x8c\x0eStandardScaler\x93)\x81\x94", 1),
+                (b"}b", 100_000),
+                (b"(", 1),
+                (b"h\x00", 100_000),
+                (b"l", 1),
+            ],
+            "expands to too many values",
+        ),
+    ];
+    for (name, parts, needle) in cases {
+        let mut bytes = b"\x80\x04".to_vec();
+        parts.iter().for_each(|(part, times)| bytes.extend(part.repeat(*times)));
+        bytes.push(b'.');
+        let message = refusal(&bytes);
+        assert!(message.contains(needle), "{name}: {message}");
+    }
     assert!(started.elapsed().as_secs() < 20, "took {:?}", started.elapsed());
 }
 
