@@ -60,10 +60,13 @@ fn every_hostile_pickle_is_refused_with_a_clear_error() {
     assert_eq!(committed, CASES.len(), "every committed hostile pickle has a case");
 }
 
+/// A pickle body as byte strings, each repeated so many times.
+type Parts = &'static [(&'static [u8], usize)];
+
 #[test]
 fn generated_nesting_width_and_copying_are_refused_quickly() {
     let started = std::time::Instant::now();
-    let cases: [(&str, &[(&[u8], usize)], &str); 5] = [
+    let cases: [(&str, Parts, &str); 5] = [
         // 100k MARK + EMPTY_LIST, then 100k APPENDS: lists nested 100k deep.
         ("marks", &[(b"(]", 100_000), (b"e", 100_000)], "nested MARKs"),
         // The same nesting without MARK: 100k EMPTY_LIST then 100k APPEND.
