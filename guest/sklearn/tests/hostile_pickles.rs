@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use wasmflow_flavor_sklearn::data::{Column, Frame, Input, Matrix};
 use wasmflow_flavor_sklearn::error::Error;
-use wasmflow_flavor_sklearn::estimators::ALLOWED;
+use wasmflow_flavor_sklearn::estimators::{ALLOWED, Method, Model};
 use wasmflow_flavor_sklearn::{load_model, pickle};
 
 fn fixtures() -> PathBuf {
@@ -109,19 +110,44 @@ fn generated_nesting_width_and_copying_are_refused_quickly() {
 
 #[test]
 fn cut_and_corrupted_real_pickles_never_panic() {
-    let real = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/protocols/mixed-columntransformer-cloudpickle-p5.pkl"),
-    )
-    .unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/protocols");
+    let real = std::fs::read(dir.join("mixed-columntransformer-cloudpickle-p5.pkl")).unwrap();
     for cut in 0..real.len() {
         refusal(&real[..cut]);
     }
-    // Every byte flipped in turn: an error or (rarely) a different tree, never a panic.
-    for at in 0..real.len() {
-        let mut bad = real.clone();
-        bad[at] ^= 0xff;
-        let _ = pickle::read(&bad, &|class| ALLOWED.contains(&class));
+    // Random bytes changed (three at a time, in three models): an error or a
+    // different model, which then builds and predicts or fails, never panics.
+    let frame = Frame {
+        names: ["color", "size", "weight", "height"].map(String::from).to_vec(),
+        columns: vec![
+            Column::Str(vec!["red".into()]),
+            Column::Str(vec!["S".into()]),
+            Column::F64(vec![70.0]),
+            Column::F64(vec![f64::NAN]),
+        ],
+    };
+    let mut seed = 12345u64;
+    let mut next = move || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    for file in ["diabetes-tree", "iris-logreg-pipeline", "mixed-columntransformer"] {
+        let real = std::fs::read(dir.join(format!("{file}-cloudpickle-p5.pkl"))).unwrap();
+        for _ in 0..3000 {
+            let mut bad = real.clone();
+            for _ in 0..3 {
+                let at = next() % bad.len();
+                bad[at] = next() as u8;
+            }
+            let Ok(root) = pickle::read(&bad, &|class| ALLOWED.contains(&class)) else { continue };
+            for method in [Method::Predict, Method::PredictProba] {
+                let Ok(model) = Model::build(&root, method) else { continue };
+                for cols in [4, 10] {
+                    let _ = model.predict(Input::Matrix(Matrix { rows: 2, cols, data: vec![0.5; 2 * cols] }));
+                }
+                let _ = model.predict(Input::Frame(frame.clone()));
+            }
+        }
     }
 }
 
