@@ -5,7 +5,8 @@
 //! right there, named. The listed ones are never called: their effect is emulated
 //! on inert values — numpy array, dtype and scalar reconstruction, empty sklearn
 //! objects filled by BUILD, `sklearn.tree._tree.Tree` from its `__reduce__` args,
-//! and a few builtins (slice, set, frozenset, complex, bytes).
+//! numpy random generators (kept by name) and a few builtins (slice, set,
+//! frozenset, complex, bytes).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -38,6 +39,8 @@ enum Call {
     /// `_codecs.encode(text, 'latin1')`: how protocols ≤ 2 write bytes.
     Encode,
     OrderedDict,
+    /// numpy's random generators (an estimator's `random_state`), kept by name.
+    Random(&'static str),
 }
 
 const TREE: &str = "sklearn.tree._tree.Tree";
@@ -62,7 +65,12 @@ const CALLS: &[(&str, Call)] = &[
     ("builtins.bytearray", Call::Bytes),
     ("_codecs.encode", Call::Encode),
     ("collections.OrderedDict", Call::OrderedDict),
+    ("numpy.random._pickle.__randomstate_ctor", Call::Random(RANDOM_STATE)),
+    ("numpy.random._pickle.__generator_ctor", Call::Random("numpy.random.Generator")),
+    ("numpy.random._pickle.__bit_generator_ctor", Call::Random("numpy.random.BitGenerator")),
 ];
+
+const RANDOM_STATE: &str = "numpy.random.RandomState";
 
 /// Types that may appear as values (an estimator's `dtype=np.float64`), never called.
 const TYPES: &[&str] = &[
@@ -86,6 +94,12 @@ const TYPES: &[&str] = &[
     "numpy.bool_",
     "numpy.object_",
     "numpy.str_",
+    // Bit generators, the argument of the random constructors above.
+    "numpy.random._mt19937.MT19937",
+    "numpy.random._pcg64.PCG64",
+    "numpy.random._pcg64.PCG64DXSM",
+    "numpy.random._philox.Philox",
+    "numpy.random._sfc64.SFC64",
 ];
 
 /// The global `module.name`, or the load error that names it. Python 2 module
@@ -193,6 +207,7 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
             Value::Bytes(Cow::Owned(bytes.map_err(|_| bad("the text is not latin-1"))?))
         }
         (Call::OrderedDict, []) => Value::Dict(Vec::new()),
+        (Call::Random(name), [] | [_] | [_, _]) => Value::Opaque(name),
         _ => return Err(bad(&format!("unsupported arguments ({} given)", args.len()))),
     };
     arena.push(value)
@@ -221,6 +236,8 @@ pub(super) fn build(arena: &mut Arena, target: Id, state: Id) -> Result<(), Erro
             }
             return Ok(());
         }
+        // A generator's state (its seed) is read, to refuse what it names, and dropped.
+        Value::Opaque(name) if name.starts_with("numpy.random.") => return Ok(()),
         Value::Array(_) => Value::Array(Box::new(array_state(arena, state)?)),
         Value::Dtype(dtype) => Value::Dtype(Box::new(dtype_state(arena, (**dtype).clone(), state)?)),
         other => return Err(load(format!("BUILD on a {} is not supported", other.kind()))),
