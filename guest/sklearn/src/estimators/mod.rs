@@ -1,6 +1,7 @@
-//! Turns the inert skops object tree into Rust estimators, and runs them.
+//! Turns the inert object tree (from the skops reader or the restricted
+//! unpickler, which give the same tree) into Rust estimators, and runs them.
 //!
-//! [`ALLOWED`] is the allow-list handed to the skops reader: only these classes
+//! [`ALLOWED`] is the allow-list handed to both readers: only these classes
 //! are ever reconstructed. A model whose tree holds anything else fails at load,
 //! naming the class.
 
