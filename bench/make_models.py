@@ -15,7 +15,11 @@ same directory:
   MaxPool 2 -> Flatten -> Gemm(784->10), input `image` float32 [-1, 1, 28, 28], output
   `logits` float32 [-1, 10].
 
-Opset 13 / IR 8, which both onnxruntime and tract read.
+Opset 13 / IR 8, which both onnxruntime and tract read. Initializers are written as
+`float_data` by default: wasmflow's onnx component (tract 0.23 in wasm32-wasip2) cannot
+yet load initializers stored as `raw_data` (what numpy_helper.from_array and
+torch.onnx.export write): it fails with "cannot read ONNX model ...: unsupported".
+`--raw-data` writes that form, to reproduce it.
 """
 
 import argparse
@@ -36,13 +40,22 @@ OPSET = 13
 IR_VERSION = 8
 
 
+RAW_DATA = False  # --raw-data
+
+
+def _tensor(values: np.ndarray, name: str) -> onnx.TensorProto:
+    if RAW_DATA:
+        return numpy_helper.from_array(values, name)
+    return helper.make_tensor(name, TensorProto.FLOAT, values.shape, values.ravel().tolist(), raw=False)
+
+
 def _init(rng: np.random.Generator, name: str, shape, fan_in: int) -> onnx.TensorProto:
     values = rng.standard_normal(shape).astype(np.float32) * np.float32(np.sqrt(2.0 / fan_in))
-    return numpy_helper.from_array(values, name)
+    return _tensor(values, name)
 
 
 def _bias(rng: np.random.Generator, name: str, n: int) -> onnx.TensorProto:
-    return numpy_helper.from_array((rng.standard_normal(n) * 0.01).astype(np.float32), name)
+    return _tensor((rng.standard_normal(n) * 0.01).astype(np.float32), name)
 
 
 def _finish(graph: onnx.GraphProto) -> onnx.ModelProto:
@@ -124,8 +137,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path(__file__).resolve().parent / "models")
     parser.add_argument("--force", action="store_true", help="rewrite existing model directories")
+    parser.add_argument("--raw-data", action="store_true",
+                        help="store initializers as raw_data (wasmflow cannot load that form yet)")
     parser.add_argument("names", nargs="*", default=list(MODELS), help=f"models to write (default: {' '.join(MODELS)})")
     args = parser.parse_args()
+    global RAW_DATA
+    RAW_DATA = args.raw_data
     for name in args.names:
         if name not in MODELS:
             print(f"unknown model {name!r}; known: {', '.join(MODELS)}", file=sys.stderr)
