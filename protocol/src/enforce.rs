@@ -102,7 +102,7 @@ fn without_schema(data: PyData) -> Batch {
         PyData::Frame(f) => Batch::Table(
             f.columns.into_iter().map(|c| Column { name: c.label.name(), values: column_values(c.data) }).collect(),
         ),
-        other => Batch::Json(to_json(&other).to_serde()),
+        other => Batch::Json(to_json(&other)),
     }
 }
 
@@ -641,8 +641,20 @@ fn enforce_columns(data: &PyData, cols: &[ColSpec]) -> Result<Batch, String> {
         picked = cols.iter().zip(frame.columns.iter()).collect();
     }
     if cols.iter().any(|c| c.ty.is_composite()) {
-        // Array/Object/Map/Any columns: hand the model JSON records.
-        let column_cells: Vec<Vec<Json>> = picked.iter().map(|(_, col)| col.data.cells()).collect();
+        // Array/Object/Map/Any columns: checked cell by cell; the model gets JSON records.
+        let mut column_cells: Vec<Vec<Json>> = Vec::with_capacity(picked.len());
+        for (spec, col) in &picked {
+            let cells = col.data.cells();
+            column_cells.push(if spec.ty.is_composite() {
+                cells
+                    .iter()
+                    .map(|cell| crate::composite::enforce_value(cell, &spec.ty, spec.required))
+                    .collect::<Result<_, _>>()?
+            } else {
+                let name = col.label.name();
+                crate::frame::values_to_json(&check_column(&name, &col.data, &spec.ty)?)
+            });
+        }
         let records = (0..frame.nrows)
             .map(|r| {
                 Json::Dict(
@@ -654,7 +666,7 @@ fn enforce_columns(data: &PyData, cols: &[ColSpec]) -> Result<Batch, String> {
                 )
             })
             .collect();
-        return Ok(Batch::Json(Json::List(records).to_serde()));
+        return Ok(Batch::Json(Json::List(records)));
     }
     let mut out = Vec::new();
     for (spec, col) in picked {
@@ -799,6 +811,6 @@ mod tests {
     fn no_schema() {
         assert!(matches!(enforce(&arr("[1, 2]", None), None).unwrap(), Batch::Tensors(_)));
         let d = PyData::Raw(parse(r#"{"prompt": "hi"}"#).unwrap());
-        assert_eq!(enforce(&d, None).unwrap(), Batch::Json(serde_json::json!({"prompt": "hi"})));
+        assert_eq!(enforce(&d, None).unwrap(), Batch::Json(parse(r#"{"prompt": "hi"}"#).unwrap()));
     }
 }

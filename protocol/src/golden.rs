@@ -1,5 +1,5 @@
 //! Conformance against the golden cases recorded from a real
-//! `mlflow models serve` (`tests/cases/<model>/*.json`, models in `models/`).
+//! `mlflow models serve` (`tests/conformance/<model>/*.json`, models in `models/`).
 //! Read at test time so re-recorded cases are picked up; skipped when absent.
 
 use crate::pyjson::{self, Json};
@@ -21,7 +21,7 @@ struct Case {
 }
 
 fn load_cases(model: &str) -> Vec<Case> {
-    let dir = root().join("tests/cases").join(model);
+    let dir = root().join("tests/conformance").join(model);
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };
@@ -190,7 +190,7 @@ fn golden_cases_match_mlflow() {
         }
     }
     eprintln!("golden cases checked: {checked}");
-    assert!(checked > 150, "the recorded cases under tests/cases are missing");
+    assert!(checked > 150, "the recorded cases under tests/conformance are missing");
     assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
 }
 

@@ -219,7 +219,7 @@ fn convert_with_tensor(v: &Json, spec: &TensorSpec) -> Result<PyData, ScoringErr
 
 fn convert_with_col(v: &Json, spec: &ColSpec) -> Result<PyData, ScoringError> {
     let Some(dtype) = spec.ty.dtype() else {
-        return Ok(PyData::Raw(v.clone()));
+        return crate::composite::enforce_value(v, &spec.ty, spec.required).map(PyData::Raw).map_err(invalid);
     };
     if matches!(spec.ty, ColType::Datetime) {
         // np.array(data, dtype="datetime64[ns]")

@@ -6,6 +6,7 @@
 //! `wasm32-wasip2`.
 
 mod base64;
+mod composite;
 mod content_type;
 mod csv_input;
 mod enforce;
@@ -20,12 +21,13 @@ mod mlmodel;
 mod ndarray;
 mod params;
 mod parquet_input;
-mod pyjson;
+pub mod pyjson;
 #[cfg(test)]
 mod repr_fixtures;
 mod request;
 mod response;
 mod signature;
+mod type_hint;
 pub mod value;
 
 pub use content_type::{RequestFormat, parse_content_type};
@@ -34,6 +36,7 @@ pub use error::{
     TIMEOUT_MESSAGE,
 };
 pub use mlmodel::{InputExampleInfo, MlModel, MlModelError};
+pub use pyjson::Json;
 pub use request::{Invocation, parse_invocation};
 pub use response::encode_predictions;
 pub use signature::{

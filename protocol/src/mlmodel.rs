@@ -102,10 +102,9 @@ impl MlModel {
                 let inputs = schema_text(sig, "inputs");
                 let outputs = schema_text(sig, "outputs");
                 let params = schema_text(sig, "params");
-                Some(
-                    Signature::from_json_strs(inputs.as_deref(), outputs.as_deref(), params.as_deref())
-                        .map_err(MlModelError::Signature)?,
-                )
+                let signature = Signature::from_json_strs(inputs.as_deref(), outputs.as_deref(), params.as_deref())
+                    .map_err(MlModelError::Signature)?;
+                Some(Signature { from_type_hint: signature_from_type_hint, ..signature })
             }
             Some(_) => {
                 return Err(MlModelError::Signature("'signature' must be a mapping".into()));

@@ -52,12 +52,12 @@ pub fn enforce_params(params: Option<&Json>, schema: Option<&ParamSchema>) -> Re
 
 /// `repr(ParamSpec)`: `'temperature': float (default: 0.5)`.
 fn spec_repr(spec: &ParamSpec) -> String {
-    let mut s = format!(
-        "{}: {} (default: {})",
-        py_str_repr(&spec.name),
-        spec.ty.name(),
-        Json::from_serde(&spec.default).py_repr()
-    );
+    let default = match (&spec.ty, &spec.default) {
+        // MLflow holds a datetime default as a Python datetime: `str()` prints it with a space.
+        (ColType::Datetime, serde_json::Value::String(iso)) => iso.replacen('T', " ", 1),
+        (_, default) => Json::from_serde(default).py_repr(),
+    };
+    let mut s = format!("{}: {} (default: {default})", py_str_repr(&spec.name), spec.ty.name());
     if let Some(shape) = &spec.shape {
         s.push_str(&format!(" (shape: {})", py_shape_repr(shape)));
     }

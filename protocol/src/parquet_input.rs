@@ -203,7 +203,7 @@ mod tests {
     use super::*;
 
     fn case_body(model: &str, case: &str) -> Vec<u8> {
-        let path = format!("{}/../tests/cases/{model}/{case}.json", env!("CARGO_MANIFEST_DIR"));
+        let path = format!("{}/../tests/conformance/{model}/{case}.json", env!("CARGO_MANIFEST_DIR"));
         let case: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         crate::base64::decode(case["request"]["body_base64"].as_str().unwrap()).unwrap()
     }

@@ -313,11 +313,6 @@ pub fn write_json(out: &mut String, value: &Json) {
     }
 }
 
-/// Appends a serde_json document as `json.dumps` prints it.
-pub fn write_serde(out: &mut String, value: &serde_json::Value) {
-    write_json(out, &Json::from_serde(value));
-}
-
 // ---------------------------------------------------------------------------
 // Parser (json.loads)
 // ---------------------------------------------------------------------------

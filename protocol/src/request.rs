@@ -10,6 +10,7 @@ use crate::params::enforce_params;
 use crate::parquet_input::parse_parquet;
 use crate::pyjson::{self, Json};
 use crate::signature::{Schema, Signature};
+use crate::type_hint;
 use crate::value::{Batch, Params};
 
 /// Keys that switch MLflow to its unified LLM input handling.
@@ -37,27 +38,31 @@ pub fn parse_invocation(
     match parse_content_type(content_type)? {
         RequestFormat::Csv => {
             let frame = parse_csv(body, inputs_schema)?;
+            if let Some(signature) = signature.filter(|s| s.from_type_hint) {
+                let input = type_hint::hand_over(type_hint::frame_as_example(&frame), signature)?;
+                return Ok(Invocation { input, params: Vec::new(), unwrapped_response: false });
+            }
             let frame = match inputs_schema {
                 Some(Schema::Tensors(_)) => cast_frame(frame, inputs_schema)?,
                 _ => frame,
             };
-            Ok(Invocation {
-                input: enforce(&PyData::Frame(frame), inputs_schema)?,
-                params: Vec::new(),
-                unwrapped_response: false,
-            })
+            let data = PyData::Frame(frame);
+            let input = enforce(&data, inputs_schema)?;
+            Ok(Invocation { input, params: default_params(&data, signature)?, unwrapped_response: false })
         }
         RequestFormat::Parquet => {
             // No lenient cast here: MLflow enforces the signature on the frame as read.
-            let frame = parse_parquet(body)?;
-            Ok(Invocation {
-                input: enforce(&PyData::Frame(frame), inputs_schema)?,
-                params: Vec::new(),
-                unwrapped_response: false,
-            })
+            let data = PyData::Frame(parse_parquet(body)?);
+            let input = enforce(&data, inputs_schema)?;
+            Ok(Invocation { input, params: default_params(&data, signature)?, unwrapped_response: false })
         }
         RequestFormat::Json => parse_json_invocation(body, signature),
     }
+}
+
+/// CSV and parquet bodies carry no params: the model gets the schema's defaults.
+fn default_params(data: &PyData, signature: Option<&Signature>) -> Result<Params, ScoringError> {
+    enforce_params(None, signature.and_then(|s| s.params.as_ref())).map_err(|e| params_error(data, &e))
 }
 
 /// Python's `repr(bytes)`: `b'{"inputs": [[1, 2,'`.
@@ -131,10 +136,22 @@ fn parse_json_invocation(body: &[u8], signature: Option<&Signature>) -> Result<I
         let params_dict: Vec<(String, Json)> = entries.iter().filter(|(k, _)| is_param(k)).cloned().collect();
         let data: Vec<(String, Json)> = entries.into_iter().filter(|(k, _)| !is_param(k)).collect();
         let data = PyData::Raw(Json::Dict(data));
-        let input = enforce(&data, inputs_schema)?;
+        let input = match (signature.filter(|s| s.from_type_hint), &data) {
+            (Some(signature), PyData::Raw(json)) => type_hint::hand_over(json.clone(), signature)?,
+            _ => enforce(&data, inputs_schema)?,
+        };
         let params =
             enforce_params(Some(&Json::Dict(params_dict)), params_schema).map_err(|e| params_error(&data, &e))?;
         return Ok(Invocation { input, params, unwrapped_response: true });
+    }
+
+    if let Some(signature) = signature.filter(|s| s.from_type_hint) {
+        let inputs = type_hint::inputs(&entries)?;
+        let input = type_hint::hand_over(inputs.clone(), signature)?;
+        let data = PyData::Raw(inputs);
+        let params = enforce_params(entries.iter().find(|(k, _)| k == "params").map(|(_, v)| v), params_schema)
+            .map_err(|e| params_error(&data, &e))?;
+        return Ok(Invocation { input, params, unwrapped_response: false });
     }
 
     let formats: Vec<&str> =
@@ -166,6 +183,7 @@ mod tests {
             ),
             outputs: None,
             params: None,
+            from_type_hint: false,
         }
     }
 
@@ -275,6 +293,7 @@ mod tests {
                 )
                 .unwrap(),
             ),
+            ..Signature::default()
         };
         let inv = parse_invocation(
             JSON,
@@ -285,7 +304,10 @@ mod tests {
         assert!(inv.unwrapped_response);
         assert_eq!(
             inv.input,
-            Batch::Json(serde_json::json!({"messages": [{"role": "user", "content": "hi"}], "params": {"x": 1}}))
+            Batch::Json(
+                crate::pyjson::parse(r#"{"messages": [{"role": "user", "content": "hi"}], "params": {"x": 1}}"#)
+                    .unwrap()
+            )
         );
         assert_eq!(inv.params, vec![("temperature".into(), ParamValue::Scalar(Scalar::F32(0.2)))]);
     }
@@ -341,7 +363,7 @@ mod tests {
     }
 
     fn columns_sig(inputs: &str) -> Signature {
-        Signature { inputs: Some(Schema::from_json_str(inputs).unwrap()), outputs: None, params: None }
+        Signature { inputs: Some(Schema::from_json_str(inputs).unwrap()), ..Signature::default() }
     }
 
     #[test]

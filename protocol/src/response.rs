@@ -8,7 +8,7 @@
 //! floats with `repr` (an f32 is widened to f64 first, as `.tolist()` does).
 
 use crate::base64::encodebytes;
-use crate::pyjson::{write_f64, write_serde, write_str};
+use crate::pyjson::{write_f64, write_json, write_str};
 use crate::value::{Batch, Tensor, Values};
 use std::fmt::Write as _;
 
@@ -63,7 +63,7 @@ fn write_batch(out: &mut String, batch: &Batch) {
             }
             out.push(']');
         }
-        Batch::Json(v) => write_serde(out, v),
+        Batch::Json(v) => write_json(out, v),
     }
 }
 
@@ -125,6 +125,7 @@ fn write_element(out: &mut String, values: &Values, i: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pyjson::{Json, parse};
     use crate::value::Column;
 
     fn enc(b: &Batch, unwrapped: bool) -> String {
@@ -137,7 +138,7 @@ mod tests {
 
     #[test]
     fn named_tensors_match_golden() {
-        // tests/cases/iris-onnx/inputs_rows.json
+        // tests/conformance/iris-onnx/inputs_rows.json
         let b = Batch::Tensors(vec![
             t(Some("label"), vec![3], Values::I64(vec![0, 1, 2])),
             t(
@@ -191,10 +192,10 @@ mod tests {
 
     #[test]
     fn json_passthrough() {
-        let b = Batch::Json(serde_json::json!({"choices": [{"text": "hi", "score": 0.25}]}));
-        // Key order is kept (serde_json's preserve_order), like a Python dict.
-        assert_eq!(enc(&b, true), "{\"choices\": [{\"text\": \"hi\", \"score\": 0.25}]}");
-        let b = Batch::Json(serde_json::json!("plain"));
+        let b = Batch::Json(parse(r#"{"choices": [{"text": "hi", "score": 0.25, "nan": NaN}]}"#).unwrap());
+        // Key order is kept and NaN stays a bare token, as Python's json writes them.
+        assert_eq!(enc(&b, true), "{\"choices\": [{\"text\": \"hi\", \"score\": 0.25, \"nan\": NaN}]}");
+        let b = Batch::Json(Json::Str("plain".into()));
         assert_eq!(enc(&b, false), "{\"predictions\": \"plain\"}");
     }
 }

@@ -11,6 +11,9 @@ pub struct Signature {
     pub inputs: Option<Schema>,
     pub outputs: Option<Schema>,
     pub params: Option<ParamSchema>,
+    /// MLflow derived the signature from the `predict` type hints
+    /// (`is_signature_from_type_hint`): requests must use `inputs`, handed over raw.
+    pub from_type_hint: bool,
 }
 
 /// An input or output schema: all tensors or all columns.
@@ -124,11 +127,35 @@ impl ColType {
         self.dtype().is_none()
     }
 
+    /// MLflow's `str()` of the type, as nested inside `Array(...)`/`Map(...)` and in
+    /// composite enforcement messages: an object is `{content: string (required), ...}`,
+    /// properties sorted by name.
+    pub fn str_form(&self) -> String {
+        match self {
+            ColType::Object(props) => {
+                let mut parts: Vec<String> = props
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}: {} ({})",
+                            p.name,
+                            p.ty.str_form(),
+                            if p.required { "required" } else { "optional" }
+                        )
+                    })
+                    .collect();
+                parts.sort();
+                format!("{{{}}}", parts.join(", "))
+            }
+            other => other.repr(),
+        }
+    }
+
     /// MLflow's `repr()` of the type (`double`, `Array(string)`...).
     pub fn repr(&self) -> String {
         match self {
-            ColType::Array(items) => format!("Array({})", items.repr()),
-            ColType::Map(values) => format!("Map(str -> {})", values.repr()),
+            ColType::Array(items) => format!("Array({})", items.str_form()),
+            ColType::Map(values) => format!("Map(str -> {})", values.str_form()),
             ColType::Object(props) => {
                 let parts: Vec<String> = props
                     .iter()
@@ -378,6 +405,7 @@ impl Signature {
             inputs: inputs.map(Schema::from_json_str).transpose().map_err(|e| format!("inputs: {e}"))?,
             outputs: outputs.map(Schema::from_json_str).transpose().map_err(|e| format!("outputs: {e}"))?,
             params: params.map(ParamSchema::from_json_str).transpose().map_err(|e| format!("params: {e}"))?,
+            from_type_hint: false,
         })
     }
 }

@@ -129,8 +129,9 @@ pub enum Batch {
     Tensors(Vec<Tensor>),
     /// A table with equal-length columns.
     Table(Vec<Column>),
-    /// Free-form JSON, answered as is.
-    Json(serde_json::Value),
+    /// Free-form JSON, answered as is. Held as Python's `json` module holds it
+    /// (key order, ints vs floats, bare `NaN`), so nothing is lost on the way.
+    Json(crate::pyjson::Json),
 }
 
 /// One scalar parameter value.

@@ -1,0 +1,140 @@
+//! Models whose signature MLflow derived from `predict`'s type hints
+//! (`is_signature_from_type_hint: true` in MLmodel): the request must use
+//! `inputs`, whose value reaches the model as raw JSON (no DataFrame, no casting),
+//! checked against the hint. The hint itself lives in the pickled Python class;
+//! what the signature tells of it is enough for the common `list[<scalar>]` hints,
+//! which are checked as MLflow checks them. Other hints are handed over unchecked.
+
+use crate::error::ScoringError;
+use crate::frame::Frame;
+use crate::pyjson::{Json, py_str_repr};
+use crate::signature::{ColType, Schema, Signature};
+use crate::value::Batch;
+
+/// The `inputs` value of a type-hint request, or MLflow's error naming the keys found.
+pub fn inputs(entries: &[(String, Json)]) -> Result<Json, ScoringError> {
+    match entries.iter().find(|(k, _)| k == "inputs") {
+        Some((_, value)) => Ok(value.clone()),
+        None => {
+            let keys: Vec<String> = entries.iter().map(|(k, _)| py_str_repr(k)).collect();
+            Err(ScoringError::InvalidParameter(format!(
+                "Request payload must be a dictionary with 'inputs' key when the model contains a valid type hint. Found keys in payload: dict_keys([{}]).",
+                keys.join(", ")
+            )))
+        }
+    }
+}
+
+/// A CSV body for a type-hint model: MLflow turns the DataFrame into the hint's
+/// example form, the one column's values (several columns: records).
+pub fn frame_as_example(frame: &Frame) -> Json {
+    let columns: Vec<Vec<Json>> = frame.columns.iter().map(|c| c.data.cells()).collect();
+    if let [single] = columns.as_slice() {
+        return Json::List(single.clone());
+    }
+    Json::List(
+        (0..frame.nrows)
+            .map(|r| {
+                Json::Dict(
+                    frame.columns.iter().zip(&columns).map(|(c, cells)| (c.label.name(), cells[r].clone())).collect(),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Checks `data` against the hint the signature describes and hands it over as JSON.
+pub fn hand_over(json: Json, signature: &Signature) -> Result<Batch, ScoringError> {
+    if let Some(element) = list_hint(signature) {
+        check_list(&json, element).map_err(|detail| {
+            ScoringError::InvalidParameter(format!("Failed to predict data '{}'. \nError: {detail}", json.py_str()))
+        })?;
+    }
+    Ok(Batch::Json(json))
+}
+
+/// `list[T]` for a signature of one unnamed scalar column: the Python name of `T`.
+fn list_hint(signature: &Signature) -> Option<&'static str> {
+    let Some(Schema::Columns(cols)) = &signature.inputs else { return None };
+    let [col] = cols.as_slice() else { return None };
+    if col.name.is_some() {
+        return None;
+    }
+    Some(match col.ty {
+        ColType::String => "str",
+        ColType::Long | ColType::Integer => "int",
+        ColType::Double | ColType::Float => "float",
+        ColType::Boolean => "bool",
+        _ => return None,
+    })
+}
+
+fn check_list(data: &Json, element: &str) -> Result<(), String> {
+    let Json::List(items) = data else {
+        return Err(format!("Expected list, but got {}", data.py_type_name()));
+    };
+    let fits = |item: &Json| match (element, item) {
+        ("str", Json::Str(_)) | ("int", Json::Int(_)) | ("bool", Json::Bool(_)) => true,
+        ("float", Json::Float(_) | Json::Int(_)) => true,
+        _ => false,
+    };
+    let invalid: Vec<String> = items
+        .iter()
+        .filter(|item| !fits(item))
+        .map(|item| {
+            format!(
+                "({}, {})",
+                py_str_repr(&item.py_str()),
+                py_str_repr(&format!("Expected type {element}, but got {}", item.py_type_name()))
+            )
+        })
+        .collect();
+    if invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "Failed to validate data against type hint `list[{element}]`, invalid elements: [{}]",
+            invalid.join(", ")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pyjson::parse;
+
+    fn list_of_strings() -> Signature {
+        Signature {
+            inputs: Some(Schema::from_json_str(r#"[{"type": "string", "required": true}]"#).unwrap()),
+            from_type_hint: true,
+            ..Signature::default()
+        }
+    }
+
+    fn check(body: &str) -> Result<Batch, ScoringError> {
+        hand_over(parse(body).unwrap(), &list_of_strings())
+    }
+
+    #[test]
+    fn lists_are_checked_against_the_hint() {
+        assert_eq!(check(r#"["a", "bb"]"#).unwrap(), Batch::Json(parse(r#"["a", "bb"]"#).unwrap()));
+        assert_eq!(
+            check("[1, 2]").unwrap_err().message(),
+            "Failed to predict data '[1, 2]'. \nError: Failed to validate data against type hint `list[str]`, invalid elements: [('1', 'Expected type str, but got int'), ('2', 'Expected type str, but got int')]"
+        );
+        let e = check(r#""a""#).unwrap_err();
+        assert_eq!(e.message(), "Failed to predict data 'a'. \nError: Expected list, but got str");
+        assert_eq!(e.error_code(), "INVALID_PARAMETER_VALUE");
+    }
+
+    #[test]
+    fn requests_need_inputs() {
+        let body = parse(r#"{"dataframe_split": {"data": [["a"]]}}"#).unwrap();
+        let Json::Dict(entries) = body else { panic!() };
+        assert_eq!(
+            inputs(&entries).unwrap_err().message(),
+            "Request payload must be a dictionary with 'inputs' key when the model contains a valid type hint. Found keys in payload: dict_keys(['dataframe_split'])."
+        );
+    }
+}
