@@ -10,7 +10,7 @@ For each model directory it starts
 render Python sets come out in a stable order), waits for GET /ping, sends every case
 below with http.client (so the exact body and Content-Type header are under our
 control: content_type None means no Content-Type header at all), and writes what the
-server answered, verbatim, to tests/cases/<name>/<case>.json. Nothing is "fixed":
+server answered, verbatim, to tests/conformance/<name>/<case>.json. Nothing is "fixed":
 500s and odd bodies are recorded as they are.
 """
 
@@ -28,8 +28,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-CASES_DIR = os.path.join(ROOT, "tests", "cases")
-MODELS = ["iris-onnx", "mlp-onnx", "iris-onnx-nosig", "mlp-onnx-nosig"]
+CASES_DIR = os.path.join(ROOT, "tests", "conformance")
+ONNX_MODELS = ["iris-onnx", "mlp-onnx", "iris-onnx-nosig", "mlp-onnx-nosig"]
+# Custom pyfunc models (models/make_custom_models.py) that echo what reached predict.
+CUSTOM_MODELS = ["echo-columns", "echo-unnamed-columns", "echo-tensor", "echo-named-tensors", "echo-nosig",
+                 "echo-llm", "echo-typehint"]
+MODELS = ONNX_MODELS + CUSTOM_MODELS
 JSON = "application/json"
 
 
@@ -190,6 +194,159 @@ def cases_for(name):
 PARQUET = "application/vnd.apache.parquet"
 
 
+def custom_cases_for(name):
+    """Cases for the echo models: what MLflow hands the model, per format and rule."""
+    c = []
+
+    def add(case, desc, body, ctype=JSON):
+        c.append((case, desc, "POST", "/invocations", ctype, body if isinstance(body, str) else dumps(body)))
+
+    if name == "echo-columns":
+        cols = ["a", "b", "i", "f", "s", "flag", "opt"]
+        rows = [[1, 1.5, 7, 0.25, "x", True, 2.5], [2, -3.0, -8, 1.1, "y", False, None]]
+        req = cols[:-1]
+        add("split_all_columns", "dataframe_split with every column", {"dataframe_split": {"columns": cols, "data": rows}})
+        add("records_all_columns", "dataframe_records with every column",
+            {"dataframe_records": [dict(zip(cols, r)) for r in rows]})
+        add("split_without_optional", "optional column absent",
+            {"dataframe_split": {"columns": req, "data": [r[:-1] for r in rows]}})
+        add("split_extra_and_reordered", "columns in another order plus an extra one (dropped)",
+            {"dataframe_split": {"columns": ["zzz"] + req[::-1], "data": [["extra"] + r[:-1][::-1] for r in rows]}})
+        add("inputs_columnar", "inputs as a dict of columns",
+            {"inputs": {k: [r[i] for r in rows] for i, k in enumerate(req)}})
+        add("inputs_records", "inputs as a list of records", {"inputs": [dict(zip(req, r[:-1])) for r in rows]})
+        add("instances_records", "instances as a list of records", {"instances": [dict(zip(req, r[:-1])) for r in rows]})
+        add("inputs_single_record", "inputs as one record (scalars)", {"inputs": dict(zip(req, rows[0][:-1]))})
+        add("csv_all_columns", "text/csv with a header", "a,b,i,f,s,flag\n1,1.5,7,0.25,x,True\n2,-3.0,-8,1.1,y,False\n",
+            "text/csv")
+        add("split_lenient_casts", "dataframe_split values pandas astype()-casts: float->long, int->string, str->bool",
+            {"dataframe_split": {"columns": req, "data": [[1.7, 2, 3, 4, 5, 1.5], [9.0, 3, 4, 5, 6, 0]]}})
+        add("split_int32_overflow", "9007199254740991.0 into an integer column (MLflow's test_parse_with_schema)",
+            {"dataframe_split": {"columns": req, "data": [[1, 1.0, 9007199254740991.0, 1.0, "s", True]]}})
+        add("inputs_int_into_double", "inputs: JSON ints into double and float columns",
+            {"inputs": {"a": [1], "b": [2], "i": [3], "f": [4], "s": ["s"], "flag": [True]}})
+        add("err_missing_required", "required column b missing",
+            {"dataframe_split": {"columns": ["a", "i", "f", "s", "flag"], "data": [[1, 2, 3.0, "s", True]]}})
+        add("err_missing_with_extra", "required columns missing, extra ones present",
+            {"dataframe_records": [{"a": 1, "q": 2, "r": 3}]})
+        add("err_split_string_into_long", "dataframe_split: a string into a long column",
+            {"dataframe_split": {"columns": req, "data": [["x", 1.0, 1, 1.0, "s", True]]}})
+        add("err_inputs_float_into_long", "inputs: 1.5 into a long column",
+            {"inputs": {"a": [1.5], "b": [2.0], "i": [3], "f": [4.0], "s": ["s"], "flag": [True]}})
+        add("err_inputs_string_into_double", "inputs: a string into a double column",
+            {"inputs": {"a": [1], "b": ["x"], "i": [3], "f": [4.0], "s": ["s"], "flag": [True]}})
+        add("err_inputs_unequal_lengths", "inputs: columns of different lengths",
+            {"inputs": {"a": [1, 2], "b": [2.0], "i": [3], "f": [4.0], "s": ["s"], "flag": [True]}})
+        one = {"dataframe_split": {"columns": req, "data": [rows[0][:-1]]}}
+        add("params_defaults", "no params: the model gets every default", one)
+        add("params_all_given", "every param given", dict(one, params={
+            "temperature": 0.1, "max_tokens": 5, "top_k": 2, "scale": 0.25, "greedy": True, "prefix": "x",
+            "stop": ["a", "b"], "weights": [0.5], "when": "2025-06-01T12:30:00"}))
+        add("params_int_into_double_and_float", "ints for double and float params",
+            dict(one, params={"temperature": 1, "scale": 2}))
+        add("params_long_into_integer", "an int for an integer param", dict(one, params={"top_k": 9}))
+        add("params_float_into_float", "0.2 for a float param (float32)", dict(one, params={"scale": 0.2}))
+        add("params_int_list_into_double_list", "ints for a double list param", dict(one, params={"weights": [1, 2, 3]}))
+        add("params_empty_list", "an empty list param", dict(one, params={"stop": []}))
+        add("params_unknown_ignored", "unknown params are ignored", dict(one, params={"nope": 1, "temperature": 0.9}))
+        add("params_date_only", "a date for a datetime param", dict(one, params={"when": "2025-06-01"}))
+        add("err_params_not_dict", "params is a list", dict(one, params=[1]))
+        add("err_params_string_into_long", "a string for a long param", dict(one, params={"max_tokens": "many"}))
+        add("err_params_float_into_long", "1.5 for a long param", dict(one, params={"max_tokens": 1.5}))
+        add("err_params_list_for_scalar", "a list for a scalar param", dict(one, params={"temperature": [0.1]}))
+        add("err_params_scalar_for_list", "a scalar for a list param", dict(one, params={"stop": "a"}))
+        add("err_params_bad_datetime", "not a datetime", dict(one, params={"when": "not a date"}))
+        add("err_params_bool_into_double", "a bool for a double param", dict(one, params={"temperature": True}))
+        add("err_params_string_into_bool", "a string for a boolean param", dict(one, params={"greedy": "yes"}))
+        add("err_params_nested_list", "a 2-D list for a 1-D param", dict(one, params={"weights": [[1.0]]}))
+        add("err_llm_prompt_on_columns", "a prompt body on a column model", {"prompt": "hi", "temperature": 0.3})
+    elif name == "echo-unnamed-columns":
+        add("split_two_columns", "dataframe_split with two columns", {"dataframe_split": {"data": [[1.5, "a"], [2, "b"]]}})
+        add("split_three_columns", "three columns: the first two are used by position",
+            {"dataframe_split": {"data": [[1.5, "a", 9], [2.5, "b", 8]]}})
+        add("inputs_rows", "inputs as rows", {"inputs": [[1.5, "a"], [2.5, "b"]]})
+        add("records_named_anything", "dataframe_records with any names",
+            {"dataframe_records": [{"p": 1.0, "q": "a"}, {"p": 2.0, "q": "b"}]})
+        add("split_number_into_string", "a number in the string column",
+            {"dataframe_split": {"data": [[1.5, 5], [2.5, 6]]}})
+        add("err_split_one_column", "one column for two", {"dataframe_split": {"data": [[1.5], [2.5]]}})
+        add("err_split_string_into_double", "a string in the double column", {"dataframe_split": {"data": [["x", "a"]]}})
+        add("csv_two_columns", "text/csv", "p,q\n1.5,a\n2.5,b\n", "text/csv")
+    elif name == "echo-tensor":
+        add("inputs_ints", "inputs: int rows", {"inputs": [[1, 2, 3], [4, 5, 6]]})
+        add("inputs_floats_truncated", "inputs: floats cast to int64", {"inputs": [[1.7, -2.2, 3.0]]})
+        add("instances_rows", "instances: rows", {"instances": [[1, 2, 3]]})
+        add("split_rows", "dataframe_split", {"dataframe_split": {"data": [[1, 2, 3], [4, 5, 6]]}})
+        add("records_rows", "dataframe_records", {"dataframe_records": [{"a": 1, "b": 2, "c": 3}]})
+        add("csv_rows", "text/csv", "a,b,c\n1,2,3\n", "text/csv")
+        add("params_without_schema", "params for a model without a params schema",
+            {"inputs": [[1, 2, 3]], "params": {"temperature": 0.5}})
+        add("err_wrong_width", "rows of width 2", {"inputs": [[1, 2]]})
+        add("err_rank1", "a flat list", {"inputs": [1, 2, 3]})
+        add("err_strings", "strings", {"inputs": [["a", "b", "c"]]})
+        add("err_null", "a null cell", {"inputs": [[1, None, 3]]})
+    elif name == "echo-named-tensors":
+        add("inputs_dict", "inputs: a dict of arrays", {"inputs": {"x": [[1, 2], [3, 4]], "y": [5, 6]}})
+        add("instances_records", "instances: records", {"instances": [{"x": [1, 2], "y": 5}, {"x": [3, 4], "y": 6}]})
+        add("split_columns", "dataframe_split: x holds rows, y scalars",
+            {"dataframe_split": {"columns": ["x", "y"], "data": [[[1.0, 2.0], 5], [[3.0, 4.0], 6]]}})
+        add("inputs_extra_tensor", "an extra tensor is dropped",
+            {"inputs": {"x": [[1, 2]], "y": [5], "z": [0]}})
+        add("inputs_float_into_int32", "1.9 into the int32 tensor", {"inputs": {"x": [[1, 2]], "y": [1.9]}})
+        add("err_missing_tensor", "y missing", {"inputs": {"x": [[1, 2]]}})
+        add("err_wrong_shape", "x of width 3", {"inputs": {"x": [[1, 2, 3]], "y": [5]}})
+        add("err_list_input", "a list for a named-tensor model", {"inputs": [[1, 2]]})
+    elif name == "echo-nosig":
+        add("inputs_int_rows", "inputs: int rows", {"inputs": [[1, 2], [3, 4]]})
+        add("inputs_float_rows", "inputs: float rows", {"inputs": [[1.5, 2], [3, 4]]})
+        add("inputs_strings", "inputs: strings", {"inputs": ["a", "bb", "ccc"]})
+        add("inputs_bools", "inputs: bools", {"inputs": [True, False]})
+        add("inputs_dict", "inputs: a dict of arrays", {"inputs": {"a": [1, 2], "b": [0.5, 1.5], "c": ["x", "y"]}})
+        add("inputs_scalar", "inputs: a scalar", {"inputs": 5})
+        add("inputs_nested_3d", "inputs: a 3-D list", {"inputs": [[[1, 2]], [[3, 4]]]})
+        add("instances_rows", "instances: rows", {"instances": [[1, 2], [3, 4]]})
+        add("split_mixed_types", "dataframe_split: int, float, string and bool columns",
+            {"dataframe_split": {"columns": ["i", "f", "s", "b"], "data": [[1, 1.5, "x", True], [2, 2.5, "y", False]]}})
+        add("split_ints_and_floats", "dataframe_split: a column of ints and floats",
+            {"dataframe_split": {"columns": ["n"], "data": [[1], [2.5]]}})
+        add("split_null_in_floats", "dataframe_split: a null among floats",
+            {"dataframe_split": {"columns": ["n"], "data": [[1.5], [None]]}})
+        add("records_missing_keys", "dataframe_records with a key missing in one record",
+            {"dataframe_records": [{"a": 1, "b": 2.0}, {"a": 3}]})
+        add("records_int_columns", "dataframe_records: int columns", {"dataframe_records": [{"a": 1}, {"a": 2}]})
+        add("csv_mixed", "text/csv with mixed columns", "i,f,s\n1,1.5,x\n2,2.5,y\n", "text/csv")
+        add("params_without_schema", "params without a params schema",
+            {"inputs": [[1, 2]], "params": {"temperature": 0.5}})
+        add("llm_prompt", "a prompt body: no format parsing, answer not wrapped", {"prompt": "hi", "max_tokens": 5})
+        add("llm_messages", "a messages body", {"messages": [{"role": "user", "content": "hi"}]})
+    elif name == "echo-typehint":
+        add("inputs_strings", "inputs: a list of strings, handed over as is", {"inputs": ["a", "bb"]})
+        add("inputs_with_params", "inputs plus params (no params schema)", {"inputs": ["a"], "params": {"k": 1}})
+        add("err_inputs_wrong_type", "inputs: ints for list[str]", {"inputs": [1, 2]})
+        add("err_inputs_not_list", "inputs: a string for list[str]", {"inputs": "a"})
+        add("err_dataframe_split", "dataframe_split on a type-hint model",
+            {"dataframe_split": {"columns": ["x"], "data": [["a"]]}})
+        add("err_instances", "instances on a type-hint model", {"instances": ["a"]})
+        add("llm_prompt", "a prompt body on a type-hint model", {"prompt": "hi"})
+        add("csv_rows", "text/csv on a type-hint model", "x\na\nb\n", "text/csv")
+    elif name == "echo-llm":
+        msgs = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}]
+        add("llm_messages", "messages body: answer not wrapped in predictions", {"messages": msgs})
+        add("llm_messages_with_params", "params beside messages are split by the params schema",
+            {"messages": msgs, "temperature": 0.2, "max_tokens": 8})
+        add("llm_unknown_key_stays_in_data", "a key outside the params schema stays in the data",
+            {"messages": msgs, "user": "u1"})
+        add("inputs_messages", "the same through inputs (answer wrapped)", {"inputs": {"messages": [msgs]}})
+        add("inputs_messages_params", "inputs plus params", {"inputs": {"messages": [msgs]}, "params": {"temperature": 1}})
+        add("err_llm_missing_role", "a message without role", {"messages": [{"content": "hi"}]})
+        add("err_llm_extra_property", "a message with an unknown property",
+            {"messages": [{"role": "user", "content": "hi", "name": "x"}]})
+        add("err_llm_messages_not_list", "messages is a string", {"messages": "hi"})
+        add("err_llm_prompt_only", "a prompt body on a messages model", {"prompt": "hi"})
+        add("err_llm_bad_param", "a param of the wrong type", {"messages": msgs, "max_tokens": "many"})
+    return c
+
+
 def parquet_bytes(columns, kind):
     import io
 
@@ -254,8 +411,12 @@ def stop(proc):
         proc.wait()
 
 
+def model_dir_of(name):
+    return os.path.join(HERE, "custom", name) if name in CUSTOM_MODELS else os.path.join(HERE, name)
+
+
 def record(name):
-    model_dir = os.path.join(HERE, name)
+    model_dir = model_dir_of(name)
     out_dir = os.path.join(CASES_DIR, name)
     if os.path.exists(out_dir):
         shutil.rmtree(out_dir)
@@ -265,7 +426,8 @@ def record(name):
     with open(log_path, "w") as logf:
         proc, workdir, cmd = serve(model_dir, port, logf)
         try:
-            for case, desc, method, path, ctype, body in cases_for(name):
+            cases = custom_cases_for(name) if name in CUSTOM_MODELS else cases_for(name)
+            for case, desc, method, path, ctype, body in cases:
                 status, rctype, rbody = request(port, method, path, ctype, body)
                 req = {"method": method, "path": path, "content_type": ctype, "body": body}
                 if isinstance(body, bytes):  # binary body: body is null, bytes in base64

@@ -20,7 +20,7 @@ const FLAVORS: &[(&str, &str)] = &[("onnx", "wasmflow-flavor-onnx"), ("sklearn",
 
 /// Guests built for tests only: their paths are exported, their bytes are not
 /// embedded in the host.
-const TEST_GUESTS: &[(&str, &str)] = &[("fault", "wasmflow-flavor-fault")];
+const TEST_GUESTS: &[(&str, &str)] = &[("fault", "wasmflow-flavor-fault"), ("echo", "wasmflow-model-echo")];
 
 const TARGET: &str = "wasm32-wasip2";
 const PROFILE: &str = "guest";

@@ -1,10 +1,11 @@
 //! End-to-end tests: the real `wasmflow` binary on 127.0.0.1, real HTTP.
 //! Fixtures are MLflow model directories made by real MLflow (models/), their
 //! onnxruntime predictions (models/expected/) and answers recorded from a real
-//! `mlflow models serve` (tests/cases/).
+//! `mlflow models serve` (tests/conformance/).
 
+mod conformance;
+mod custom;
 mod endpoints;
-mod golden;
 mod onnx;
 mod resilience;
 mod sklearn;

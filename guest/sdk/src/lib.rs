@@ -1,8 +1,13 @@
 //! The wasmflow guest SDK: the generated bindings of the `wasmflow:inference`
 //! `flavor` world, shared by every flavor component and by custom models.
 //!
-//! A flavor implements [`exports::wasmflow::inference::predictor::Guest`] (its
-//! `Model` resource) and registers it with [`export!`]:
+//! A flavor or a custom model implements
+//! [`exports::wasmflow::inference::predictor::Guest`] (its `Model` resource) and
+//! registers it with [`export!`]. `load` gets the model directory (read-only, at
+//! `/model`) and the MLmodel sections as JSON; `predict` gets tensors, a table or
+//! JSON that already fit the signature, and typed params with defaults filled in.
+//! Build with `cargo build --target wasm32-wasip2 --release`; guest/echo is a
+//! complete custom model.
 //!
 //! ```ignore
 //! struct Flavor;

@@ -46,6 +46,9 @@ pub struct ResolvedModel {
     pub mlmodel: MlModel,
     /// The flavor whose component serves the model (e.g. `onnx`).
     pub flavor: String,
+    /// The model's own component, for a custom model whose MLmodel has a
+    /// `wasmflow` flavor (`component: <path in the model directory>`).
+    pub own_component: Option<PathBuf>,
     /// That flavor's section of `MLmodel`.
     pub flavor_config: serde_json::Value,
     /// `model_config` from `SERVING_MODEL_CONFIG` or the MLmodel file (`{}` if none).
@@ -63,11 +66,12 @@ pub fn resolve(uri: &str, components: &FlavorComponents, sources: &Sources) -> a
     }
     let dir = dir.canonicalize().with_context(|| format!("cannot open {}", dir.display()))?;
     let mlmodel = MlModel::from_dir(&dir).with_context(|| format!("cannot read {}", dir.join("MLmodel").display()))?;
-    let flavor = pick_flavor(&mlmodel, components)?;
+    let own_component = own_component(&dir, &mlmodel)?;
+    let flavor = if own_component.is_some() { CUSTOM_FLAVOR.to_string() } else { pick_flavor(&mlmodel, components)? };
     let flavor_config = mlmodel.flavors[&flavor].clone();
     let model_config = serving_model_config()?.or_else(|| mlmodel.model_config.clone()).unwrap_or_default();
     let model_config = if model_config.is_null() { serde_json::json!({}) } else { model_config };
-    Ok(ResolvedModel { dir, mlmodel, flavor, flavor_config, model_config })
+    Ok(ResolvedModel { dir, mlmodel, flavor, own_component, flavor_config, model_config })
 }
 
 /// Opens the store a tracking or registry URI names; `origin` says where the URI
@@ -266,6 +270,24 @@ fn materialize(uri: &str, location: &str, store: &dyn Store, cache: &Path) -> an
 fn one_line(error: anyhow::Error) -> anyhow::Error {
     let parts: Vec<String> = error.chain().map(ToString::to_string).collect();
     anyhow::anyhow!(parts.join(": "))
+}
+
+/// The MLmodel flavor of a custom model that carries its own component.
+pub const CUSTOM_FLAVOR: &str = "wasmflow";
+
+/// The component a custom model carries (`flavors.wasmflow.component`), checked to
+/// be a file inside the model directory.
+fn own_component(dir: &Path, mlmodel: &MlModel) -> anyhow::Result<Option<PathBuf>> {
+    let Some(section) = mlmodel.flavors.get(CUSTOM_FLAVOR) else { return Ok(None) };
+    let Some(relative) = section.get("component").and_then(|c| c.as_str()) else {
+        bail!("the {CUSTOM_FLAVOR} flavor in {} names no component (`component: model.wasm`)", dir.display());
+    };
+    let path = dir.join(relative);
+    let path = path.canonicalize().with_context(|| format!("cannot open the model's component {}", path.display()))?;
+    if !path.starts_with(dir) || !path.is_file() {
+        bail!("the model's component {relative} is not a file inside {}", dir.display());
+    }
+    Ok(Some(path))
 }
 
 /// The first flavor in the MLmodel that a component serves.

@@ -1,6 +1,7 @@
 //! Conversions between the protocol's data model (`wasmflow_protocol::value`)
 //! and the WIT types of the bindings. The two mirror each other one to one.
 
+use wasmflow_protocol::pyjson;
 use wasmflow_protocol::value as p;
 
 use super::bindings as w;
@@ -58,7 +59,11 @@ pub fn batch_to_wit(batch: p::Batch) -> w::Batch {
         p::Batch::Table(columns) => w::Batch::Table(
             columns.into_iter().map(|c| w::Column { name: c.name, values: values_to_wit(c.values) }).collect(),
         ),
-        p::Batch::Json(value) => w::Batch::Json(value.to_string()),
+        p::Batch::Json(value) => {
+            let mut text = String::new();
+            pyjson::write_json(&mut text, &value);
+            w::Batch::Json(text)
+        }
     }
 }
 
@@ -86,9 +91,9 @@ pub fn batch_from_wit(batch: w::Batch) -> Result<p::Batch, String> {
         w::Batch::Table(columns) => p::Batch::Table(
             columns.into_iter().map(|c| p::Column { name: c.name, values: values_from_wit(c.values) }).collect(),
         ),
-        w::Batch::Json(text) => {
-            p::Batch::Json(serde_json::from_str(&text).map_err(|e| format!("the flavor returned invalid JSON: {e}"))?)
-        }
+        w::Batch::Json(text) => p::Batch::Json(
+            pyjson::parse(&text).map_err(|e| format!("the flavor returned invalid JSON: {}", e.message()))?,
+        ),
     })
 }
 
@@ -132,7 +137,7 @@ mod tests {
         assert_eq!(batch_from_wit(batch_to_wit(batch.clone())).unwrap(), batch);
         let table = p::Batch::Table(vec![p::Column { name: "s".into(), values: p::Values::String(vec!["a".into()]) }]);
         assert_eq!(batch_from_wit(batch_to_wit(table.clone())).unwrap(), table);
-        let json = p::Batch::Json(serde_json::json!({"a": [1, 2]}));
+        let json = p::Batch::Json(pyjson::parse(r#"{"b": [1, 2.5, NaN], "a": null}"#).unwrap());
         assert_eq!(batch_from_wit(batch_to_wit(json.clone())).unwrap(), json);
     }
 

@@ -10,6 +10,8 @@ mod instance;
 mod pool;
 
 use std::path::PathBuf;
+
+use anyhow::Context;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -51,7 +53,12 @@ impl Runtime {
     ) -> anyhow::Result<Self> {
         let engine = engine::new_engine()?;
         engine::start_epoch_ticker(&engine);
-        let bytes = components.bytes(&model.flavor)?;
+        let bytes = match &model.own_component {
+            Some(path) => std::borrow::Cow::Owned(
+                std::fs::read(path).with_context(|| format!("cannot read component {}", path.display()))?,
+            ),
+            None => components.bytes(&model.flavor)?,
+        };
         let component = cache::load_component(&engine, &model.flavor, &bytes, options.cache_dir.as_deref())?;
         let pre = instance::linker(&engine)?.instantiate_pre(&component)?;
         let spec = InstanceSpec {

@@ -1,11 +1,17 @@
-//! Replays every request recorded from a real `mlflow models serve`
-//! (tests/cases/<model>/<case>.json, see tests/cases/README.md) against wasmflow
-//! serving the same model directory, and compares the answers:
+//! The conformance suite: replays every request recorded from a real
+//! `mlflow models serve` (tests/conformance/<model>/<case>.json, see
+//! tests/conformance/README.md) against wasmflow serving the same model directory,
+//! and compares the answers:
 //! - status codes exactly;
 //! - predictions as JSON, numbers within 1e-5 (tract vs onnxruntime);
 //! - error bodies: `error_code` exactly; `message` exactly, or, where MLflow
 //!   embeds Python reprs of the data, its stable parts (the text before the
 //!   first quote and the text after the last `Error: `).
+//!
+//! The `echo-*` models are custom Python models (models/make_custom_models.py)
+//! that answer what reached `predict`; wasmflow serves the same directories with
+//! guest/echo, a Rust component with the same logic, so these cases compare the
+//! data, dtypes and params each server hands the model.
 //!
 //! Where wasmflow answers differently on purpose, the case is listed in
 //! [`DIVERGENCES`] with the reason, and the test checks our answer instead.
@@ -31,6 +37,13 @@ struct Divergence {
 const NO_CONTENT_TYPE: &str = "MLflow crashes with a bare 500; wasmflow answers 415 and names the header";
 const CSV_TENSOR: &str = "MLflow 3.17 cannot read CSV for a tensor signature (\"TensorSpec only supports numpy types\"); \
                           wasmflow reads it as it reads dataframe_split";
+
+const PANDAS_STRING_LABEL: &str = "pandas labels a string column `object` when read from CSV and `str` when built \
+                                   from JSON; the model gets the same strings, and a component sees one string type";
+const NUMBER_IN_STRING_COLUMN: &str = "a JSON number in a `string` column: MLflow hands the model the int in an object \
+                                       column, wasmflow its text (`5` → \"5\"), as the signature says";
+const NO_PARAMS_SCHEMA: &str = "without a params schema MLflow passes `{}` when the request had params (or was \
+                                LLM-style) and `None` otherwise; a component gets no params in both cases";
 
 const fn diverges(
     model: &'static str,
@@ -58,6 +71,15 @@ const DIVERGENCES: &[Divergence] = &[
     diverges("mlp-onnx", "err_csv_empty", 400, "BAD_REQUEST", CSV_TENSOR),
     diverges("mlp-onnx", "err_csv_non_numeric", 400, "INVALID_PARAMETER_VALUE", CSV_TENSOR),
     diverges("mlp-onnx", "err_csv_wrong_columns", 400, "INVALID_PARAMETER_VALUE", CSV_TENSOR),
+    diverges("echo-tensor", "csv_rows", 200, "", CSV_TENSOR),
+    diverges("echo-columns", "csv_all_columns", 200, "", PANDAS_STRING_LABEL),
+    diverges("echo-columns", "split_lenient_casts", 200, "", NUMBER_IN_STRING_COLUMN),
+    diverges("echo-unnamed-columns", "split_number_into_string", 200, "", NUMBER_IN_STRING_COLUMN),
+    diverges("echo-tensor", "params_without_schema", 200, "", NO_PARAMS_SCHEMA),
+    diverges("echo-nosig", "params_without_schema", 200, "", NO_PARAMS_SCHEMA),
+    diverges("echo-nosig", "llm_prompt", 200, "", NO_PARAMS_SCHEMA),
+    diverges("echo-nosig", "llm_messages", 200, "", NO_PARAMS_SCHEMA),
+    diverges("echo-typehint", "inputs_with_params", 200, "", NO_PARAMS_SCHEMA),
 ];
 
 struct Case {
@@ -67,7 +89,7 @@ struct Case {
 }
 
 fn cases(model: &str) -> Vec<Case> {
-    let dir = repo().join("tests/cases").join(model);
+    let dir = repo().join("tests/conformance").join(model);
     let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     files
@@ -152,8 +174,28 @@ fn mismatch(ours: &Answer, theirs: &Value) -> Option<String> {
     }
 }
 
+/// The custom models recorded with the Python echo model, served here by guest/echo.
+const ECHO_MODELS: &[&str] = &[
+    "echo-columns",
+    "echo-unnamed-columns",
+    "echo-tensor",
+    "echo-named-tensors",
+    "echo-nosig",
+    "echo-llm",
+    "echo-typehint",
+];
+
+fn start(model: &str) -> Server {
+    if ECHO_MODELS.contains(&model) {
+        let echo = format!("python_function={}", wasmflow_guests::ECHO_PATH);
+        Server::start(&format!("models/custom/{model}"), &["--flavor-component", &echo, "-w", "1"])
+    } else {
+        Server::start(&format!("models/{model}"), &["-w", "1"])
+    }
+}
+
 fn replay(model: &str) {
-    let server = Server::start(&format!("models/{model}"), &["-w", "1"]);
+    let server = start(model);
     let mut failures = Vec::new();
     let mut checked = 0;
     let mut documented = 0;
@@ -176,7 +218,7 @@ fn replay(model: &str) {
             failures.push(format!("{}: {why}", case.name));
         }
     }
-    assert!(checked > 10, "too few cases for {model}");
+    assert!(checked >= 5, "too few cases for {model}");
     eprintln!(
         "{model}: {checked} recorded cases; {} answered as MLflow, {documented} documented differences, {} mismatches",
         checked - documented - failures.len(),
@@ -211,16 +253,57 @@ fn mlp_onnx_without_signature_answers_as_mlflow() {
 }
 
 #[test]
+fn custom_columns_answer_as_mlflow() {
+    replay("echo-columns");
+}
+
+#[test]
+fn custom_unnamed_columns_answer_as_mlflow() {
+    replay("echo-unnamed-columns");
+}
+
+#[test]
+fn custom_tensor_answers_as_mlflow() {
+    replay("echo-tensor");
+}
+
+#[test]
+fn custom_named_tensors_answer_as_mlflow() {
+    replay("echo-named-tensors");
+}
+
+#[test]
+fn custom_without_signature_answers_as_mlflow() {
+    replay("echo-nosig");
+}
+
+#[test]
+fn custom_llm_answers_as_mlflow() {
+    replay("echo-llm");
+}
+
+#[test]
+fn custom_type_hint_answers_as_mlflow() {
+    replay("echo-typehint");
+}
+
+#[test]
 fn every_recorded_model_has_a_test() {
-    let models: Vec<String> = std::fs::read_dir(repo().join("tests/cases"))
+    let models: Vec<String> = std::fs::read_dir(repo().join("tests/conformance"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_dir())
         .map(|p| p.file_name().unwrap().to_string_lossy().into())
         .collect();
-    let tested = ["iris-onnx", "iris-onnx-nosig", "mlp-onnx", "mlp-onnx-nosig"];
+    let onnx = ["iris-onnx", "iris-onnx-nosig", "mlp-onnx", "mlp-onnx-nosig"];
     for model in &models {
-        assert!(tested.contains(&model.as_str()), "tests/cases/{model} has no replay test");
-        assert!(Path::new(&repo().join("models").join(model)).is_dir(), "models/{model} is missing");
+        let dir = if ECHO_MODELS.contains(&model.as_str()) {
+            repo().join("models/custom").join(model)
+        } else {
+            assert!(onnx.contains(&model.as_str()), "tests/conformance/{model} has no replay test");
+            repo().join("models").join(model)
+        };
+        assert!(Path::new(&dir).is_dir(), "{} is missing", dir.display());
     }
+    assert!(models.len() >= onnx.len() + ECHO_MODELS.len(), "a replayed model has no recorded cases");
 }
