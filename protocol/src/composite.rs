@@ -66,13 +66,13 @@ pub fn enforce_value(data: &Json, ty: &ColType, required: bool) -> Result<Json, 
             other => Err(format!("Expected data to be a dict, got {}", other.py_type_name())),
         },
         scalar => {
-            let fits = match (scalar, data) {
-                (ColType::String | ColType::Binary | ColType::Datetime, Json::Str(_)) => true,
-                (ColType::Boolean, Json::Bool(_)) => true,
-                (ColType::Long | ColType::Integer, Json::Int(_)) => true,
-                (ColType::Double | ColType::Float, Json::Float(_) | Json::Int(_)) => true,
-                _ => false,
-            };
+            let fits = matches!(
+                (scalar, data),
+                (ColType::String | ColType::Binary | ColType::Datetime, Json::Str(_))
+                    | (ColType::Boolean, Json::Bool(_))
+                    | (ColType::Long | ColType::Integer, Json::Int(_))
+                    | (ColType::Double | ColType::Float, Json::Float(_) | Json::Int(_))
+            );
             if fits {
                 Ok(data.clone())
             } else {

@@ -73,10 +73,14 @@ fn check_list(data: &Json, element: &str) -> Result<(), String> {
     let Json::List(items) = data else {
         return Err(format!("Expected list, but got {}", data.py_type_name()));
     };
-    let fits = |item: &Json| match (element, item) {
-        ("str", Json::Str(_)) | ("int", Json::Int(_)) | ("bool", Json::Bool(_)) => true,
-        ("float", Json::Float(_) | Json::Int(_)) => true,
-        _ => false,
+    let fits = |item: &Json| {
+        matches!(
+            (element, item),
+            ("str", Json::Str(_))
+                | ("int", Json::Int(_))
+                | ("bool", Json::Bool(_))
+                | ("float", Json::Float(_) | Json::Int(_))
+        )
     };
     let invalid: Vec<String> = items
         .iter()

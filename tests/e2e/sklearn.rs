@@ -3,10 +3,11 @@
 //! format) and models/expected/sklearn-<name>.json (what
 //! `mlflow.pyfunc.load_model(path).predict(DataFrame)` answered). Class labels
 //! must be exact (and keep their type); floats agree within 1e-9 relative.
+//! Hostile pickles are refused at start-up, naming what they asked for.
 
 use serde_json::{Map, Value, json};
 
-use crate::support::{Server, assert_json_close, read_json};
+use crate::support::{Server, assert_json_close, read_json, repo, serve_fails};
 
 const MODELS: &[&str] = &[
     "iris-rf",
@@ -36,6 +37,13 @@ const MODELS: &[&str] = &[
     "synthetic-knn-distance",
     "diabetes-knn-distance",
     "diabetes-knn-uniform",
+    // Saved with serialization_format="cloudpickle" (MLflow 2's default) or "pickle":
+    // read by the restricted unpickler, nothing in them runs.
+    "iris-rf-cloudpickle",
+    "iris-logreg-pipeline-cloudpickle",
+    "mixed-columntransformer-cloudpickle",
+    "diabetes-robust-ridge-cloudpickle",
+    "diabetes-ridge-pickle",
 ];
 
 /// The fixture's rows in each format MLflow accepts for its signature: DataFrame
@@ -125,4 +133,13 @@ fn mixed_model_encodes_an_unseen_category_as_zeros() {
     );
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(answer.json()["predictions"][0].is_string(), "{}", answer.body);
+}
+
+#[test]
+fn a_pickle_that_calls_os_system_is_refused_at_start() {
+    let model = repo().join("guest/sklearn/tests/fixtures/hostile/mlmodel-os-system");
+    let (code, log) = serve_fails(&repo(), &[], model.to_str().unwrap(), &[]);
+    assert_ne!(code, Some(0), "{log}");
+    assert!(log.contains("system is refused"), "the load error names the global: {log}");
+    assert!(!log.contains("panicked"), "{log}");
 }

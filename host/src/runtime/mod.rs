@@ -10,11 +10,10 @@ mod instance;
 mod pool;
 
 use std::path::PathBuf;
-
-use anyhow::Context;
 use std::sync::Arc;
 use std::time::Instant;
 
+use anyhow::Context;
 use wasmflow_protocol::ScoringError;
 use wasmflow_protocol::value::{Batch, Params};
 
