@@ -9,7 +9,10 @@ Logs models/iris-onnx/model.onnx with real MLflow (``mlflow.onnx.log_model``) in
     tests/fixtures/stores/file/     a file store: mlruns/ (metadata and artifacts)
 In each store: experiment "iris", two runs each logging one model (MLflow 3 logged
 models, ``models:/m-...``), both registered as ``iris_classifier`` (versions 1 and 2),
-alias ``production`` -> version 2. ``ids.json`` beside each store records the run ids,
+alias ``production`` -> version 2. ``sklearn-sqlite/`` is the MLflow walkthrough's
+registry: the iris RandomForest of models/sklearn/iris-rf logged with
+``mlflow.sklearn.log_model`` (MLflow 3's default skops format) as ``iris_rf`` version 1,
+alias ``champion``. ``ids.json`` beside each store records the run ids,
 model ids and experiment id the tests need.
 
 MLflow writes absolute artifact locations (``file:///<store>/mlruns/...``). The stores
@@ -34,7 +37,35 @@ MODEL = os.path.join(HERE, "iris-onnx")
 NAME = "iris_classifier"
 
 
+def build_sklearn(root):
+    import mlflow
+    import mlflow.sklearn
+    from mlflow import MlflowClient
+    from mlflow.models import Model
+
+    uri = "sqlite:///" + os.path.join(root, "mlflow.db")
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    os.chdir(root)
+    import skops.io
+
+    source = os.path.join(HERE, "sklearn", "iris-rf")
+    trusted = ["sklearn.tree._tree.Tree"]  # our own forest, saved by make_sklearn_models.py
+    model = skops.io.load(os.path.join(source, "model.skops"), trusted=trusted)
+    signature = Model.load(os.path.join(source, "MLmodel")).signature
+    experiment_id = mlflow.create_experiment("iris")
+    with mlflow.start_run(experiment_id=experiment_id) as run:
+        info = mlflow.sklearn.log_model(
+            model, name="model", signature=signature, registered_model_name="iris_rf", skops_trusted_types=trusted
+        )
+    MlflowClient(tracking_uri=uri, registry_uri=uri).set_registered_model_alias("iris_rf", "champion", "1")
+    return {"tracking_uri_kind": "sqlite", "experiment_id": experiment_id,
+            "versions": {"1": {"run_id": run.info.run_id, "model_id": info.model_id}}}
+
+
 def build(kind, root):
+    if kind == "sklearn-sqlite":
+        return build_sklearn(root)
     import mlflow
     import mlflow.onnx
     import onnx
@@ -72,7 +103,7 @@ def main():
     for kind in kinds:
         scratch = tempfile.mkdtemp(prefix=f"wasmflow-store-{kind}-")
         ids = build(kind, scratch)
-        if kind == "sqlite":
+        if kind in ("sqlite", "sklearn-sqlite"):
             db = sqlite3.connect(os.path.join(scratch, "mlflow.db"))
             # Same database, smaller pages: most of MLflow's ~65 tables are empty and
             # each takes a page, so 512-byte pages shrink the file ~8x.

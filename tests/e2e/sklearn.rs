@@ -143,3 +143,17 @@ fn a_pickle_that_calls_os_system_is_refused_at_start() {
     assert!(log.contains("system is refused"), "the load error names the global: {log}");
     assert!(!log.contains("panicked"), "{log}");
 }
+
+#[test]
+fn the_registered_iris_forest_serves_by_alias() {
+    // MLflow's walkthrough: mlflow.sklearn.log_model(..., registered_model_name="iris_rf"),
+    // alias `champion` (models/make_stores.py), served from the SQLite registry.
+    let store = repo().join("tests/fixtures/stores/sklearn-sqlite");
+    let tracking = format!("sqlite:///{}", store.join("mlflow.db").display());
+    let server = Server::start_in(&store, &[], "models:/iris_rf@champion", &["--tracking-uri", &tracking, "-w", "1"]);
+    let expected = read_json("models/expected/sklearn-iris-rf.json");
+    let body = json!({"dataframe_split": {"columns": expected["columns"], "data": expected["data"]}});
+    let answer = server.invoke_json(&body);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.json()["predictions"], expected["outputs"], "labels exact, as MLflow's pyfunc answered");
+}
