@@ -205,9 +205,59 @@ def make_mlp():
     return onx, f"max |onnx - sklearn| {maxdiff:.2e}, train R^2 {reg.score(X32, y):.4f}"
 
 
+def make_mlp_external():
+    """A wider MLP written with numpy_helper (raw_data tensors, as torch.onnx.export
+    writes them): MLflow stores every tensor over 1 KB as external data
+    (`<uuid>.data` beside model.onnx), which is how most real ONNX models arrive."""
+    import onnx
+    from mlflow.models import infer_signature
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(SEED)
+    w1 = rng.normal(0, 0.3, (8, 64)).astype(np.float32)
+    b1 = rng.normal(0, 0.1, 64).astype(np.float32)
+    w2 = rng.normal(0, 0.3, (64, 3)).astype(np.float32)
+    b2 = rng.normal(0, 0.1, 3).astype(np.float32)
+    graph = helper.make_graph(
+        [
+            helper.make_node("MatMul", ["x", "w1"], ["h"]),
+            helper.make_node("Add", ["h", "b1"], ["hb"]),
+            helper.make_node("Relu", ["hb"], ["a"]),
+            helper.make_node("MatMul", ["a", "w2"], ["o"]),
+            helper.make_node("Add", ["o", "b2"], ["scores"]),
+        ],
+        "mlp_external",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 8])],
+        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, [None, 3])],
+        [numpy_helper.from_array(a, n) for a, n in ((w1, "w1"), (b1, "b1"), (w2, "w2"), (b2, "b2"))],
+    )
+    onx = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    onnx.checker.check_model(onx)
+    X32 = np.round(rng.normal(0, 1, (40, 8)), 3).astype(np.float32)
+    _, out = ort_run(onx, {"x": X32})
+    scores = out["scores"].astype(np.float32)
+    save_mlflow(onx, "mlp-onnx-external", signature=infer_signature(X32, {"scores": scores}))
+    rows = f32_list(X32)
+    check_roundtrip(rows, X32)
+    write_expected("mlp-onnx-external", {
+        "tolerance": 1e-5,
+        "model": "mlp-onnx-external",
+        "input_name": "x",
+        "input_dtype": "float32",
+        "inputs": rows,
+        "outputs": {"scores": f32_list(scores)},
+        "note": "random weights (seed 42) stored as raw_data; MLflow writes w1 and w2 as external data; "
+        "outputs from onnxruntime CPUExecutionProvider",
+    })
+    return onx, "external data: " + ", ".join(sorted(os.listdir(os.path.join(HERE, "mlp-onnx-external"))))
+
+
 def main():
     np.random.seed(SEED)
-    for fn in (make_iris, make_mlp):
+    if sys.argv[1:] == ["mlp-onnx-external"]:
+        print(make_mlp_external()[1])
+        return 0
+    for fn in (make_iris, make_mlp, make_mlp_external):
         onx, info = fn()
         print(fn.__name__, info)
         print(json.dumps(describe(onx), indent=1))

@@ -113,3 +113,14 @@ fn concurrent_requests_all_get_their_own_answer() {
         }
     });
 }
+
+#[test]
+fn a_model_with_external_data_matches_onnxruntime() {
+    // MLflow writes tensors over 1 KB beside model.onnx as external data, as for
+    // most real ONNX models (models/make_models.py, make_mlp_external).
+    let expected = expected("mlp-onnx-external");
+    let server = Server::start("models/mlp-onnx-external", &["-w", "1"]);
+    let answer = server.invoke_json(&json!({"inputs": expected.inputs}));
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_json_close(&answer.json(), &json!({"predictions": expected.outputs}), expected.tolerance);
+}

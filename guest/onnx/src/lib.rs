@@ -29,7 +29,12 @@ impl GuestModel for OnnxModel {
     fn load(request: LoadRequest) -> Result<Model, Error> {
         let data = model_file_name(&request.flavor_config)?;
         let path = Path::new(&request.model_dir).join(data);
-        let mut model = tract_onnx::onnx()
+        let mut onnx = tract_onnx::onnx();
+        // MLflow saves tensors over 1 KB as external data (`<uuid>.data` beside
+        // model.onnx). tract 0.23's default resolver mmaps those files, which WASI
+        // does not support ("unsupported"); its own read-based resolver works.
+        onnx.provider = std::sync::Arc::new(tract_onnx::data_resolver::FopenDataResolver);
+        let mut model = onnx
             .model_for_path(&path)
             .map_err(|e| Error::Load(format!("cannot read ONNX model {}: {e:#}", path.display())))?;
         let (input_names, output_names) = convert::io_names(&model).map_err(load_error)?;
