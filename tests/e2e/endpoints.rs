@@ -33,3 +33,17 @@ fn bodies_past_the_limit_get_a_clear_413() {
     let small = server.invoke_json(&serde_json::json!({"inputs": [[5.1, 3.5, 1.4, 0.2]]}));
     assert_eq!(small.status, 200, "{}", small.body);
 }
+
+#[test]
+fn large_bodies_are_parsed_off_the_async_workers_with_the_same_answers() {
+    // 20,000 rows (~600 KB) take the blocking-thread path; errors there keep their codes.
+    let server = Server::start("models/iris-onnx", &["-w", "1"]);
+    let rows = vec![[5.1, 3.5, 1.4, 0.2]; 20_000];
+    let answer = server.invoke_json(&serde_json::json!({ "inputs": rows }));
+    assert_eq!(answer.status, 200, "{}", &answer.body[..answer.body.len().min(300)]);
+    assert_eq!(answer.json()["predictions"]["label"].as_array().unwrap().len(), 20_000);
+    let mut bad = vec![vec![serde_json::json!(5.1); 4]; 20_000];
+    bad[19_999] = vec![serde_json::json!("x"); 4];
+    let refused = server.invoke_json(&serde_json::json!({ "inputs": bad }));
+    assert_eq!((refused.status, refused.error_code().as_str()), (400, "BAD_REQUEST"), "{}", &refused.body[..300]);
+}

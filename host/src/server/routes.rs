@@ -15,6 +15,11 @@ use super::error::ApiError;
 
 const JSON: &str = "application/json";
 
+/// Bodies up to this size are parsed on the async worker; larger ones (up to
+/// `--max-body-size`, 64 MiB by default) on a blocking thread, so that decoding them
+/// does not stall the other connections of that worker.
+const INLINE_PARSE_LIMIT: usize = 256 * 1024;
+
 /// `GET /ping` and `GET /health`: 200 with body `"\n"`, as MLflow answers.
 pub async fn ping() -> Response {
     ([(header::CONTENT_TYPE, JSON)], "\n").into_response()
@@ -44,7 +49,14 @@ pub async fn invocations(
                 .map_err(|_| ScoringError::UnsupportedContentType(String::from_utf8_lossy(value.as_bytes()).into()))?,
         ),
     };
-    let invocation = parse_invocation(content_type, &body, state.signature.as_deref())?;
+    let invocation = if body.len() <= INLINE_PARSE_LIMIT {
+        parse_invocation(content_type, &body, state.signature.as_deref())?
+    } else {
+        let (content_type, signature) = (content_type.map(str::to_owned), state.signature.clone());
+        tokio::task::spawn_blocking(move || parse_invocation(content_type.as_deref(), &body, signature.as_deref()))
+            .await
+            .map_err(|e| ScoringError::Internal(format!("parsing the request failed: {e}")))??
+    };
     let output = state.runtime.predict(invocation.input, invocation.params, deadline).await?;
     let json = encode_predictions(&output, invocation.unwrapped_response);
     Ok(([(header::CONTENT_TYPE, JSON)], json).into_response())
