@@ -16,10 +16,8 @@ same directory:
   `logits` float32 [-1, 10].
 
 Opset 13 / IR 8, which both onnxruntime and tract read. Initializers are written as
-`float_data` by default: wasmflow's onnx component (tract 0.23 in wasm32-wasip2) cannot
-yet load initializers stored as `raw_data` (what numpy_helper.from_array and
-torch.onnx.export write): it fails with "cannot read ONNX model ...: unsupported".
-`--raw-data` writes that form, to reproduce it.
+`raw_data` (numpy_helper.from_array, as torch.onnx.export writes them); MLflow then
+stores every tensor over 1 KB as external data beside model.onnx.
 """
 
 import argparse
@@ -40,13 +38,8 @@ OPSET = 13
 IR_VERSION = 8
 
 
-RAW_DATA = False  # --raw-data
-
-
 def _tensor(values: np.ndarray, name: str) -> onnx.TensorProto:
-    if RAW_DATA:
-        return numpy_helper.from_array(values, name)
-    return helper.make_tensor(name, TensorProto.FLOAT, values.shape, values.ravel().tolist(), raw=False)
+    return numpy_helper.from_array(values, name)
 
 
 def _init(rng: np.random.Generator, name: str, shape, fan_in: int) -> onnx.TensorProto:
@@ -137,12 +130,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path(__file__).resolve().parent / "models")
     parser.add_argument("--force", action="store_true", help="rewrite existing model directories")
-    parser.add_argument("--raw-data", action="store_true",
-                        help="store initializers as raw_data (wasmflow cannot load that form yet)")
     parser.add_argument("names", nargs="*", default=list(MODELS), help=f"models to write (default: {' '.join(MODELS)})")
     args = parser.parse_args()
-    global RAW_DATA
-    RAW_DATA = args.raw_data
     for name in args.names:
         if name not in MODELS:
             print(f"unknown model {name!r}; known: {', '.join(MODELS)}", file=sys.stderr)
