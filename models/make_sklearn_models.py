@@ -51,6 +51,8 @@ CLOUDPICKLED = {
     "diabetes-knn-distance",
 }
 PICKLED = {"diabetes-ridge", "iris-extratrees-proba"}
+# Issue 5's estimators, cloudpickled too (regenerate with `--pickles <names>`).
+CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba"}
 
 
 def save(name, model, X, predict_fn="predict", n_rows=None):
@@ -228,6 +230,38 @@ def main():
     save("diabetes-knn-distance", knr.fit(Xd[200:], yd[200:]), Xd, n_rows=200)
     knr_u = KNeighborsRegressor(n_neighbors=4, algorithm="brute").fit(Xd[200:], yd[200:])
     save("diabetes-knn-uniform", knr_u, Xd, n_rows=200)
+
+    linear_models(X, y, names, Xd, yd)
+
+
+def linear_models(X, y, names, Xd, yd):
+    """Issue 5: SGD*, LinearSVC/SVR, one-vs-rest LogisticRegression."""
+    from sklearn.linear_model import LogisticRegression, SGDClassifier, SGDRegressor
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import LinearSVC, LinearSVR
+
+    def scaled(model):
+        return Pipeline([("scale", StandardScaler()), ("model", model)])
+
+    sgd_log = scaled(SGDClassifier(loss="log_loss", random_state=0)).fit(X, y)
+    save("iris-sgd-log-proba", sgd_log, X, predict_fn="predict_proba")
+    sgd_huber = scaled(SGDClassifier(loss="modified_huber", random_state=0)).fit(X, y)
+    save("iris-sgd-huber-proba", sgd_huber, X, predict_fn="predict_proba")
+    binary = np.where(y == 2, "virginica", "other")
+    sgd_bin = scaled(SGDClassifier(loss="modified_huber", random_state=0)).fit(X, binary)
+    save("iris-binary-sgd-huber-proba", sgd_bin, X, predict_fn="predict_proba")
+    save("iris-sgd-hinge", scaled(SGDClassifier(random_state=0)).fit(X, names[y]), X)
+    save("iris-linearsvc", scaled(LinearSVC(random_state=0)).fit(X, y), X)
+    save("iris-binary-linearsvc", scaled(LinearSVC(random_state=0)).fit(X, binary), X)
+    ovr = scaled(OneVsRestClassifier(LogisticRegression())).fit(X, y)
+    save("iris-ovr-logreg", ovr, X)
+    save("iris-ovr-logreg-proba", ovr, X, predict_fn="predict_proba")
+    ovr_bin = OneVsRestClassifier(LogisticRegression(max_iter=1000)).fit(X, binary)
+    save("iris-binary-ovr-logreg-proba", ovr_bin, X, predict_fn="predict_proba")
+    save("diabetes-sgd", scaled(SGDRegressor(random_state=0)).fit(Xd, yd), Xd, n_rows=200)
+    save("diabetes-linearsvr", scaled(LinearSVR(random_state=0, max_iter=10000)).fit(Xd, yd), Xd, n_rows=200)
 
 
 if __name__ == "__main__":

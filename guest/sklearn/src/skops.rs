@@ -77,7 +77,7 @@ impl Reader<'_, '_> {
             "JsonNode" => json_node(content),
             "ListNode" | "TupleNode" | "SetNode" => self.list(content).map(Node::List),
             "DictNode" => self.dict(content).map(Node::Dict),
-            "NdArrayNode" => self.array(value, content).map(Node::Array),
+            "NdArrayNode" => self.array(value, content),
             "ObjectNode" => {
                 let full = format!("{module}.{class}");
                 if !(self.allowed)(&full) {
@@ -94,6 +94,13 @@ impl Reader<'_, '_> {
             }
             "TreeNode" if module == "sklearn.tree._tree" && class == "Tree" => self.tree(value, content),
             "TypeNode" | "DTypeNode" | "SliceNode" => Ok(Node::Opaque(format!("{module}.{class}"))),
+            // Kept by name, as the unpickler keeps them: an estimator's loss
+            // (sklearn's Cython loss objects) and random generators.
+            "LossNode" if matches!(module, "sklearn._loss._loss" | "sklearn.linear_model._sgd_fast") => {
+                Ok(Node::Opaque(format!("{module}.{class}")))
+            }
+            "RandomStateNode" => Ok(Node::Opaque("numpy.random.RandomState".into())),
+            "RandomGeneratorNode" => Ok(Node::Opaque("numpy.random.Generator".into())),
             other => Err(load(format!(
                 "model.skops: {module}.{class} ({}) is not supported by wasmflow's sklearn flavor",
                 if other.is_empty() { "no loader" } else { other }
@@ -111,12 +118,13 @@ impl Reader<'_, '_> {
         items.iter().map(|(k, v)| Ok((k.clone(), self.node(v)?))).collect()
     }
 
-    fn array(&mut self, value: &Value, content: &Value) -> Result<NdArray, Error> {
+    /// An array; an object array of objects is the flat list of its items.
+    fn array(&mut self, value: &Value, content: &Value) -> Result<Node, Error> {
         match value.get("type").and_then(Value::as_str) {
             Some("numpy") => {
                 let file =
                     value.get("file").and_then(Value::as_str).ok_or_else(|| load("model.skops: array without file"))?;
-                npy::parse(&entry(self.zip, file)?)
+                npy::parse(&entry(self.zip, file)?).map(Node::Array)
             }
             Some("json") => {
                 let shape = match value.get("shape").map(|s| self.node(s)).transpose()? {
@@ -127,13 +135,23 @@ impl Reader<'_, '_> {
                         .ok_or_else(|| load("model.skops: bad array shape"))?,
                     _ => return Err(load("model.skops: a JSON array has no shape")),
                 };
-                let items = self.list(content)?;
-                let data = object_array_data(&items)?;
-                let array = NdArray { shape, data };
-                if array.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) != Some(items.len()) {
+                let mut items = self.list(content)?;
+                // Object arrays of objects (GradientBoosting's `estimators_`) are
+                // nested lists, row by row: flattened in C order, as the unpickler gives them.
+                for _ in 1..shape.len() {
+                    if !items.iter().all(|i| matches!(i, Node::List(_))) {
+                        break;
+                    }
+                    items =
+                        items.into_iter().flat_map(|i| if let Node::List(v) = i { v } else { Vec::new() }).collect();
+                }
+                if shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) != Some(items.len()) {
                     return Err(load("model.skops: a JSON array does not match its shape"));
                 }
-                Ok(array)
+                if items.iter().any(|i| matches!(i, Node::Object { .. })) {
+                    return Ok(Node::List(items));
+                }
+                Ok(Node::Array(NdArray { shape, data: object_array_data(&items)? }))
             }
             other => Err(load(format!("model.skops: array storage {other:?} is not supported"))),
         }

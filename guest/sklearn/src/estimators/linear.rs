@@ -1,12 +1,33 @@
-//! Linear models: `LinearRegression`, `Ridge`, `Lasso`, `ElasticNet`
-//! (`X @ coef_.T + intercept_`) and
-//! `LogisticRegression` (binary: logistic of one score; multinomial: softmax).
+//! Linear models: `X @ coef_.T + intercept_`. Regressors (`LinearRegression`,
+//! `Ridge`, `Lasso`, `ElasticNet`, `SGDRegressor`, `LinearSVR`) answer the scores;
+//! classifiers (`LogisticRegression`, `SGDClassifier`, `LinearSVC`, and
+//! `OneVsRestClassifier` over binary linear classifiers, its rows stacked) pick
+//! `score > 0` (binary) or the argmax, and turn scores into probabilities as
+//! their class does ([`Proba`]).
 
-use super::{argmax, classes, features, floats, take};
+use super::{Estimator, Method, argmax, attr, classes, features, floats, short, take};
 use crate::data::{Features, Matrix};
 use crate::error::{Error, load};
 use crate::npy::{Data, NdArray};
 use crate::skops::Node;
+
+/// How a classifier's scores become probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Proba {
+    /// No `predict_proba` (`LinearSVC`, `SGDClassifier` with a hinge-like loss).
+    None,
+    /// `LogisticRegression`: `expit` for two classes, `softmax` for more.
+    Logistic,
+    /// `_predict_proba_lr` (`SGDClassifier(loss="log_loss")`): `expit` per class,
+    /// normalised per row (an all-zero row becomes uniform).
+    OvrLogistic,
+    /// `SGDClassifier(loss="modified_huber")`: `(clip(score, -1, 1) + 1) / 2`,
+    /// normalised like `OvrLogistic` for more than two classes.
+    ModifiedHuber,
+    /// `OneVsRestClassifier`: each binary estimator's `expit`, divided by the row
+    /// sum where that is not zero (two classes: `[1 - p, p]` divided likewise).
+    OneVsRest,
+}
 
 /// A fitted linear model.
 #[derive(Debug, Clone)]
@@ -20,11 +41,15 @@ pub struct Linear {
     one_d: bool,
     /// Classifiers only.
     pub classes: Option<NdArray>,
+    proba: Proba,
 }
 
 impl Linear {
     pub fn build(node: &Node) -> Result<Linear, Error> {
         let class = node.class().unwrap_or("?");
+        if short(class) == "OneVsRestClassifier" {
+            return Self::one_vs_rest(node);
+        }
         let (shape, coef) = floats(node, "coef_")?;
         let (targets, width, one_d) = match shape.as_slice() {
             [n] => (1, *n, true),
@@ -43,17 +68,65 @@ impl Linear {
         if features.count != Some(width) {
             return Err(load(format!("{class}.coef_ does not match n_features_in_")));
         }
-        let classes = if class.ends_with("LogisticRegression") {
-            let classes = classes(node)?;
-            let expected = if classes.len() == 2 { 1 } else { classes.len() };
-            if targets != expected || classes.len() < 2 {
-                return Err(load(format!("{class}: coef_ has {targets} rows for {} classes", classes.len())));
-            }
-            Some(classes)
-        } else {
-            None
+        let proba = match short(class) {
+            "LogisticRegression" => Proba::Logistic,
+            "SGDClassifier" => match node.get("loss").and_then(Node::as_str) {
+                Some("log_loss") => Proba::OvrLogistic,
+                Some("modified_huber") => Proba::ModifiedHuber,
+                _ => Proba::None,
+            },
+            _ => Proba::None,
         };
-        Ok(Linear { features, coef, targets, intercept, one_d, classes })
+        let classes =
+            if class.ends_with("LogisticRegression") || class.ends_with("Classifier") || class.ends_with("SVC") {
+                let classes = classes(node)?;
+                let expected = if classes.len() == 2 { 1 } else { classes.len() };
+                if targets != expected || classes.len() < 2 {
+                    return Err(load(format!("{class}: coef_ has {targets} rows for {} classes", classes.len())));
+                }
+                Some(classes)
+            } else {
+                None
+            };
+        Ok(Linear { features, coef, targets, intercept, one_d, classes, proba })
+    }
+
+    /// `OneVsRestClassifier` (single-label) over binary linear classifiers: their
+    /// `coef_` rows stacked in class order.
+    fn one_vs_rest(node: &Node) -> Result<Linear, Error> {
+        let classes = classes(node)?;
+        let y_type = attr(node, "label_binarizer_")?.get("y_type_").and_then(Node::as_str);
+        let expected = match y_type {
+            Some("multiclass") => classes.len(),
+            Some("binary") if classes.len() == 2 => 1,
+            other => return Err(load(format!("OneVsRestClassifier: target type {other:?} is not supported"))),
+        };
+        let list = attr(node, "estimators_")?
+            .as_list()
+            .ok_or_else(|| load("OneVsRestClassifier.estimators_ is not a list"))?;
+        if list.len() != expected {
+            return Err(load(format!("OneVsRestClassifier: {} estimators for {} classes", list.len(), classes.len())));
+        }
+        let inner = list.iter().map(Linear::build).collect::<Result<Vec<_>, _>>()?;
+        let width = inner[0].coef.len();
+        let mut proba = Proba::OneVsRest;
+        let (mut coef, mut intercept) = (Vec::new(), Vec::new());
+        for e in &inner {
+            if e.classes.as_ref().map(NdArray::len) != Some(2) || e.coef.len() != width {
+                return Err(load("OneVsRestClassifier: its estimators must be binary linear classifiers"));
+            }
+            if e.proba != Proba::Logistic && e.proba != Proba::OvrLogistic {
+                proba = Proba::None;
+            }
+            coef.extend_from_slice(&e.coef);
+            intercept.extend_from_slice(&e.intercept);
+        }
+        let mut features = features(node);
+        features.count.get_or_insert(width);
+        if features.count != Some(width) {
+            return Err(load("OneVsRestClassifier: coef_ does not match n_features_in_"));
+        }
+        Ok(Linear { features, coef, targets: expected, intercept, one_d: false, classes: Some(classes), proba })
     }
 
     /// `decision_function`: one score per target for each row.
@@ -69,7 +142,7 @@ impl Linear {
         out
     }
 
-    pub fn predict(&self, x: &Matrix) -> Result<NdArray, Error> {
+    fn predict(&self, x: &Matrix) -> Result<NdArray, Error> {
         let scores = self.scores(x);
         let Some(classes) = &self.classes else {
             let shape = if self.one_d { vec![x.rows] } else { vec![x.rows, self.targets] };
@@ -83,28 +156,73 @@ impl Linear {
         Ok(take(classes, &picks))
     }
 
-    /// `predict_proba`: `[1 - p, p]` with `p = expit(score)` for two classes,
-    /// `softmax(scores)` for more.
-    pub fn predict_proba(&self, x: &Matrix) -> NdArray {
+    fn predict_proba(&self, x: &Matrix) -> NdArray {
         let scores = self.scores(x);
-        let mut out = Vec::with_capacity(x.rows * self.targets.max(2));
-        if self.targets == 1 {
-            for s in scores {
-                let p = expit(s);
-                out.extend([1.0 - p, p]);
-            }
-        } else {
-            for row in scores.chunks(self.targets) {
-                out.extend(softmax(row));
+        let k = self.targets.max(2);
+        let mut out = Vec::with_capacity(x.rows * k);
+        for row in scores.chunks(self.targets) {
+            match (self.proba, row) {
+                (Proba::ModifiedHuber, [s]) => {
+                    let p = (s.clamp(-1.0, 1.0) + 1.0) / 2.0;
+                    out.extend([1.0 - p, p]);
+                }
+                (Proba::OneVsRest, [s]) => {
+                    let p = expit(*s);
+                    let sum = (1.0 - p) + p;
+                    out.extend([(1.0 - p) / sum, p / sum]);
+                }
+                (_, [s]) => {
+                    let p = expit(*s);
+                    out.extend([1.0 - p, p]);
+                }
+                (Proba::Logistic, _) => out.extend(softmax(row)),
+                (Proba::OneVsRest, _) => {
+                    let p: Vec<f64> = row.iter().map(|&s| expit(s)).collect();
+                    let sum: f64 = p.iter().sum();
+                    out.extend(p.iter().map(|v| if sum != 0.0 { v / sum } else { *v }));
+                }
+                _ => {
+                    let p: Vec<f64> = if self.proba == Proba::ModifiedHuber {
+                        row.iter().map(|s| (s.clamp(-1.0, 1.0) + 1.0) / 2.0).collect()
+                    } else {
+                        row.iter().map(|&s| expit(s)).collect()
+                    };
+                    let sum: f64 = p.iter().sum();
+                    if sum == 0.0 {
+                        out.extend(std::iter::repeat_n(1.0 / k as f64, k));
+                    } else {
+                        out.extend(p.iter().map(|v| v / sum));
+                    }
+                }
             }
         }
-        let width = out.len() / x.rows.max(1);
-        NdArray { shape: vec![x.rows, width], data: Data::F64(out) }
+        NdArray { shape: vec![x.rows, k], data: Data::F64(out) }
+    }
+}
+
+impl Estimator for Linear {
+    fn features(&self) -> &Features {
+        &self.features
+    }
+
+    fn has(&self, method: Method) -> bool {
+        match method {
+            Method::Predict => true,
+            Method::PredictProba | Method::PredictLogProba => self.classes.is_some() && self.proba != Proba::None,
+        }
+    }
+
+    fn predict(&self, x: &Matrix) -> Result<NdArray, Error> {
+        Linear::predict(self, x)
+    }
+
+    fn predict_proba(&self, x: &Matrix) -> Result<NdArray, Error> {
+        Ok(Linear::predict_proba(self, x))
     }
 }
 
 /// scipy's `expit`, in the same two branches.
-fn expit(x: f64) -> f64 {
+pub(super) fn expit(x: f64) -> f64 {
     if x < 0.0 {
         let e = x.exp();
         e / (1.0 + e)
@@ -114,7 +232,7 @@ fn expit(x: f64) -> f64 {
 }
 
 /// `sklearn.utils.extmath.softmax` for one row: shift by the max, exp, normalise.
-fn softmax(row: &[f64]) -> Vec<f64> {
+pub(super) fn softmax(row: &[f64]) -> Vec<f64> {
     let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let exps: Vec<f64> = row.iter().map(|v| (v - max).exp()).collect();
     let sum: f64 = exps.iter().sum();

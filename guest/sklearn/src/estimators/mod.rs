@@ -12,7 +12,7 @@ mod neighbors;
 mod preprocess;
 mod tree;
 
-use crate::data::{Features, Input};
+use crate::data::{Features, Input, Matrix};
 use crate::error::{Error, load};
 use crate::npy::{Data, NdArray};
 use crate::skops::Node;
@@ -38,6 +38,13 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.linear_model._ridge.Ridge",
     "sklearn.linear_model._coordinate_descent.Lasso",
     "sklearn.linear_model._coordinate_descent.ElasticNet",
+    "sklearn.linear_model._stochastic_gradient.SGDClassifier",
+    "sklearn.linear_model._stochastic_gradient.SGDRegressor",
+    "sklearn.svm._classes.LinearSVC",
+    "sklearn.svm._classes.LinearSVR",
+    "sklearn.multiclass.OneVsRestClassifier",
+    // OneVsRestClassifier.label_binarizer_ (its classes_ only).
+    "sklearn.preprocessing._label.LabelBinarizer",
     "sklearn.naive_bayes.GaussianNB",
     "sklearn.neighbors._classification.KNeighborsClassifier",
     "sklearn.neighbors._regression.KNeighborsRegressor",
@@ -62,16 +69,46 @@ pub enum Method {
 }
 
 impl Method {
-    /// The method named in the MLmodel (`predict` when absent).
+    /// The method named in the MLmodel (`predict` when absent). MLflow's sklearn
+    /// pyfunc (`_SklearnModelWrapper`) serves only `predict` and the patched-in
+    /// `predict_proba`, `predict_log_proba`, `predict_joint_log_proba` and `score`;
+    /// any other name (`decision_function`, `transform`, `score_samples`) fails its
+    /// load ("Model implementation is missing required ... method"), and here too.
     pub fn parse(name: &str) -> Result<Method, Error> {
         match name {
             "predict" => Ok(Method::Predict),
             "predict_proba" => Ok(Method::PredictProba),
             "predict_log_proba" => Ok(Method::PredictLogProba),
+            "decision_function" | "transform" | "score_samples" | "fit_transform" => Err(load(format!(
+                "predict_fn '{name}' is not served by MLflow's sklearn pyfunc (it raises \
+                 'Model implementation is missing required {name} method'), nor by wasmflow"
+            ))),
             other => Err(load(format!(
                 "predict_fn '{other}' is not supported (predict, predict_proba, predict_log_proba are)"
             ))),
         }
+    }
+
+    /// The name sklearn gives it.
+    fn name(self) -> &'static str {
+        match self {
+            Method::Predict => "predict",
+            Method::PredictProba => "predict_proba",
+            Method::PredictLogProba => "predict_log_proba",
+        }
+    }
+}
+
+/// What every final estimator answers; the methods it lacks say so at load
+/// ([`Estimator::has`]) and are never called.
+pub(crate) trait Estimator {
+    /// The columns it was fitted on.
+    fn features(&self) -> &Features;
+    /// Whether it has `method` (`Predict` always).
+    fn has(&self, method: Method) -> bool;
+    fn predict(&self, x: &Matrix) -> Result<NdArray, Error>;
+    fn predict_proba(&self, _x: &Matrix) -> Result<NdArray, Error> {
+        Err(Error::Evaluation("predict_proba is not available".into()))
     }
 }
 
@@ -88,9 +125,16 @@ impl Predictor {
     fn build(node: &Node) -> Result<Predictor, Error> {
         let class = node.class().unwrap_or("?");
         match short(class) {
-            "LogisticRegression" | "LinearRegression" | "Ridge" | "Lasso" | "ElasticNet" => {
-                linear::Linear::build(node).map(Predictor::Linear)
-            }
+            "LogisticRegression"
+            | "LinearRegression"
+            | "Ridge"
+            | "Lasso"
+            | "ElasticNet"
+            | "SGDClassifier"
+            | "SGDRegressor"
+            | "LinearSVC"
+            | "LinearSVR"
+            | "OneVsRestClassifier" => linear::Linear::build(node).map(Predictor::Linear),
             "DecisionTreeClassifier"
             | "DecisionTreeRegressor"
             | "RandomForestClassifier"
@@ -105,51 +149,29 @@ impl Predictor {
         }
     }
 
-    fn is_classifier(&self) -> bool {
+    fn estimator(&self) -> &dyn Estimator {
         match self {
-            Predictor::Linear(l) => l.classes.is_some(),
-            Predictor::Trees(t) => t.classes.is_some(),
-            Predictor::NaiveBayes(_) => true,
-            Predictor::Neighbors(n) => n.classes.is_some(),
+            Predictor::Linear(e) => e,
+            Predictor::Trees(e) => e,
+            Predictor::NaiveBayes(e) => e,
+            Predictor::Neighbors(e) => e,
         }
     }
 
     fn run(&self, x: Input, method: Method) -> Result<NdArray, Error> {
-        let proba = match self {
-            Predictor::Linear(l) => {
-                let x = l.features.matrix(x)?;
-                match method {
-                    Method::Predict => return l.predict(&x),
-                    _ => l.predict_proba(&x),
-                }
+        let e = self.estimator();
+        let x = e.features().matrix(x)?;
+        match method {
+            Method::Predict => e.predict(&x),
+            Method::PredictProba => e.predict_proba(&x),
+            Method::PredictLogProba => {
+                let NdArray { shape, data: Data::F64(mut p) } = e.predict_proba(&x)? else {
+                    unreachable!("probabilities are floats")
+                };
+                p.iter_mut().for_each(|v| *v = v.ln());
+                Ok(NdArray { shape, data: Data::F64(p) })
             }
-            Predictor::Trees(t) => {
-                let x = t.features.matrix(x)?;
-                match method {
-                    Method::Predict => return t.predict(&x),
-                    _ => t.predict_proba(&x),
-                }
-            }
-            Predictor::NaiveBayes(nb) => {
-                let x = nb.features.matrix(x)?;
-                match method {
-                    Method::Predict => return Ok(nb.predict(&x)),
-                    _ => nb.predict_proba(&x),
-                }
-            }
-            Predictor::Neighbors(n) => {
-                let x = n.features.matrix(x)?;
-                match method {
-                    Method::Predict => return n.predict(&x),
-                    _ => n.predict_proba(&x),
-                }
-            }
-        };
-        let NdArray { shape, data: Data::F64(mut p) } = proba else { unreachable!("probabilities are floats") };
-        if method == Method::PredictLogProba {
-            p.iter_mut().for_each(|v| *v = v.ln());
         }
-        Ok(NdArray { shape, data: Data::F64(p) })
     }
 }
 
@@ -173,8 +195,8 @@ impl Model {
             _ => (Vec::new(), root),
         };
         let predictor = Predictor::build(last)?;
-        if method != Method::Predict && !predictor.is_classifier() {
-            return Err(load(format!("{} has no {method:?} (it is not a classifier)", last.class().unwrap_or("?"))));
+        if !predictor.estimator().has(method) {
+            return Err(load(format!("{} has no {} wasmflow supports", last.class().unwrap_or("?"), method.name())));
         }
         Ok(Model { steps, predictor, method })
     }
@@ -254,4 +276,71 @@ fn argmax(row: &[f64]) -> usize {
         }
     }
     best
+}
+
+/// `predict`, and `predict_proba` / `predict_log_proba` for a classifier.
+fn probabilistic(classifier: bool, method: Method) -> bool {
+    match method {
+        Method::Predict => true,
+        Method::PredictProba | Method::PredictLogProba => classifier,
+    }
+}
+
+impl Estimator for tree::Ensemble {
+    fn features(&self) -> &Features {
+        &self.features
+    }
+    fn has(&self, method: Method) -> bool {
+        probabilistic(self.classes.is_some(), method)
+    }
+    fn predict(&self, x: &Matrix) -> Result<NdArray, Error> {
+        tree::Ensemble::predict(self, x)
+    }
+    fn predict_proba(&self, x: &Matrix) -> Result<NdArray, Error> {
+        Ok(tree::Ensemble::predict_proba(self, x))
+    }
+}
+
+impl Estimator for naive_bayes::GaussianNb {
+    fn features(&self) -> &Features {
+        &self.features
+    }
+    fn has(&self, method: Method) -> bool {
+        probabilistic(true, method)
+    }
+    fn predict(&self, x: &Matrix) -> Result<NdArray, Error> {
+        Ok(naive_bayes::GaussianNb::predict(self, x))
+    }
+    fn predict_proba(&self, x: &Matrix) -> Result<NdArray, Error> {
+        Ok(naive_bayes::GaussianNb::predict_proba(self, x))
+    }
+}
+
+impl Estimator for neighbors::Neighbors {
+    fn features(&self) -> &Features {
+        &self.features
+    }
+    fn has(&self, method: Method) -> bool {
+        probabilistic(self.classes.is_some(), method)
+    }
+    fn predict(&self, x: &Matrix) -> Result<NdArray, Error> {
+        neighbors::Neighbors::predict(self, x)
+    }
+    fn predict_proba(&self, x: &Matrix) -> Result<NdArray, Error> {
+        Ok(neighbors::Neighbors::predict_proba(self, x))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_mlflow_does_not_serve_fail_at_load() {
+        assert_eq!(Method::parse("predict_proba").unwrap(), Method::PredictProba);
+        for name in ["decision_function", "transform", "score_samples", "nope"] {
+            let Err(Error::Load(m)) = Method::parse(name) else { panic!("{name} accepted") };
+            assert!(m.contains(name), "{m}");
+        }
+    }
 }

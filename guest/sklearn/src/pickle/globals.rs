@@ -41,6 +41,9 @@ enum Call {
     OrderedDict,
     /// numpy's random generators (an estimator's `random_state`), kept by name.
     Random(&'static str),
+    /// `Cy…Loss()` / `_sgd_fast.Hinge(1.0)`: sklearn's Cython loss objects (`_loss_function_`, `_loss.closs`),
+    /// kept by name as the skops reader keeps its `LossNode`s.
+    Loss(&'static str),
 }
 
 const TREE: &str = "sklearn.tree._tree.Tree";
@@ -68,6 +71,31 @@ const CALLS: &[(&str, Call)] = &[
     ("numpy.random._pickle.__randomstate_ctor", Call::Random(RANDOM_STATE)),
     ("numpy.random._pickle.__generator_ctor", Call::Random("numpy.random.Generator")),
     ("numpy.random._pickle.__bit_generator_ctor", Call::Random("numpy.random.BitGenerator")),
+    ("sklearn._loss._loss.CyHalfSquaredError", Call::Loss("sklearn._loss._loss.CyHalfSquaredError")),
+    ("sklearn._loss._loss.CyAbsoluteError", Call::Loss("sklearn._loss._loss.CyAbsoluteError")),
+    ("sklearn._loss._loss.CyPinballLoss", Call::Loss("sklearn._loss._loss.CyPinballLoss")),
+    ("sklearn._loss._loss.CyHuberLoss", Call::Loss("sklearn._loss._loss.CyHuberLoss")),
+    ("sklearn._loss._loss.CyHalfPoissonLoss", Call::Loss("sklearn._loss._loss.CyHalfPoissonLoss")),
+    ("sklearn._loss._loss.CyHalfGammaLoss", Call::Loss("sklearn._loss._loss.CyHalfGammaLoss")),
+    ("sklearn._loss._loss.CyHalfTweedieLoss", Call::Loss("sklearn._loss._loss.CyHalfTweedieLoss")),
+    ("sklearn._loss._loss.CyHalfBinomialLoss", Call::Loss("sklearn._loss._loss.CyHalfBinomialLoss")),
+    ("sklearn._loss._loss.CyExponentialLoss", Call::Loss("sklearn._loss._loss.CyExponentialLoss")),
+    ("sklearn._loss._loss.CyHalfMultinomialLoss", Call::Loss("sklearn._loss._loss.CyHalfMultinomialLoss")),
+    // SGD*'s `loss_function_` for the losses sklearn._loss does not have.
+    ("sklearn.linear_model._sgd_fast.Hinge", Call::Loss("sklearn.linear_model._sgd_fast.Hinge")),
+    ("sklearn.linear_model._sgd_fast.SquaredHinge", Call::Loss("sklearn.linear_model._sgd_fast.SquaredHinge")),
+    ("sklearn.linear_model._sgd_fast.ModifiedHuber", Call::Loss("sklearn.linear_model._sgd_fast.ModifiedHuber")),
+    ("sklearn.linear_model._sgd_fast.Log", Call::Loss("sklearn.linear_model._sgd_fast.Log")),
+    ("sklearn.linear_model._sgd_fast.SquaredLoss", Call::Loss("sklearn.linear_model._sgd_fast.SquaredLoss")),
+    ("sklearn.linear_model._sgd_fast.Huber", Call::Loss("sklearn.linear_model._sgd_fast.Huber")),
+    (
+        "sklearn.linear_model._sgd_fast.EpsilonInsensitive",
+        Call::Loss("sklearn.linear_model._sgd_fast.EpsilonInsensitive"),
+    ),
+    (
+        "sklearn.linear_model._sgd_fast.SquaredEpsilonInsensitive",
+        Call::Loss("sklearn.linear_model._sgd_fast.SquaredEpsilonInsensitive"),
+    ),
 ];
 
 const RANDOM_STATE: &str = "numpy.random.RandomState";
@@ -112,7 +140,7 @@ pub(super) fn lookup(module: &str, name: &str, allowed: &dyn Fn(&str) -> bool) -
     };
     let full = format!("{module}.{name}");
     let listed = CALLS.iter().any(|(n, _)| *n == full) || TYPES.contains(&full.as_str());
-    if module.starts_with("sklearn.") && !allowed(&full) {
+    if module.starts_with("sklearn.") && !listed && !allowed(&full) {
         return Err(load(format!("global {full} is not supported by wasmflow's sklearn flavor")));
     }
     if listed || (module.starts_with("sklearn.") && allowed(&full)) {
@@ -208,6 +236,8 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
         }
         (Call::OrderedDict, []) => Value::Dict(Vec::new()),
         (Call::Random(name), [] | [_] | [_, _]) => Value::Opaque(name),
+        // Pinball / Huber / Tweedie losses take their parameter.
+        (Call::Loss(name), [] | [_]) => Value::Opaque(name),
         _ => return Err(bad(&format!("unsupported arguments ({} given)", args.len()))),
     };
     arena.push(value)

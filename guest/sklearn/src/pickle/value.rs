@@ -251,7 +251,7 @@ impl Converter<'_, '_> {
             Value::Global(name) => Node::Opaque(name.clone()),
             Value::Dtype(_) => Node::Opaque("numpy.dtype".into()),
             Value::Opaque(name) => Node::Opaque((*name).into()),
-            Value::Array(array) => Node::Array(self.array(array, depth)?),
+            Value::Array(array) => self.array(array, depth)?,
             Value::Object(object) => self.object(&object.class, &object.args, &object.states, depth)?,
         })
     }
@@ -311,16 +311,24 @@ impl Converter<'_, '_> {
         Ok(out)
     }
 
-    fn array(&mut self, array: &Array, depth: usize) -> Result<NdArray, Error> {
+    /// An array; an object array of objects is the flat list of its items (C order).
+    fn array(&mut self, array: &Array, depth: usize) -> Result<Node, Error> {
         let count = npy::elements(&array.shape).ok_or_else(|| load("numpy array shape overflows"))?;
         self.spend(count)?;
         match (&array.layout, &array.data) {
             (Layout::Fields(fields), ArrayData::Raw(raw)) => {
                 npy::decode(fields, array.fortran, array.shape.clone(), raw)
+                    .map(Node::Array)
                     .map_err(|e| load(format!("numpy array: {e}")))
             }
             (Layout::Object, ArrayData::Items(items)) => {
                 let nodes = self.list(items, depth)?;
+                if nodes.iter().any(|n| matches!(n, Node::Object { .. })) {
+                    if array.fortran && array.shape.len() > 1 {
+                        return Err(load("Fortran-ordered arrays of objects are not supported"));
+                    }
+                    return Ok(Node::List(nodes));
+                }
                 let mut data = skops::object_array_data(&nodes)?;
                 match (array.fortran, array.shape.as_slice()) {
                     (true, [rows, cols]) => data = npy::to_row_major(data, *rows, *cols),
@@ -329,7 +337,7 @@ impl Converter<'_, '_> {
                     }
                     _ => {}
                 }
-                Ok(NdArray { shape: array.shape.clone(), data })
+                Ok(Node::Array(NdArray { shape: array.shape.clone(), data }))
             }
             _ => Err(load("numpy array data does not match its dtype")),
         }
