@@ -52,7 +52,7 @@ CLOUDPICKLED = {
 }
 PICKLED = {"diabetes-ridge", "iris-extratrees-proba"}
 # Issue 5's estimators, cloudpickled too (regenerate with `--pickles <names>`).
-CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba"}
+CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba", "iris-gb-proba", "diabetes-gb"}
 
 
 def save(name, model, X, predict_fn="predict", n_rows=None):
@@ -232,6 +232,7 @@ def main():
     save("diabetes-knn-uniform", knr_u, Xd, n_rows=200)
 
     linear_models(X, y, names, Xd, yd)
+    boosting_models(X, y, names, Xd, yd)
 
 
 def linear_models(X, y, names, Xd, yd):
@@ -262,6 +263,24 @@ def linear_models(X, y, names, Xd, yd):
     save("iris-binary-ovr-logreg-proba", ovr_bin, X, predict_fn="predict_proba")
     save("diabetes-sgd", scaled(SGDRegressor(random_state=0)).fit(Xd, yd), Xd, n_rows=200)
     save("diabetes-linearsvr", scaled(LinearSVR(random_state=0, max_iter=10000)).fit(Xd, yd), Xd, n_rows=200)
+
+
+def boosting_models(X, y, names, Xd, yd):
+    """Issue 5: GradientBoosting* (multinomial, binomial, exponential, init 'zero')."""
+    from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+
+    gb = GradientBoostingClassifier(n_estimators=10, max_depth=2, random_state=0).fit(X, y)
+    save("iris-gb", gb, X)
+    save("iris-gb-proba", gb, X, predict_fn="predict_proba")
+    binary = np.where(y == 2, "virginica", "other")
+    gb_bin = GradientBoostingClassifier(n_estimators=15, max_depth=2, random_state=0).fit(X, binary)
+    save("iris-binary-gb-proba", gb_bin, X, predict_fn="predict_proba")
+    gb_exp = GradientBoostingClassifier(loss="exponential", n_estimators=15, init="zero", random_state=0)
+    save("iris-binary-gb-exponential-proba", gb_exp.fit(X, binary), X, predict_fn="predict_proba")
+    gbr = GradientBoostingRegressor(n_estimators=20, max_depth=3, learning_rate=0.1, random_state=0).fit(Xd, yd)
+    save("diabetes-gb", gbr, Xd, n_rows=200)
+    gbr_h = GradientBoostingRegressor(loss="huber", n_estimators=20, subsample=0.8, random_state=0).fit(Xd, yd)
+    save("diabetes-gb-huber", gbr_h, Xd, n_rows=200)
 
 
 if __name__ == "__main__":

@@ -87,6 +87,8 @@ impl Reader<'_, '_> {
                     Value::Null => Vec::new(),
                     state => match self.node(state)? {
                         Node::Dict(attrs) => attrs,
+                        // An object without state (a loss's link).
+                        Node::Json(Value::Null) => Vec::new(),
                         _ => return Err(load(format!("model.skops: the state of {full} is not a dict"))),
                     },
                 };

@@ -5,6 +5,7 @@
 //! are ever reconstructed. A model whose tree holds anything else fails at load,
 //! naming the class.
 
+mod boosting;
 mod compose;
 mod linear;
 mod naive_bayes;
@@ -58,6 +59,24 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.tree._classes.ExtraTreeClassifier",
     "sklearn.tree._classes.ExtraTreeRegressor",
     "sklearn.tree._tree.Tree",
+    "sklearn.ensemble._gb.GradientBoostingClassifier",
+    "sklearn.ensemble._gb.GradientBoostingRegressor",
+    // GradientBoosting's init_ (constant: prior / most_frequent, or any DummyRegressor).
+    "sklearn.dummy.DummyClassifier",
+    "sklearn.dummy.DummyRegressor",
+    // A boosting model's `_loss` and its link: inert objects, read by class name only.
+    "sklearn._loss.loss.HalfSquaredError",
+    "sklearn._loss.loss.AbsoluteError",
+    "sklearn._loss.loss.HuberLoss",
+    "sklearn._loss.loss.PinballLoss",
+    "sklearn._loss.loss.HalfBinomialLoss",
+    "sklearn._loss.loss.ExponentialLoss",
+    "sklearn._loss.loss.HalfMultinomialLoss",
+    "sklearn._loss.link.IdentityLink",
+    "sklearn._loss.link.LogitLink",
+    "sklearn._loss.link.HalfLogitLink",
+    "sklearn._loss.link.MultinomialLogit",
+    "sklearn._loss.link.Interval",
 ];
 
 /// The pyfunc method MLflow calls (`pyfunc_predict_fn`).
@@ -119,6 +138,7 @@ pub enum Predictor {
     Trees(tree::Ensemble),
     NaiveBayes(naive_bayes::GaussianNb),
     Neighbors(neighbors::Neighbors),
+    Boosting(boosting::Boosting),
 }
 
 impl Predictor {
@@ -141,6 +161,9 @@ impl Predictor {
             | "RandomForestRegressor"
             | "ExtraTreesClassifier"
             | "ExtraTreesRegressor" => tree::Ensemble::build(node).map(Predictor::Trees),
+            "GradientBoostingClassifier" | "GradientBoostingRegressor" => {
+                boosting::Boosting::build(node).map(Predictor::Boosting)
+            }
             "GaussianNB" => naive_bayes::GaussianNb::build(node).map(Predictor::NaiveBayes),
             "KNeighborsClassifier" | "KNeighborsRegressor" => {
                 neighbors::Neighbors::build(node).map(Predictor::Neighbors)
@@ -155,6 +178,7 @@ impl Predictor {
             Predictor::Trees(e) => e,
             Predictor::NaiveBayes(e) => e,
             Predictor::Neighbors(e) => e,
+            Predictor::Boosting(e) => e,
         }
     }
 

@@ -11,7 +11,7 @@ use crate::skops::Node;
 
 /// One fitted `Tree`.
 #[derive(Debug, Clone)]
-struct Tree {
+pub(super) struct Tree {
     left: Vec<usize>,
     right: Vec<usize>,
     feature: Vec<usize>,
@@ -25,7 +25,7 @@ struct Tree {
 const LEAF: i64 = -1;
 
 impl Tree {
-    fn build(estimator: &Node, n_features: usize) -> Result<Tree, Error> {
+    pub(super) fn build(estimator: &Node, n_features: usize) -> Result<Tree, Error> {
         let tree = attr(estimator, "tree_")?;
         let bad = |what: &str| load(format!("{}: malformed tree_: {what}", short(estimator.class().unwrap_or("?"))));
         let Some(NdArray { data: Data::Records(fields), shape }) = tree.get("nodes").and_then(Node::as_array) else {
@@ -83,7 +83,7 @@ impl Tree {
     }
 
     /// The leaf a row lands in.
-    fn leaf(&self, row: &[f32]) -> usize {
+    pub(super) fn leaf(&self, row: &[f32]) -> usize {
         let mut node = 0;
         while self.left[node] != 0 {
             let x = row[self.feature[node]];
@@ -93,7 +93,7 @@ impl Tree {
         node
     }
 
-    fn value(&self, leaf: usize) -> &[f64] {
+    pub(super) fn value(&self, leaf: usize) -> &[f64] {
         &self.values[leaf * self.width..(leaf + 1) * self.width]
     }
 }

@@ -81,6 +81,20 @@ const CALLS: &[(&str, Call)] = &[
     ("sklearn._loss._loss.CyHalfBinomialLoss", Call::Loss("sklearn._loss._loss.CyHalfBinomialLoss")),
     ("sklearn._loss._loss.CyExponentialLoss", Call::Loss("sklearn._loss._loss.CyExponentialLoss")),
     ("sklearn._loss._loss.CyHalfMultinomialLoss", Call::Loss("sklearn._loss._loss.CyHalfMultinomialLoss")),
+    // Cython's pickling of the ones with state: `__pyx_unpickle_X(X, checksum, state)`.
+    ("sklearn._loss._loss.__pyx_unpickle_CyHalfSquaredError", Call::Loss("sklearn._loss._loss.CyHalfSquaredError")),
+    ("sklearn._loss._loss.__pyx_unpickle_CyAbsoluteError", Call::Loss("sklearn._loss._loss.CyAbsoluteError")),
+    ("sklearn._loss._loss.__pyx_unpickle_CyPinballLoss", Call::Loss("sklearn._loss._loss.CyPinballLoss")),
+    ("sklearn._loss._loss.__pyx_unpickle_CyHuberLoss", Call::Loss("sklearn._loss._loss.CyHuberLoss")),
+    ("sklearn._loss._loss.__pyx_unpickle_CyHalfPoissonLoss", Call::Loss("sklearn._loss._loss.CyHalfPoissonLoss")),
+    ("sklearn._loss._loss.__pyx_unpickle_CyHalfGammaLoss", Call::Loss("sklearn._loss._loss.CyHalfGammaLoss")),
+    ("sklearn._loss._loss.__pyx_unpickle_CyHalfTweedieLoss", Call::Loss("sklearn._loss._loss.CyHalfTweedieLoss")),
+    ("sklearn._loss._loss.__pyx_unpickle_CyHalfBinomialLoss", Call::Loss("sklearn._loss._loss.CyHalfBinomialLoss")),
+    ("sklearn._loss._loss.__pyx_unpickle_CyExponentialLoss", Call::Loss("sklearn._loss._loss.CyExponentialLoss")),
+    (
+        "sklearn._loss._loss.__pyx_unpickle_CyHalfMultinomialLoss",
+        Call::Loss("sklearn._loss._loss.CyHalfMultinomialLoss"),
+    ),
     // SGD*'s `loss_function_` for the losses sklearn._loss does not have.
     ("sklearn.linear_model._sgd_fast.Hinge", Call::Loss("sklearn.linear_model._sgd_fast.Hinge")),
     ("sklearn.linear_model._sgd_fast.SquaredHinge", Call::Loss("sklearn.linear_model._sgd_fast.SquaredHinge")),
@@ -237,7 +251,7 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
         (Call::OrderedDict, []) => Value::Dict(Vec::new()),
         (Call::Random(name), [] | [_] | [_, _]) => Value::Opaque(name),
         // Pinball / Huber / Tweedie losses take their parameter.
-        (Call::Loss(name), [] | [_]) => Value::Opaque(name),
+        (Call::Loss(name), [] | [_] | [_, _, _]) => Value::Opaque(name),
         _ => return Err(bad(&format!("unsupported arguments ({} given)", args.len()))),
     };
     arena.push(value)
