@@ -9,7 +9,7 @@ Run from the repository root (see models/README.md):
 
 Writes models/sklearn/<name>/ (saved by mlflow.sklearn.save_model in MLflow 3's
 default skops format) and models/expected/sklearn-<name>.json holding the input rows
-(`columns` + `data`, i.e. a dataframe_split), the model's `predict_fn` and `outputs`:
+(`columns` + `data`, i.e. a dataframe_split; a missing value is null), the model's `predict_fn` and `outputs`:
 what MLflow's own pyfunc (mlflow.pyfunc.load_model(path).predict(DataFrame)) answers,
 plus sklearn's predict / predict_proba for reference. Models and data are
 deterministic; MLflow stamps model_uuid and utc_time_created on every run.
@@ -52,7 +52,7 @@ CLOUDPICKLED = {
 }
 PICKLED = {"diabetes-ridge", "iris-extratrees-proba"}
 # Issue 5's estimators, cloudpickled too (regenerate with `--pickles <names>`).
-CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba", "iris-gb-proba", "diabetes-gb"}
+CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba", "iris-gb-proba", "diabetes-gb", "iris-nan-hgb-proba"}
 
 
 def save(name, model, X, predict_fn="predict", n_rows=None):
@@ -94,9 +94,9 @@ def write(name, model, X, predict_fn, n_rows, fmt):
         "model": name,
         "predict_fn": predict_fn,
         "columns": list(rows.columns) if frame else None,
-        "data": [[v.item() if hasattr(v, "item") else v for v in r] for r in rows.itertuples(index=False)]
+        "data": [[cell(v) for v in r] for r in rows.itertuples(index=False)]
         if frame
-        else rows.tolist(),
+        else [[cell(v) for v in r] for r in rows.tolist()],
         "outputs": np.asarray(served).tolist(),
         "sklearn": {"predict": model.predict(rows).tolist()},
         "trusted_types": trusted,
@@ -112,6 +112,12 @@ def write(name, model, X, predict_fn, n_rows, fmt):
         f.write("\n")
     size = sum(os.path.getsize(os.path.join(path, p)) for p in os.listdir(path))
     print(f"{name}: {len(rows)} rows, {predict_fn}, {fmt}, trusted={trusted}, {size} bytes")
+
+
+def cell(v):
+    """A JSON cell: NaN (a missing value) as null, numpy scalars as Python ones."""
+    v = v.item() if hasattr(v, "item") else v
+    return None if isinstance(v, float) and v != v else v
 
 
 def mixed_data(n=200, seed=0):
@@ -233,6 +239,7 @@ def main():
 
     linear_models(X, y, names, Xd, yd)
     boosting_models(X, y, names, Xd, yd)
+    hist_models(X, y, Xd, yd)
 
 
 def linear_models(X, y, names, Xd, yd):
@@ -281,6 +288,29 @@ def boosting_models(X, y, names, Xd, yd):
     save("diabetes-gb", gbr, Xd, n_rows=200)
     gbr_h = GradientBoostingRegressor(loss="huber", n_estimators=20, subsample=0.8, random_state=0).fit(Xd, yd)
     save("diabetes-gb-huber", gbr_h, Xd, n_rows=200)
+
+
+def hist_models(X, y, Xd, yd):
+    """Issue 5: HistGradientBoosting* with missing values (NaN in fit and in the scored rows)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    rng = np.random.RandomState(0)
+    Xn = X.copy()
+    for col in Xn.columns:
+        Xn.loc[rng.rand(len(Xn)) < 0.1, col] = np.nan
+    hgb = HistGradientBoostingClassifier(max_iter=15, max_depth=3, random_state=0).fit(Xn, y)
+    save("iris-nan-hgb", hgb, Xn)
+    save("iris-nan-hgb-proba", hgb, Xn, predict_fn="predict_proba")
+    binary = np.where(y == 2, "virginica", "other")
+    hgb_bin = HistGradientBoostingClassifier(max_iter=15, random_state=0).fit(Xn, binary)
+    save("iris-binary-nan-hgb-proba", hgb_bin, Xn, predict_fn="predict_proba")
+    Xdn = Xd.copy()
+    for col in Xdn.columns:
+        Xdn.loc[rng.rand(len(Xdn)) < 0.1, col] = np.nan
+    hgbr = HistGradientBoostingRegressor(max_iter=30, random_state=0).fit(Xdn, yd)
+    save("diabetes-nan-hgb", hgbr, Xdn, n_rows=200)
+    hgbp = HistGradientBoostingRegressor(loss="poisson", max_iter=20, random_state=0).fit(Xdn, yd)
+    save("diabetes-nan-hgb-poisson", hgbp, Xdn, n_rows=200)
 
 
 if __name__ == "__main__":

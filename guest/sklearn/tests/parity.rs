@@ -37,7 +37,7 @@ fn input(expected: &Value) -> Input {
     let rows = expected["data"].as_array().unwrap();
     let Some(names) = expected["columns"].as_array() else {
         let cols = rows[0].as_array().unwrap().len();
-        let data = rows.iter().flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_f64().unwrap())).collect();
+        let data = rows.iter().flat_map(|r| r.as_array().unwrap().iter().map(cell)).collect();
         return Input::Matrix(Matrix { rows: rows.len(), cols, data });
     };
     let names: Vec<String> = names.iter().map(|n| n.as_str().unwrap().to_string()).collect();
@@ -46,11 +46,16 @@ fn input(expected: &Value) -> Input {
             if rows[0][j].is_string() {
                 Column::Str(rows.iter().map(|r| r[j].as_str().unwrap().to_string()).collect())
             } else {
-                Column::F64(rows.iter().map(|r| r[j].as_f64().unwrap()).collect())
+                Column::F64(rows.iter().map(|r| cell(&r[j])).collect())
             }
         })
         .collect();
     Input::Frame(Frame { names, columns })
+}
+
+/// A numeric cell; null is a missing value (NaN).
+fn cell(v: &Value) -> f64 {
+    if v.is_null() { f64::NAN } else { v.as_f64().unwrap() }
 }
 
 /// The MLmodel's `sklearn` and `python_function` sections as JSON, as the host hands them over.

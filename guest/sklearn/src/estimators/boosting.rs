@@ -127,21 +127,32 @@ impl Boosting {
         }
         out
     }
+}
 
-    fn proba(&self, x: &Matrix) -> NdArray {
-        let raw = self.raw(x);
-        let mut out = Vec::with_capacity(x.rows * self.per_stage.max(2));
-        for row in raw.chunks(self.per_stage) {
-            match self.link {
-                Link::Multinomial => out.extend(softmax(row)),
-                link => {
-                    let p = expit(if link == Link::HalfLogit { 2.0 * row[0] } else { row[0] });
-                    out.extend([1.0 - p, p]);
-                }
-            }
+/// Class labels from raw predictions (`rows × k`): `raw > 0` (or `>= 0` when
+/// `at_zero`) for one column, the argmax for more.
+pub(super) fn labels(raw: &[f64], k: usize, classes: &NdArray, at_zero: bool) -> NdArray {
+    let picks: Vec<usize> = if k == 1 {
+        raw.iter().map(|&r| usize::from(r > 0.0 || (at_zero && r == 0.0))).collect()
+    } else {
+        raw.chunks(k).map(argmax).collect()
+    };
+    take(classes, &picks)
+}
+
+/// Probabilities from raw predictions (`rows × k`): `[1 - p, p]` with
+/// `p = expit(scale × raw)` for one column, `softmax` for more.
+pub(super) fn probabilities(raw: &[f64], k: usize, rows: usize, scale: f64) -> NdArray {
+    let mut out = Vec::with_capacity(rows * k.max(2));
+    for row in raw.chunks(k) {
+        if k > 1 {
+            out.extend(softmax(row));
+        } else {
+            let p = expit(scale * row[0]);
+            out.extend([1.0 - p, p]);
         }
-        NdArray { shape: vec![x.rows, out.len() / x.rows.max(1)], data: Data::F64(out) }
     }
+    NdArray { shape: vec![rows, k.max(2)], data: Data::F64(out) }
 }
 
 /// scipy's `logit`.
@@ -163,15 +174,11 @@ impl Estimator for Boosting {
         let Some(classes) = &self.classes else {
             return Ok(NdArray { shape: vec![x.rows], data: Data::F64(raw) });
         };
-        let picks: Vec<usize> = if self.per_stage == 1 {
-            raw.iter().map(|&r| usize::from(r >= 0.0)).collect()
-        } else {
-            raw.chunks(self.per_stage).map(argmax).collect()
-        };
-        Ok(take(classes, &picks))
+        Ok(labels(&raw, self.per_stage, classes, true))
     }
 
     fn predict_proba(&self, x: &Matrix) -> Result<NdArray, Error> {
-        Ok(self.proba(x))
+        let scale = if self.link == Link::HalfLogit { 2.0 } else { 1.0 };
+        Ok(probabilities(&self.raw(x), self.per_stage, x.rows, scale))
     }
 }

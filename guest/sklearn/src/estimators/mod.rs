@@ -7,6 +7,7 @@
 
 mod boosting;
 mod compose;
+mod hist;
 mod linear;
 mod naive_bayes;
 mod neighbors;
@@ -77,6 +78,16 @@ pub const ALLOWED: &[&str] = &[
     "sklearn._loss.link.HalfLogitLink",
     "sklearn._loss.link.MultinomialLogit",
     "sklearn._loss.link.Interval",
+    "sklearn._loss.loss.HalfPoissonLoss",
+    "sklearn._loss.loss.HalfGammaLoss",
+    "sklearn._loss.loss.HalfTweedieLoss",
+    "sklearn._loss.link.LogLink",
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    // HistGradientBoostingClassifier._label_encoder (unused: classes_ is kept too).
+    "sklearn.preprocessing._label.LabelEncoder",
 ];
 
 /// The pyfunc method MLflow calls (`pyfunc_predict_fn`).
@@ -139,6 +150,7 @@ pub enum Predictor {
     NaiveBayes(naive_bayes::GaussianNb),
     Neighbors(neighbors::Neighbors),
     Boosting(boosting::Boosting),
+    Hist(hist::HistBoosting),
 }
 
 impl Predictor {
@@ -164,6 +176,9 @@ impl Predictor {
             "GradientBoostingClassifier" | "GradientBoostingRegressor" => {
                 boosting::Boosting::build(node).map(Predictor::Boosting)
             }
+            "HistGradientBoostingClassifier" | "HistGradientBoostingRegressor" => {
+                hist::HistBoosting::build(node).map(Predictor::Hist)
+            }
             "GaussianNB" => naive_bayes::GaussianNb::build(node).map(Predictor::NaiveBayes),
             "KNeighborsClassifier" | "KNeighborsRegressor" => {
                 neighbors::Neighbors::build(node).map(Predictor::Neighbors)
@@ -179,6 +194,7 @@ impl Predictor {
             Predictor::NaiveBayes(e) => e,
             Predictor::Neighbors(e) => e,
             Predictor::Boosting(e) => e,
+            Predictor::Hist(e) => e,
         }
     }
 

@@ -71,6 +71,8 @@ const CALLS: &[(&str, Call)] = &[
     ("numpy.random._pickle.__randomstate_ctor", Call::Random(RANDOM_STATE)),
     ("numpy.random._pickle.__generator_ctor", Call::Random("numpy.random.Generator")),
     ("numpy.random._pickle.__bit_generator_ctor", Call::Random("numpy.random.BitGenerator")),
+    // A Generator's seed sequence (`__pyx_unpickle_SeedSequence(SeedSequence, checksum, None)`).
+    ("numpy.random.bit_generator.__pyx_unpickle_SeedSequence", Call::Random("numpy.random.SeedSequence")),
     ("sklearn._loss._loss.CyHalfSquaredError", Call::Loss("sklearn._loss._loss.CyHalfSquaredError")),
     ("sklearn._loss._loss.CyAbsoluteError", Call::Loss("sklearn._loss._loss.CyAbsoluteError")),
     ("sklearn._loss._loss.CyPinballLoss", Call::Loss("sklearn._loss._loss.CyPinballLoss")),
@@ -142,6 +144,7 @@ const TYPES: &[&str] = &[
     "numpy.random._pcg64.PCG64DXSM",
     "numpy.random._philox.Philox",
     "numpy.random._sfc64.SFC64",
+    "numpy.random.bit_generator.SeedSequence",
 ];
 
 /// The global `module.name`, or the load error that names it. Python 2 module
@@ -249,7 +252,7 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
             Value::Bytes(Cow::Owned(bytes.map_err(|_| bad("the text is not latin-1"))?))
         }
         (Call::OrderedDict, []) => Value::Dict(Vec::new()),
-        (Call::Random(name), [] | [_] | [_, _]) => Value::Opaque(name),
+        (Call::Random(name), [] | [_] | [_, _] | [_, _, _]) => Value::Opaque(name),
         // Pinball / Huber / Tweedie losses take their parameter.
         (Call::Loss(name), [] | [_] | [_, _, _]) => Value::Opaque(name),
         _ => return Err(bad(&format!("unsupported arguments ({} given)", args.len()))),
