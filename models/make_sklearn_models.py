@@ -52,7 +52,7 @@ CLOUDPICKLED = {
 }
 PICKLED = {"diabetes-ridge", "iris-extratrees-proba"}
 # Issue 5's estimators, cloudpickled too (regenerate with `--pickles <names>`).
-CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba", "iris-gb-proba", "diabetes-gb", "iris-nan-hgb-proba"}
+CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba", "iris-gb-proba", "diabetes-gb", "iris-nan-hgb-proba", "iris-svc-rbf-proba"}
 
 
 def save(name, model, X, predict_fn="predict", n_rows=None):
@@ -240,6 +240,7 @@ def main():
     linear_models(X, y, names, Xd, yd)
     boosting_models(X, y, names, Xd, yd)
     hist_models(X, y, Xd, yd)
+    svm_models(X, y, names, Xd, yd)
 
 
 def linear_models(X, y, names, Xd, yd):
@@ -311,6 +312,28 @@ def hist_models(X, y, Xd, yd):
     save("diabetes-nan-hgb", hgbr, Xdn, n_rows=200)
     hgbp = HistGradientBoostingRegressor(loss="poisson", max_iter=20, random_state=0).fit(Xdn, yd)
     save("diabetes-nan-hgb-poisson", hgbp, Xdn, n_rows=200)
+
+
+def svm_models(X, y, names, Xd, yd):
+    """Issue 5: SVC / SVR with rbf, linear and poly kernels."""
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC, SVR
+
+    def scaled(model):
+        return Pipeline([("scale", StandardScaler()), ("model", model)])
+
+    svc = scaled(SVC(probability=True, random_state=0)).fit(X, y)
+    save("iris-svc-rbf", svc, X)
+    save("iris-svc-rbf-proba", svc, X, predict_fn="predict_proba")
+    binary = np.where(y == 2, "virginica", "other")
+    svc_bin = scaled(SVC(probability=True, gamma=0.3, C=2.0, random_state=0)).fit(X, binary)
+    save("iris-binary-svc-rbf-proba", svc_bin, X, predict_fn="predict_proba")
+    save("iris-svc-linear", scaled(SVC(kernel="linear", C=0.5)).fit(X, names[y]), X)
+    save("iris-svc-poly", scaled(SVC(kernel="poly", degree=3, coef0=1.0)).fit(X, y), X)
+    save("diabetes-svr-rbf", scaled(SVR(C=50.0)).fit(Xd, yd), Xd, n_rows=200)
+    save("diabetes-svr-poly", scaled(SVR(kernel="poly", degree=2, C=20.0, coef0=1.0)).fit(Xd, yd), Xd, n_rows=200)
+    save("diabetes-svr-linear", scaled(SVR(kernel="linear", C=5.0)).fit(Xd, yd), Xd, n_rows=200)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ mod linear;
 mod naive_bayes;
 mod neighbors;
 mod preprocess;
+mod svm;
 mod tree;
 
 use crate::data::{Features, Input, Matrix};
@@ -88,6 +89,8 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
     // HistGradientBoostingClassifier._label_encoder (unused: classes_ is kept too).
     "sklearn.preprocessing._label.LabelEncoder",
+    "sklearn.svm._classes.SVC",
+    "sklearn.svm._classes.SVR",
 ];
 
 /// The pyfunc method MLflow calls (`pyfunc_predict_fn`).
@@ -151,6 +154,7 @@ pub enum Predictor {
     Neighbors(neighbors::Neighbors),
     Boosting(boosting::Boosting),
     Hist(hist::HistBoosting),
+    Svm(svm::Svm),
 }
 
 impl Predictor {
@@ -179,6 +183,7 @@ impl Predictor {
             "HistGradientBoostingClassifier" | "HistGradientBoostingRegressor" => {
                 hist::HistBoosting::build(node).map(Predictor::Hist)
             }
+            "SVC" | "SVR" => svm::Svm::build(node).map(Predictor::Svm),
             "GaussianNB" => naive_bayes::GaussianNb::build(node).map(Predictor::NaiveBayes),
             "KNeighborsClassifier" | "KNeighborsRegressor" => {
                 neighbors::Neighbors::build(node).map(Predictor::Neighbors)
@@ -195,6 +200,7 @@ impl Predictor {
             Predictor::Neighbors(e) => e,
             Predictor::Boosting(e) => e,
             Predictor::Hist(e) => e,
+            Predictor::Svm(e) => e,
         }
     }
 
