@@ -52,7 +52,7 @@ CLOUDPICKLED = {
 }
 PICKLED = {"diabetes-ridge", "iris-extratrees-proba"}
 # Issue 5's estimators, cloudpickled too (regenerate with `--pickles <names>`).
-CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba", "iris-gb-proba", "diabetes-gb", "iris-nan-hgb-proba", "iris-svc-rbf-proba"}
+CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba", "iris-gb-proba", "diabetes-gb", "iris-nan-hgb-proba", "iris-svc-rbf-proba", "iris-mlp-relu-proba"}
 
 
 def save(name, model, X, predict_fn="predict", n_rows=None):
@@ -241,6 +241,7 @@ def main():
     boosting_models(X, y, names, Xd, yd)
     hist_models(X, y, Xd, yd)
     svm_models(X, y, names, Xd, yd)
+    mlp_models(X, y, names, Xd, yd)
 
 
 def linear_models(X, y, names, Xd, yd):
@@ -334,6 +335,35 @@ def svm_models(X, y, names, Xd, yd):
     save("diabetes-svr-rbf", scaled(SVR(C=50.0)).fit(Xd, yd), Xd, n_rows=200)
     save("diabetes-svr-poly", scaled(SVR(kernel="poly", degree=2, C=20.0, coef0=1.0)).fit(Xd, yd), Xd, n_rows=200)
     save("diabetes-svr-linear", scaled(SVR(kernel="linear", C=5.0)).fit(Xd, yd), Xd, n_rows=200)
+
+
+def mlp_models(X, y, names, Xd, yd):
+    """Issue 5: MLPClassifier / MLPRegressor, every activation."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+    def scaled(model):
+        return Pipeline([("scale", StandardScaler()), ("model", model)])
+
+    relu = scaled(MLPClassifier(hidden_layer_sizes=(16, 8), max_iter=300, random_state=0)).fit(X, y)
+    save("iris-mlp-relu", relu, X)
+    save("iris-mlp-relu-proba", relu, X, predict_fn="predict_proba")
+    tanh = scaled(MLPClassifier(hidden_layer_sizes=(10,), activation="tanh", solver="lbfgs", max_iter=200, random_state=0))
+    save("iris-mlp-tanh-proba", tanh.fit(X, names[y]), X, predict_fn="predict_proba")
+    binary = np.where(y == 2, "virginica", "other")
+    logistic = scaled(MLPClassifier(hidden_layer_sizes=(6,), activation="logistic", max_iter=300, random_state=0))
+    save("iris-binary-mlp-logistic-proba", logistic.fit(X, binary), X, predict_fn="predict_proba")
+    save("iris-binary-mlp-logistic", logistic, X)
+    mlpr = scaled(MLPRegressor(hidden_layer_sizes=(20,), max_iter=500, learning_rate_init=0.01, random_state=0))
+    save("diabetes-mlp-relu", mlpr.fit(Xd, yd), Xd, n_rows=200)
+    mlpr_i = scaled(MLPRegressor(hidden_layer_sizes=(5,), activation="identity", solver="lbfgs", max_iter=200, random_state=0))
+    save("diabetes-mlp-identity", mlpr_i.fit(Xd, yd), Xd, n_rows=200)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ mod boosting;
 mod compose;
 mod hist;
 mod linear;
+mod mlp;
 mod naive_bayes;
 mod neighbors;
 mod preprocess;
@@ -91,6 +92,11 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.preprocessing._label.LabelEncoder",
     "sklearn.svm._classes.SVC",
     "sklearn.svm._classes.SVR",
+    "sklearn.neural_network._multilayer_perceptron.MLPClassifier",
+    "sklearn.neural_network._multilayer_perceptron.MLPRegressor",
+    // An MLP's optimizer state (sgd / adam solvers): inert, unused.
+    "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+    "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
 ];
 
 /// The pyfunc method MLflow calls (`pyfunc_predict_fn`).
@@ -155,6 +161,7 @@ pub enum Predictor {
     Boosting(boosting::Boosting),
     Hist(hist::HistBoosting),
     Svm(svm::Svm),
+    Mlp(mlp::Mlp),
 }
 
 impl Predictor {
@@ -184,6 +191,7 @@ impl Predictor {
                 hist::HistBoosting::build(node).map(Predictor::Hist)
             }
             "SVC" | "SVR" => svm::Svm::build(node).map(Predictor::Svm),
+            "MLPClassifier" | "MLPRegressor" => mlp::Mlp::build(node).map(Predictor::Mlp),
             "GaussianNB" => naive_bayes::GaussianNb::build(node).map(Predictor::NaiveBayes),
             "KNeighborsClassifier" | "KNeighborsRegressor" => {
                 neighbors::Neighbors::build(node).map(Predictor::Neighbors)
@@ -201,6 +209,7 @@ impl Predictor {
             Predictor::Boosting(e) => e,
             Predictor::Hist(e) => e,
             Predictor::Svm(e) => e,
+            Predictor::Mlp(e) => e,
         }
     }
 
