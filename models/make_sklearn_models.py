@@ -52,7 +52,7 @@ CLOUDPICKLED = {
 }
 PICKLED = {"diabetes-ridge", "iris-extratrees-proba"}
 # Issue 5's estimators, cloudpickled too (regenerate with `--pickles <names>`).
-CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba", "iris-gb-proba", "diabetes-gb", "iris-nan-hgb-proba", "iris-svc-rbf-proba", "iris-mlp-relu-proba"}
+CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba", "iris-gb-proba", "diabetes-gb", "iris-nan-hgb-proba", "iris-svc-rbf-proba", "iris-mlp-relu-proba", "iris-iforest"}
 
 
 def save(name, model, X, predict_fn="predict", n_rows=None):
@@ -242,6 +242,7 @@ def main():
     hist_models(X, y, Xd, yd)
     svm_models(X, y, names, Xd, yd)
     mlp_models(X, y, names, Xd, yd)
+    iforest_models(X, Xd)
 
 
 def linear_models(X, y, names, Xd, yd):
@@ -364,6 +365,15 @@ def mlp_models(X, y, names, Xd, yd):
     save("diabetes-mlp-relu", mlpr.fit(Xd, yd), Xd, n_rows=200)
     mlpr_i = scaled(MLPRegressor(hidden_layer_sizes=(5,), activation="identity", solver="lbfgs", max_iter=200, random_state=0))
     save("diabetes-mlp-identity", mlpr_i.fit(Xd, yd), Xd, n_rows=200)
+
+
+def iforest_models(X, Xd):
+    """Issue 5: IsolationForest (predict: -1 outlier / 1 inlier)."""
+    from sklearn.ensemble import IsolationForest
+
+    save("iris-iforest", IsolationForest(n_estimators=10, random_state=0).fit(X), X)
+    iso = IsolationForest(n_estimators=20, max_samples=128, max_features=0.5, contamination=0.1, random_state=0)
+    save("diabetes-iforest-features", iso.fit(Xd), Xd, n_rows=200)
 
 
 if __name__ == "__main__":

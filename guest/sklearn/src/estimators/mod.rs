@@ -8,6 +8,7 @@
 mod boosting;
 mod compose;
 mod hist;
+mod iforest;
 mod linear;
 mod mlp;
 mod naive_bayes;
@@ -97,6 +98,7 @@ pub const ALLOWED: &[&str] = &[
     // An MLP's optimizer state (sgd / adam solvers): inert, unused.
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
+    "sklearn.ensemble._iforest.IsolationForest",
 ];
 
 /// The pyfunc method MLflow calls (`pyfunc_predict_fn`).
@@ -162,6 +164,7 @@ pub enum Predictor {
     Hist(hist::HistBoosting),
     Svm(svm::Svm),
     Mlp(mlp::Mlp),
+    IsolationForest(iforest::IsolationForest),
 }
 
 impl Predictor {
@@ -192,6 +195,7 @@ impl Predictor {
             }
             "SVC" | "SVR" => svm::Svm::build(node).map(Predictor::Svm),
             "MLPClassifier" | "MLPRegressor" => mlp::Mlp::build(node).map(Predictor::Mlp),
+            "IsolationForest" => iforest::IsolationForest::build(node).map(Predictor::IsolationForest),
             "GaussianNB" => naive_bayes::GaussianNb::build(node).map(Predictor::NaiveBayes),
             "KNeighborsClassifier" | "KNeighborsRegressor" => {
                 neighbors::Neighbors::build(node).map(Predictor::Neighbors)
@@ -210,6 +214,7 @@ impl Predictor {
             Predictor::Hist(e) => e,
             Predictor::Svm(e) => e,
             Predictor::Mlp(e) => e,
+            Predictor::IsolationForest(e) => e,
         }
     }
 

@@ -93,6 +93,11 @@ impl Tree {
         node
     }
 
+    /// Number of nodes.
+    pub(super) fn nodes(&self) -> usize {
+        self.left.len()
+    }
+
     pub(super) fn value(&self, leaf: usize) -> &[f64] {
         &self.values[leaf * self.width..(leaf + 1) * self.width]
     }
