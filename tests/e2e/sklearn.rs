@@ -44,6 +44,15 @@ const MODELS: &[&str] = &[
     "mixed-columntransformer-cloudpickle",
     "diabetes-robust-ridge-cloudpickle",
     "diabetes-ridge-pickle",
+    // Boosting, SVM, MLP, SGD, isolation forest.
+    "iris-gb-proba",
+    "diabetes-gb",
+    "iris-svc-rbf-proba",
+    "diabetes-svr-rbf",
+    "iris-mlp-relu-proba-cloudpickle",
+    "iris-sgd-log-proba",
+    "iris-iforest",
+    "iris-nan-hgb-proba",
 ];
 
 /// The fixture's rows in each format MLflow accepts for its signature: DataFrame
