@@ -314,6 +314,24 @@ def hist_models(X, y, Xd, yd):
     save("diabetes-nan-hgb", hgbr, Xdn, n_rows=200)
     hgbp = HistGradientBoostingRegressor(loss="poisson", max_iter=20, random_state=0).fit(Xdn, yd)
     save("diabetes-nan-hgb-poisson", hgbp, Xdn, n_rows=200)
+    # Categorical features (integer codes, by name); the scored rows add unseen codes and NaN.
+    n = 300
+    Xc = pd.DataFrame({
+        "x1": np.round(rng.normal(size=n), 4),
+        "shop": rng.randint(0, 6, n).astype(float),
+        "x2": np.round(rng.normal(size=n), 4),
+        "city": rng.randint(0, 12, n).astype(float),
+    })
+    Xc.loc[::13, "x1"] = np.nan
+    score = Xc["x1"].fillna(0) + np.isin(Xc["shop"], [1, 4]) * 1.5 - np.isin(Xc["city"], [2, 3, 9]) + 0.3 * Xc["x2"]
+    yc = np.digitize(score + rng.normal(0, 0.3, n), [-0.5, 0.8])
+    Xc_scored = Xc.copy()
+    Xc_scored.loc[::11, "shop"] = 7.0
+    Xc_scored.loc[5::17, "city"] = np.nan
+    cat = HistGradientBoostingClassifier(max_iter=15, categorical_features=["shop", "city"], random_state=0)
+    save("synthetic-categorical-hgb-proba", cat.fit(Xc, yc), Xc_scored, predict_fn="predict_proba")
+    catr = HistGradientBoostingRegressor(max_iter=20, categorical_features=["shop", "city"], random_state=0)
+    save("synthetic-categorical-hgb-regressor", catr.fit(Xc, score), Xc_scored)
 
 
 def svm_models(X, y, names, Xd, yd):

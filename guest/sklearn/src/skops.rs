@@ -14,6 +14,9 @@ use zip::ZipArchive;
 use crate::error::{Error, load};
 use crate::npy::{self, Data, NdArray};
 
+/// The one function a skops file may name (inside a `functools.partial`).
+const CHECK_ARRAY: &str = "sklearn.utils.validation.check_array";
+
 /// Largest single entry (schema or array) read from the zip.
 const MAX_ENTRY_BYTES: u64 = 512 << 20;
 
@@ -100,6 +103,21 @@ impl Reader<'_, '_> {
             // (sklearn's Cython loss objects) and random generators.
             "LossNode" if matches!(module, "sklearn._loss._loss" | "sklearn.linear_model._sgd_fast") => {
                 Ok(Node::Opaque(format!("{module}.{class}")))
+            }
+            // HistGradientBoosting's fitted `_preprocessor` checks its numeric columns with
+            // `partial(check_array, ...)`: kept by name, never called, and no other function.
+            "FunctionNode" if format!("{module}.{class}") == CHECK_ARRAY => Ok(Node::Opaque(CHECK_ARRAY.into())),
+            "PartialNode" if module == "functools" && class == "partial" => {
+                let func = content.get("func").map(|f| self.node(f)).transpose()?;
+                if func != Some(Node::Opaque(CHECK_ARRAY.into())) {
+                    return Err(load("model.skops: only functools.partial(check_array) is supported"));
+                }
+                for key in ["args", "kwds"] {
+                    if let Some(v) = content.get(key) {
+                        self.node(v)?;
+                    }
+                }
+                Ok(Node::Opaque(format!("functools.partial({CHECK_ARRAY})")))
             }
             "RandomStateNode" => Ok(Node::Opaque("numpy.random.RandomState".into())),
             "RandomGeneratorNode" => Ok(Node::Opaque("numpy.random.Generator".into())),
@@ -320,6 +338,20 @@ mod tests {
         );
         let Err(Error::Load(message)) = read(&other, ALLOW) else { panic!("accepted SVC") };
         assert!(message.contains("sklearn.svm._classes.SVC"), "{message}");
+    }
+
+    #[test]
+    fn a_partial_may_only_wrap_check_array() {
+        let partial = |module: &str, name: &str| {
+            skops(&format!(
+                r#"{{"__class__": "partial", "__module__": "functools", "__loader__": "PartialNode", "protocol": 2,
+                    "content": {{"func": {{"__class__": "{name}", "__module__": "{module}", "__loader__": "FunctionNode"}}}}}}"#
+            ))
+        };
+        let node = read(&partial("sklearn.utils.validation", "check_array"), ALLOW).unwrap();
+        assert_eq!(node, Node::Opaque(format!("functools.partial({CHECK_ARRAY})")));
+        let Err(Error::Load(m)) = read(&partial("os", "system"), ALLOW) else { panic!("accepted os.system") };
+        assert!(m.contains("os.system"), "{m}");
     }
 
     #[test]
