@@ -52,7 +52,7 @@ CLOUDPICKLED = {
 }
 PICKLED = {"diabetes-ridge", "iris-extratrees-proba"}
 # Issue 5's estimators, cloudpickled too (regenerate with `--pickles <names>`).
-CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba", "iris-gb-proba", "diabetes-gb", "iris-nan-hgb-proba", "iris-svc-rbf-proba", "iris-mlp-relu-proba", "iris-iforest"}
+CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba", "iris-gb-proba", "diabetes-gb", "iris-nan-hgb-proba", "iris-svc-rbf-proba", "iris-mlp-relu-proba", "iris-iforest", "synthetic-categorical-hgb-proba"}
 
 
 def save(name, model, X, predict_fn="predict", n_rows=None):

@@ -41,6 +41,9 @@ enum Call {
     OrderedDict,
     /// numpy's random generators (an estimator's `random_state`), kept by name.
     Random(&'static str),
+    /// `functools.partial(check_array)` (HistGradientBoosting's `_preprocessor`),
+    /// kept by name; its BUILD state (args, keywords) is read and dropped.
+    Partial,
     /// `Cy…Loss()` / `_sgd_fast.Hinge(1.0)`: sklearn's Cython loss objects (`_loss_function_`, `_loss.closs`),
     /// kept by name as the skops reader keeps its `LossNode`s.
     Loss(&'static str),
@@ -68,6 +71,7 @@ const CALLS: &[(&str, Call)] = &[
     ("builtins.bytearray", Call::Bytes),
     ("_codecs.encode", Call::Encode),
     ("collections.OrderedDict", Call::OrderedDict),
+    ("functools.partial", Call::Partial),
     ("numpy.random._pickle.__randomstate_ctor", Call::Random(RANDOM_STATE)),
     ("numpy.random._pickle.__generator_ctor", Call::Random("numpy.random.Generator")),
     ("numpy.random._pickle.__bit_generator_ctor", Call::Random("numpy.random.BitGenerator")),
@@ -145,7 +149,13 @@ const TYPES: &[&str] = &[
     "numpy.random._philox.Philox",
     "numpy.random._sfc64.SFC64",
     "numpy.random.bit_generator.SeedSequence",
+    // Only ever the function of a `functools.partial`, never called.
+    CHECK_ARRAY,
 ];
+
+const CHECK_ARRAY: &str = "sklearn.utils.validation.check_array";
+/// What the skops reader also calls a `PartialNode` of `check_array`.
+const PARTIAL: &str = "functools.partial(sklearn.utils.validation.check_array)";
 
 /// The global `module.name`, or the load error that names it. Python 2 module
 /// names (which protocols ≤ 2 write) are read as their Python 3 names.
@@ -172,7 +182,14 @@ pub(super) fn lookup(module: &str, name: &str, allowed: &dyn Fn(&str) -> bool) -
 /// An allow-listed sklearn class (not the Tree, which is rebuilt by REDUCE).
 fn class(arena: &Arena, id: Id) -> Result<String, Error> {
     match arena.get(id) {
-        Value::Global(name) if name.starts_with("sklearn.") && name != TREE => Ok(name.clone()),
+        // Not the Tree, the losses or check_array: those are only ever REDUCEd or named.
+        Value::Global(name)
+            if name.starts_with("sklearn.")
+                && !CALLS.iter().any(|(n, _)| n == name)
+                && !TYPES.contains(&name.as_str()) =>
+        {
+            Ok(name.clone())
+        }
         other => Err(load(format!("cannot create an instance of {}", other.kind()))),
     }
 }
@@ -252,6 +269,10 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
             Value::Bytes(Cow::Owned(bytes.map_err(|_| bad("the text is not latin-1"))?))
         }
         (Call::OrderedDict, []) => Value::Dict(Vec::new()),
+        (Call::Partial, [func]) => match arena.get(*func) {
+            Value::Global(f) if f == CHECK_ARRAY => Value::Opaque(PARTIAL),
+            other => return Err(bad(&format!("only partial(check_array) is supported, not of a {}", other.kind()))),
+        },
         (Call::Random(name), [] | [_] | [_, _] | [_, _, _]) => Value::Opaque(name),
         // Pinball / Huber / Tweedie losses take their parameter.
         (Call::Loss(name), [] | [_] | [_, _, _]) => Value::Opaque(name),
@@ -284,7 +305,7 @@ pub(super) fn build(arena: &mut Arena, target: Id, state: Id) -> Result<(), Erro
             return Ok(());
         }
         // A generator's state (its seed) is read, to refuse what it names, and dropped.
-        Value::Opaque(name) if name.starts_with("numpy.random.") => return Ok(()),
+        Value::Opaque(name) if name.starts_with("numpy.random.") || *name == PARTIAL => return Ok(()),
         Value::Array(_) => Value::Array(Box::new(array_state(arena, state)?)),
         Value::Dtype(dtype) => Value::Dtype(Box::new(dtype_state(arena, (**dtype).clone(), state)?)),
         other => return Err(load(format!("BUILD on a {} is not supported", other.kind()))),
