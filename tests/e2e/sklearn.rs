@@ -53,6 +53,12 @@ const MODELS: &[&str] = &[
     "iris-sgd-log-proba",
     "iris-iforest",
     "iris-nan-hgb-proba",
+    "diabetes-nan-hgb",
+    "synthetic-categorical-hgb-proba",
+    "synthetic-categorical-hgb-proba-cloudpickle",
+    "iris-ovr-logreg-proba",
+    "iris-svc-linear",
+    "iris-binary-mlp-logistic",
 ];
 
 /// The fixture's rows in each format MLflow accepts for its signature: DataFrame
