@@ -59,6 +59,9 @@ const MODELS: &[&str] = &[
     "iris-ovr-logreg-proba",
     "iris-svc-linear",
     "iris-binary-mlp-logistic",
+    // Written by MLflow 2.22 (default cloudpickle) with scikit-learn 1.5.2.
+    "iris-rf-mlflow2",
+    "iris-logreg-pipeline-mlflow2",
 ];
 
 /// The fixture's rows in each format MLflow accepts for its signature: DataFrame
