@@ -12,6 +12,7 @@ the format of make_sklearn_models.py (outputs from MLflow 2's own pyfunc).
 import json
 import os
 import shutil
+import tempfile
 
 import mlflow
 import mlflow.pyfunc
@@ -56,6 +57,7 @@ def write(name, model, X, predict_fn):
 
 
 def main():
+    mlflow.set_tracking_uri("file://" + tempfile.mkdtemp())  # keep ./mlruns out of the repository
     X, y = load_iris(return_X_y=True, as_frame=True)
     rf = RandomForestClassifier(n_estimators=10, max_depth=4, random_state=0).fit(X, y)
     write("iris-rf-mlflow2", rf, X, "predict")
