@@ -39,8 +39,10 @@ pub fn parse_invocation(
         RequestFormat::Csv => {
             let frame = parse_csv(body, inputs_schema)?;
             if let Some(signature) = signature.filter(|s| s.from_type_hint) {
-                let input = type_hint::hand_over(type_hint::frame_as_example(&frame), signature)?;
-                return Ok(Invocation { input, params: Vec::new(), unwrapped_response: false });
+                let example = type_hint::frame_as_example(&frame);
+                type_hint::check(&example, signature)?;
+                let params = default_params(&PyData::Frame(frame), Some(signature))?;
+                return Ok(Invocation { input: Batch::Json(example), params, unwrapped_response: false });
             }
             let frame = match inputs_schema {
                 Some(Schema::Tensors(_)) => cast_frame(frame, inputs_schema)?,
@@ -58,6 +60,20 @@ pub fn parse_invocation(
         }
         RequestFormat::Json => parse_json_invocation(body, signature),
     }
+}
+
+/// A type-hint model's invocation: the data checked against the hint and handed
+/// over as is (moved, not copied), then the params.
+fn hinted_invocation(
+    data: Json,
+    params: Option<&Json>,
+    signature: &Signature,
+    unwrapped_response: bool,
+) -> Result<Invocation, ScoringError> {
+    type_hint::check(&data, signature)?;
+    let params =
+        enforce_params(params, signature.params.as_ref()).map_err(|e| params_error(&PyData::Raw(data.clone()), &e))?;
+    Ok(Invocation { input: Batch::Json(data), params, unwrapped_response })
 }
 
 /// CSV and parquet bodies carry no params: the model gets the schema's defaults.
@@ -135,23 +151,21 @@ fn parse_json_invocation(body: &[u8], signature: Option<&Signature>) -> Result<I
         let is_param = |k: &str| params_schema.is_some_and(|p| p.get(k).is_some());
         let params_dict: Vec<(String, Json)> = entries.iter().filter(|(k, _)| is_param(k)).cloned().collect();
         let data: Vec<(String, Json)> = entries.into_iter().filter(|(k, _)| !is_param(k)).collect();
-        let data = PyData::Raw(Json::Dict(data));
-        let input = match (signature.filter(|s| s.from_type_hint), &data) {
-            (Some(signature), PyData::Raw(json)) => type_hint::hand_over(json.clone(), signature)?,
-            _ => enforce(&data, inputs_schema)?,
-        };
-        let params =
-            enforce_params(Some(&Json::Dict(params_dict)), params_schema).map_err(|e| params_error(&data, &e))?;
+        let (data, params_dict) = (Json::Dict(data), Json::Dict(params_dict));
+        if let Some(signature) = signature.filter(|s| s.from_type_hint) {
+            return hinted_invocation(data, Some(&params_dict), signature, true);
+        }
+        let data = PyData::Raw(data);
+        let input = enforce(&data, inputs_schema)?;
+        let params = enforce_params(Some(&params_dict), params_schema).map_err(|e| params_error(&data, &e))?;
         return Ok(Invocation { input, params, unwrapped_response: true });
     }
 
     if let Some(signature) = signature.filter(|s| s.from_type_hint) {
-        let inputs = type_hint::inputs(&entries)?;
-        let input = type_hint::hand_over(inputs.clone(), signature)?;
-        let data = PyData::Raw(inputs);
-        let params = enforce_params(entries.iter().find(|(k, _)| k == "params").map(|(_, v)| v), params_schema)
-            .map_err(|e| params_error(&data, &e))?;
-        return Ok(Invocation { input, params, unwrapped_response: false });
+        let mut entries = entries;
+        let inputs = type_hint::take_inputs(&mut entries)?;
+        let params = entries.iter().find(|(k, _)| k == "params").map(|(_, v)| v);
+        return hinted_invocation(inputs, params, signature, false);
     }
 
     let formats: Vec<&str> =

@@ -9,12 +9,12 @@ use crate::error::ScoringError;
 use crate::frame::Frame;
 use crate::pyjson::{Json, py_str_repr};
 use crate::signature::{ColType, Schema, Signature};
-use crate::value::Batch;
 
-/// The `inputs` value of a type-hint request, or MLflow's error naming the keys found.
-pub fn inputs(entries: &[(String, Json)]) -> Result<Json, ScoringError> {
-    match entries.iter().find(|(k, _)| k == "inputs") {
-        Some((_, value)) => Ok(value.clone()),
+/// Takes the `inputs` value out of a type-hint request, or gives MLflow's error
+/// naming the keys found.
+pub fn take_inputs(entries: &mut Vec<(String, Json)>) -> Result<Json, ScoringError> {
+    match entries.iter().position(|(k, _)| k == "inputs") {
+        Some(i) => Ok(entries.remove(i).1),
         None => {
             let keys: Vec<String> = entries.iter().map(|(k, _)| py_str_repr(k)).collect();
             Err(ScoringError::InvalidParameter(format!(
@@ -43,14 +43,14 @@ pub fn frame_as_example(frame: &Frame) -> Json {
     )
 }
 
-/// Checks `data` against the hint the signature describes and hands it over as JSON.
-pub fn hand_over(json: Json, signature: &Signature) -> Result<Batch, ScoringError> {
-    if let Some(element) = list_hint(signature) {
-        check_list(&json, element).map_err(|detail| {
+/// Checks `json` against the hint the signature describes.
+pub fn check(json: &Json, signature: &Signature) -> Result<(), ScoringError> {
+    match list_hint(signature) {
+        Some(element) => check_list(json, element).map_err(|detail| {
             ScoringError::InvalidParameter(format!("Failed to predict data '{}'. \nError: {detail}", json.py_str()))
-        })?;
+        }),
+        None => Ok(()),
     }
-    Ok(Batch::Json(json))
 }
 
 /// `list[T]` for a signature of one unnamed scalar column: the Python name of `T`.
@@ -116,18 +116,18 @@ mod tests {
         }
     }
 
-    fn check(body: &str) -> Result<Batch, ScoringError> {
-        hand_over(parse(body).unwrap(), &list_of_strings())
+    fn check_body(body: &str) -> Result<(), ScoringError> {
+        check(&parse(body).unwrap(), &list_of_strings())
     }
 
     #[test]
     fn lists_are_checked_against_the_hint() {
-        assert_eq!(check(r#"["a", "bb"]"#).unwrap(), Batch::Json(parse(r#"["a", "bb"]"#).unwrap()));
+        assert!(check_body(r#"["a", "bb"]"#).is_ok());
         assert_eq!(
-            check("[1, 2]").unwrap_err().message(),
+            check_body("[1, 2]").unwrap_err().message(),
             "Failed to predict data '[1, 2]'. \nError: Failed to validate data against type hint `list[str]`, invalid elements: [('1', 'Expected type str, but got int'), ('2', 'Expected type str, but got int')]"
         );
-        let e = check(r#""a""#).unwrap_err();
+        let e = check_body(r#""a""#).unwrap_err();
         assert_eq!(e.message(), "Failed to predict data 'a'. \nError: Expected list, but got str");
         assert_eq!(e.error_code(), "INVALID_PARAMETER_VALUE");
     }
@@ -135,9 +135,9 @@ mod tests {
     #[test]
     fn requests_need_inputs() {
         let body = parse(r#"{"dataframe_split": {"data": [["a"]]}}"#).unwrap();
-        let Json::Dict(entries) = body else { panic!() };
+        let Json::Dict(mut entries) = body else { panic!() };
         assert_eq!(
-            inputs(&entries).unwrap_err().message(),
+            take_inputs(&mut entries).unwrap_err().message(),
             "Request payload must be a dictionary with 'inputs' key when the model contains a valid type hint. Found keys in payload: dict_keys(['dataframe_split'])."
         );
     }
