@@ -18,6 +18,10 @@ use std::process::Command;
 /// Flavor name → guest package. The artifact is `<package with _>.wasm`.
 const FLAVORS: &[(&str, &str)] = &[("onnx", "wasmflow-flavor-onnx"), ("sklearn", "wasmflow-flavor-sklearn")];
 
+/// The wasi:http front end (`wasmflow build` composes it with a flavor): its
+/// bytes are embedded too.
+const FRONT: (&str, &str) = ("http_front", "wasmflow-http");
+
 /// Guests built for tests only: their paths are exported, their bytes are not
 /// embedded in the host.
 const TEST_GUESTS: &[(&str, &str)] = &[("fault", "wasmflow-flavor-fault"), ("echo", "wasmflow-model-echo")];
@@ -48,6 +52,17 @@ fn main() {
         ));
         cases.push_str(&format!("        {flavor:?} => Some({konst}),\n"));
     }
+    {
+        let (name, package) = FRONT;
+        let path = artifact_dir.join(format!("{}.wasm", package.replace('-', "_")));
+        assert!(path.is_file(), "the wasi:http front end {} is missing", path.display());
+        println!("cargo:rerun-if-changed={}", path.display());
+        let konst = name.to_uppercase();
+        generated.push_str(&format!(
+            "/// Path of the wasi:http front end at build time.\npub const {konst}_PATH: &str = {path:?};\n\
+             /// Bytes of the wasi:http front end (`wasmflow build`).\npub static {konst}: &[u8] = include_bytes!({path:?});\n\n"
+        ));
+    }
     for (name, package) in TEST_GUESTS {
         let path = artifact_dir.join(format!("{}.wasm", package.replace('-', "_")));
         assert!(path.is_file(), "test component {} is missing", path.display());
@@ -77,7 +92,7 @@ fn build_guests(workspace: &Path) -> PathBuf {
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workspace)
         .args(["build", "--locked", "--target", TARGET, "--profile", PROFILE])
-        .args(FLAVORS.iter().chain(TEST_GUESTS).flat_map(|(_, package)| ["-p", package]))
+        .args(FLAVORS.iter().chain(TEST_GUESTS).chain([&FRONT]).flat_map(|(_, package)| ["-p", package]))
         .env("CARGO_TARGET_DIR", &target_dir)
         .env("CARGO_BUILD_BUILD_DIR", &target_dir)
         .env("CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS", "-C target-feature=+simd128")
@@ -92,7 +107,7 @@ fn build_guests(workspace: &Path) -> PathBuf {
     assert!(status.success(), "building the flavor components for {TARGET} failed (see the output above)");
 
     let artifact_dir = target_dir.join(TARGET).join(PROFILE);
-    for (_, package) in FLAVORS.iter().chain(TEST_GUESTS) {
+    for (_, package) in FLAVORS.iter().chain(TEST_GUESTS).chain([&FRONT]) {
         let dep_info = artifact_dir.join(format!("{}.d", package.replace('-', "_")));
         for source in read_dep_info(&dep_info) {
             println!("cargo:rerun-if-changed={}", source.display());

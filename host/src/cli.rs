@@ -20,6 +20,43 @@ pub enum Command {
     /// Compile every built-in flavor component into the cache, so that the
     /// first `serve` starts at once (e.g. in a container build step).
     Compile(CompileArgs),
+    /// Build one self-contained wasi:http component that serves the model
+    /// (for `wasmtime serve`, Spin and other wasi:http hosts).
+    Build(BuildArgs),
+}
+
+/// Options of `wasmflow build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Model URI, as for `serve`.
+    #[arg(short = 'm', long = "model-uri")]
+    pub model_uri: String,
+
+    /// Where to write the component.
+    #[arg(short = 'o', long, default_value = "model.wasm")]
+    pub output: PathBuf,
+
+    /// Do not embed the model: compose the front end with the model's flavor
+    /// only, for a model directory mounted at run time at `/model` (or
+    /// `WASMFLOW_MODEL_DIR`), e.g. `wasmtime serve --dir models/iris-onnx::/model`.
+    #[arg(long)]
+    pub mount: bool,
+
+    /// MLflow tracking URI for `models:/` and `runs:/` URIs, as for `serve`.
+    #[arg(long, env = "MLFLOW_TRACKING_URI")]
+    pub tracking_uri: Option<String>,
+
+    /// MLflow registry URI, as for `serve`.
+    #[arg(long, env = "MLFLOW_REGISTRY_URI")]
+    pub registry_uri: Option<String>,
+
+    /// Serve MLflow flavor NAME with the component at PATH, as for `serve`.
+    #[arg(long = "flavor-component", value_name = "NAME=PATH", value_parser = crate::flavors::parse_flavor_component)]
+    pub flavor_components: Vec<(String, PathBuf)>,
+
+    /// Where downloaded models are kept, as for `serve`.
+    #[arg(long, env = "WASMFLOW_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Options of `wasmflow serve`; `-p`, `-h`, `-t`, `-w` and their environment
@@ -63,7 +100,7 @@ pub struct ServeArgs {
     pub workers: Option<usize>,
 
     /// Largest request body accepted, in bytes.
-    #[arg(long, env = "WASMFLOW_MAX_BODY_SIZE", default_value_t = 64 * 1024 * 1024)]
+    #[arg(long, env = "WASMFLOW_MAX_BODY_SIZE", default_value_t = wasmflow_protocol::service::DEFAULT_MAX_BODY_SIZE)]
     pub max_body_size: usize,
 
     /// Linear-memory limit of one model instance, in MiB.

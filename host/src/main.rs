@@ -1,5 +1,6 @@
 //! `wasmflow`: serve MLflow models through WebAssembly flavor components.
 
+mod build;
 mod cli;
 mod flavors;
 mod model;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 
-use cli::{Cli, Command, CompileArgs, ServeArgs};
+use cli::{BuildArgs, Cli, Command, CompileArgs, ServeArgs};
 use runtime::{Runtime, RuntimeOptions};
 
 fn main() -> anyhow::Result<()> {
@@ -25,6 +26,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(args),
         Command::Compile(args) => compile(args),
+        Command::Build(args) => build_component(args),
     }
 }
 
@@ -71,4 +73,27 @@ fn compile(args: CompileArgs) -> anyhow::Result<()> {
     let dir =
         args.cache_dir.or_else(runtime::default_cache_dir).context("no cache directory: set WASMFLOW_CACHE_DIR")?;
     runtime::precompile_all(&dir)
+}
+
+fn build_component(args: BuildArgs) -> anyhow::Result<()> {
+    let components = flavors::FlavorComponents::new(args.flavor_components.clone());
+    let sources = model::Sources {
+        tracking_uri: args.tracking_uri,
+        registry_uri: args.registry_uri,
+        cache_dir: args.cache_dir.or_else(runtime::default_cache_dir),
+    };
+    let model = model::resolve(&args.model_uri, &components, &sources)?;
+    let contents = if args.mount { build::Contents::Mounted } else { build::Contents::Embedded };
+    let built = build::build(&model, &components, contents, &args.output)
+        .with_context(|| format!("cannot build a component for the model in {}", model.dir.display()))?;
+    let mb = |bytes: usize| bytes as f64 / 1e6;
+    println!(
+        "wasmflow: wrote {} ({} flavor): {:.1} MB, {:.1} MB gzipped, in {:.1} s",
+        args.output.display(),
+        model.flavor,
+        mb(built.size),
+        mb(built.gzip_size),
+        built.seconds
+    );
+    Ok(())
 }

@@ -69,9 +69,10 @@ pub enum ScoringError {
     ResourceExhausted(String),
 }
 
-/// A finished error response.
+/// A finished HTTP answer: status, content type and body (errors and the
+/// service's fixed answers alike).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorResponse {
+pub struct HttpAnswer {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
@@ -177,9 +178,9 @@ impl ScoringError {
     /// `{"error_code": ..., "message": ...[, "sqlstate": ..., "error_class": ...][, "stack_trace": ...]}` (written like
     /// Python's `json.dumps`), except the 415 content-type errors, which MLflow
     /// answers with a bare text/plain message.
-    pub fn to_response(&self) -> ErrorResponse {
+    pub fn to_response(&self) -> HttpAnswer {
         if self.status() == 415 {
-            return ErrorResponse {
+            return HttpAnswer {
                 status: 415,
                 content_type: "text/plain; charset=utf-8",
                 body: self.to_string().into_bytes(),
@@ -200,7 +201,7 @@ impl ScoringError {
             pyjson::write_str(&mut out, trace);
         }
         out.push('}');
-        ErrorResponse { status: self.status(), content_type: "application/json", body: out.into_bytes() }
+        HttpAnswer { status: self.status(), content_type: "application/json", body: out.into_bytes() }
     }
 }
 

@@ -26,16 +26,17 @@ pub mod pyjson;
 mod repr_fixtures;
 mod request;
 mod response;
+pub mod service;
 mod signature;
 mod type_hint;
 pub mod value;
+mod wit_convert;
 
 pub use content_type::{RequestFormat, parse_content_type};
 pub use error::{
-    EVALUATION_ERROR_MESSAGE, ErrorResponse, ModelErrorCode, SCORING_PROTOCOL_CHANGE_INFO, ScoringError,
-    TIMEOUT_MESSAGE,
+    EVALUATION_ERROR_MESSAGE, HttpAnswer, ModelErrorCode, SCORING_PROTOCOL_CHANGE_INFO, ScoringError, TIMEOUT_MESSAGE,
 };
-pub use mlmodel::{InputExampleInfo, MlModel, MlModelError};
+pub use mlmodel::{InputExampleInfo, LoadSections, MlModel, MlModelError};
 pub use pyjson::Json;
 pub use request::{Invocation, parse_invocation};
 pub use response::encode_predictions;

@@ -38,6 +38,15 @@ pub struct InputExampleInfo {
     pub raw: Value,
 }
 
+/// The MLmodel sections a flavor loads a model with (the WIT `load-request`
+/// minus the directory), as JSON texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadSections {
+    pub flavor_config: String,
+    pub pyfunc_config: String,
+    pub model_config: String,
+}
+
 /// A parsed MLmodel file.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct MlModel {
@@ -83,6 +92,19 @@ impl MlModel {
         let path = dir.join("MLmodel");
         let text = std::fs::read_to_string(&path).map_err(|source| MlModelError::Io { path: path.clone(), source })?;
         MlModel::from_yaml(&text)
+    }
+
+    /// What a flavor's `model.load` gets from this MLmodel, as JSON texts: the
+    /// `flavor` section, the `python_function` section (`{}` if absent) and
+    /// `model_config` (`{}` if absent), unless `model_config` overrides it.
+    pub fn load_sections(&self, flavor: &str, model_config: Option<&Value>) -> Option<LoadSections> {
+        let flavor_config = self.flavors.get(flavor)?.to_string();
+        let pyfunc_config = self.flavors.get("python_function").map_or_else(|| "{}".into(), Value::to_string);
+        let model_config = match model_config.or(self.model_config.as_ref()) {
+            None | Some(Value::Null) => "{}".into(),
+            Some(config) => config.to_string(),
+        };
+        Some(LoadSections { flavor_config, pyfunc_config, model_config })
     }
 
     /// Parses MLmodel YAML text.

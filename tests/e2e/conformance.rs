@@ -82,13 +82,13 @@ const DIVERGENCES: &[Divergence] = &[
     diverges("echo-typehint", "inputs_with_params", 200, "", NO_PARAMS_SCHEMA),
 ];
 
-struct Case {
-    name: String,
-    request: Value,
-    response: Value,
+pub struct Case {
+    pub name: String,
+    pub request: Value,
+    pub response: Value,
 }
 
-fn cases(model: &str) -> Vec<Case> {
+pub fn cases(model: &str) -> Vec<Case> {
     let dir = repo().join("tests/conformance").join(model);
     let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();

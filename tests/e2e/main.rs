@@ -5,9 +5,11 @@
 
 mod conformance;
 mod custom;
+mod edge;
 mod endpoints;
 mod onnx;
 mod resilience;
 mod sklearn;
 mod support;
 mod uris;
+mod wasi_http;

@@ -130,7 +130,7 @@ impl Drop for Server {
     }
 }
 
-fn answer(response: reqwest::blocking::Response) -> Answer {
+pub fn answer(response: reqwest::blocking::Response) -> Answer {
     let status = response.status().as_u16();
     let content_type =
         response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();

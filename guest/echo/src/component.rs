@@ -1,7 +1,8 @@
 //! The WIT export of the echo model.
 
+use wasmflow_guest::exports::wasmflow::inference::predictor::{Batch, Error, LoadRequest, Metadata, Param};
 use wasmflow_guest::exports::wasmflow::inference::predictor::{Guest, GuestModel, Model};
-use wasmflow_guest::wasmflow::inference::types::{Batch, Error, LoadRequest, Metadata, Param};
+use wasmflow_guest::exports::wasmflow::inference::snapshot::Guest as SnapshotGuest;
 
 use crate::describe::answer;
 
@@ -11,6 +12,13 @@ struct Echo;
 
 impl Guest for Component {
     type Model = Echo;
+}
+
+/// The echo model keeps nothing, so its snapshot has nothing to preload.
+impl SnapshotGuest for Component {
+    fn preload(_request: LoadRequest) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 impl GuestModel for Echo {

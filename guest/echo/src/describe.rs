@@ -11,7 +11,7 @@
 //!
 //! The answer is `{"input": <description>, "params": <params or null>}`.
 
-use wasmflow_guest::wasmflow::inference::types::{Batch, Param, ParamValue, Scalar, Tensor, Values};
+use wasmflow_guest::exports::wasmflow::inference::predictor::{Batch, Param, ParamValue, Scalar, Tensor, Values};
 
 use crate::pyjson::Py;
 
@@ -262,7 +262,7 @@ fn param_value(value: &ParamValue) -> Py {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasmflow_guest::wasmflow::inference::types::Column;
+    use wasmflow_guest::exports::wasmflow::inference::predictor::Column;
 
     #[test]
     fn tables_and_params() {

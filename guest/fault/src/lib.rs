@@ -6,8 +6,9 @@
 //! - `alloc`: allocates until the memory limit stops it;
 //! - `fail`: returns an `evaluation` error.
 
+use wasmflow_guest::exports::wasmflow::inference::predictor::{Batch, Error, LoadRequest, Metadata, Param, Values};
 use wasmflow_guest::exports::wasmflow::inference::predictor::{Guest, GuestModel, Model};
-use wasmflow_guest::wasmflow::inference::types::{Batch, Error, LoadRequest, Metadata, Param, Values};
+use wasmflow_guest::exports::wasmflow::inference::snapshot::Guest as SnapshotGuest;
 
 struct Flavor;
 
@@ -15,6 +16,12 @@ struct FaultModel;
 
 impl Guest for Flavor {
     type Model = FaultModel;
+}
+
+impl SnapshotGuest for Flavor {
+    fn preload(_request: LoadRequest) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 impl GuestModel for FaultModel {

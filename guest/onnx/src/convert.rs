@@ -4,7 +4,7 @@
 use tract_onnx::prelude::tract_ndarray::{ArrayD, IxDyn};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::infer::Factoid;
-use wasmflow_guest::wasmflow::inference::types::{Dtype, Error, Tensor as WitTensor, TensorInfo, Values};
+use wasmflow_guest::exports::wasmflow::inference::predictor::{Dtype, Error, Tensor as WitTensor, TensorInfo, Values};
 
 /// Input and output names as the ONNX graph declares them, read before
 /// optimisation (which may rename internal nodes).

@@ -3,7 +3,7 @@
 //! DataFrame-in, DataFrame-out shape of the answer.
 
 use tract_onnx::prelude::*;
-use wasmflow_guest::wasmflow::inference::types::{
+use wasmflow_guest::exports::wasmflow::inference::predictor::{
     Batch, Column, Dtype, Error, Tensor as WitTensor, TensorInfo, Values,
 };
 

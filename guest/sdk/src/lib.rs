@@ -9,10 +9,20 @@
 //! Build with `cargo build --target wasm32-wasip2 --release`; guest/echo is a
 //! complete custom model.
 //!
+//! The SDK's world is `snapshot-flavor`: a component also exports
+//! `snapshot.preload`, which loads the model through [`snapshot::preload`] so
+//! that `wasmflow build` can embed the loaded model in a snapshot; `model.load`
+//! then goes through [`snapshot::load`].
+//!
 //! ```ignore
 //! struct Flavor;
 //! impl wasmflow_guest::exports::wasmflow::inference::predictor::Guest for Flavor {
-//!     type Model = MyModel;
+//!     type Model = MyModel; // holds an Rc<Loaded>, from snapshot::load(&request, load_fn)
+//! }
+//! impl wasmflow_guest::exports::wasmflow::inference::snapshot::Guest for Flavor {
+//!     fn preload(request: LoadRequest) -> Result<(), Error> {
+//!         wasmflow_guest::snapshot::preload(request, load_fn)
+//!     }
 //! }
 //! wasmflow_guest::export!(Flavor);
 //! ```
@@ -21,7 +31,7 @@
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
-        world: "flavor",
+        world: "snapshot-flavor",
         pub_export_macro: true,
         default_bindings_module: "wasmflow_guest",
     });
@@ -29,4 +39,5 @@ mod bindings {
 
 pub use bindings::*;
 
+pub mod snapshot;
 pub mod values;

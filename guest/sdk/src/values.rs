@@ -1,6 +1,6 @@
 //! Small conveniences on the generated WIT types that every flavor needs.
 
-use crate::wasmflow::inference::types::{Dtype, Values};
+use crate::exports::wasmflow::inference::predictor::{Dtype, Values};
 
 impl Values {
     /// Number of elements.

@@ -2,11 +2,13 @@
 //! between WIT batches and the flavor's [`Input`]/[`NdArray`].
 
 use std::path::Path;
+use std::rc::Rc;
 
-use wasmflow_guest::exports::wasmflow::inference::predictor::{Guest, GuestModel, Model as WitModel};
-use wasmflow_guest::wasmflow::inference::types::{
+use wasmflow_guest::exports::wasmflow::inference::predictor::{
     Batch, Error as WitError, LoadRequest, Metadata, Param, Tensor, Values,
 };
+use wasmflow_guest::exports::wasmflow::inference::predictor::{Guest, GuestModel, Model as WitModel};
+use wasmflow_guest::exports::wasmflow::inference::snapshot::Guest as SnapshotGuest;
 
 use crate::data::{Column, Frame, Input, Matrix};
 use crate::error::Error;
@@ -19,14 +21,18 @@ impl Guest for Flavor {
     type Model = SklearnModel;
 }
 
-/// One loaded model per instance.
-struct SklearnModel(Model);
+impl SnapshotGuest for Flavor {
+    fn preload(request: LoadRequest) -> Result<(), WitError> {
+        wasmflow_guest::snapshot::preload(request, load_sklearn)
+    }
+}
+
+/// One `model` resource: the loaded model, shared with the snapshot's slot.
+struct SklearnModel(Rc<Model>);
 
 impl GuestModel for SklearnModel {
     fn load(request: LoadRequest) -> Result<WitModel, WitError> {
-        let model = crate::load_model(Path::new(&request.model_dir), &request.flavor_config, &request.pyfunc_config)
-            .map_err(wit_error)?;
-        Ok(WitModel::new(SklearnModel(model)))
+        wasmflow_guest::snapshot::load(&request, load_sklearn).map(|model| WitModel::new(SklearnModel(model)))
     }
 
     fn metadata(&self) -> Metadata {
@@ -37,6 +43,11 @@ impl GuestModel for SklearnModel {
         let output = self.0.predict(input_of(input).map_err(wit_error)?).map_err(wit_error)?;
         Ok(Batch::Tensors(vec![tensor_of(output)]))
     }
+}
+
+/// Reads the model's pickle or skops file into an estimator.
+fn load_sklearn(request: &LoadRequest) -> Result<Model, WitError> {
+    crate::load_model(Path::new(&request.model_dir), &request.flavor_config, &request.pyfunc_config).map_err(wit_error)
 }
 
 fn wit_error(e: Error) -> WitError {

@@ -49,8 +49,6 @@ pub struct ResolvedModel {
     /// The model's own component, for a custom model whose MLmodel has a
     /// `wasmflow` flavor (`component: <path in the model directory>`).
     pub own_component: Option<PathBuf>,
-    /// That flavor's section of `MLmodel`.
-    pub flavor_config: serde_json::Value,
     /// `model_config` from `SERVING_MODEL_CONFIG` or the MLmodel file (`{}` if none).
     pub model_config: serde_json::Value,
 }
@@ -68,10 +66,9 @@ pub fn resolve(uri: &str, components: &FlavorComponents, sources: &Sources) -> a
     let mlmodel = MlModel::from_dir(&dir).with_context(|| format!("cannot read {}", dir.join("MLmodel").display()))?;
     let own_component = own_component(&dir, &mlmodel)?;
     let flavor = if own_component.is_some() { CUSTOM_FLAVOR.to_string() } else { pick_flavor(&mlmodel, components)? };
-    let flavor_config = mlmodel.flavors[&flavor].clone();
     let model_config = serving_model_config()?.or_else(|| mlmodel.model_config.clone()).unwrap_or_default();
     let model_config = if model_config.is_null() { serde_json::json!({}) } else { model_config };
-    Ok(ResolvedModel { dir, mlmodel, flavor, own_component, flavor_config, model_config })
+    Ok(ResolvedModel { dir, mlmodel, flavor, own_component, model_config })
 }
 
 /// Opens the store a tracking or registry URI names; `origin` says where the URI

@@ -8,6 +8,7 @@ wasmtime::component::bindgen!({
     world: "flavor",
 });
 
-pub use wasmflow::inference::types::{
-    Batch, Column, Error as FlavorError, LoadRequest, Metadata, Param, ParamValue, Scalar, Tensor, TensorInfo, Values,
+pub use exports::wasmflow::inference::predictor::{
+    Batch, Column, Error, Error as FlavorError, LoadRequest, Metadata, Param, ParamValue, Scalar, Tensor, TensorInfo,
+    Values,
 };

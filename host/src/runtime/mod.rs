@@ -18,6 +18,7 @@ use wasmflow_protocol::ScoringError;
 use wasmflow_protocol::value::{Batch, Params};
 
 pub use cache::default_cache_dir;
+pub use instance::GUEST_MODEL_DIR;
 
 use crate::flavors::FlavorComponents;
 use crate::model::ResolvedModel;
@@ -64,16 +65,7 @@ impl Runtime {
             engine,
             pre: FlavorPre::new(pre)?,
             model_dir: model.dir.clone(),
-            load: LoadRequest {
-                model_dir: instance::GUEST_MODEL_DIR.into(),
-                flavor_config: model.flavor_config.to_string(),
-                pyfunc_config: model
-                    .mlmodel
-                    .flavors
-                    .get("python_function")
-                    .map_or_else(|| "{}".to_string(), |section| section.to_string()),
-                model_config: model.model_config.to_string(),
-            },
+            load: load_request(model)?,
             max_memory: options.max_memory,
         };
         let pool = Pool::new(spec, options.workers)?;
@@ -99,6 +91,21 @@ impl Runtime {
             io(&self.metadata.outputs)
         )
     }
+}
+
+/// What the model's instances are loaded with: the guest's model directory and
+/// the MLmodel sections (the same text `wasmflow build`'s snapshot is keyed on).
+pub fn load_request(model: &ResolvedModel) -> anyhow::Result<LoadRequest> {
+    let sections = model
+        .mlmodel
+        .load_sections(&model.flavor, Some(&model.model_config))
+        .with_context(|| format!("the MLmodel has no {} flavor", model.flavor))?;
+    Ok(LoadRequest {
+        model_dir: instance::GUEST_MODEL_DIR.into(),
+        flavor_config: sections.flavor_config,
+        pyfunc_config: sections.pyfunc_config,
+        model_config: sections.model_config,
+    })
 }
 
 /// Compiles every built-in flavor into the cache (`wasmflow compile`).

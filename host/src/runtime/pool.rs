@@ -8,7 +8,7 @@ use std::time::Instant;
 use tokio::sync::Semaphore;
 use wasmflow_protocol::ScoringError;
 
-use super::bindings::{Batch, FlavorError, Param};
+use super::bindings::{Batch, Param};
 use super::engine::ticks;
 use super::instance::{CallError, Instance, InstanceSpec};
 
@@ -59,7 +59,7 @@ impl Pool {
                 }
                 Err(CallError::Flavor(error)) => {
                     pool.give_back(instance);
-                    Err(flavor_error(error))
+                    Err(super::convert::error_from_wit(error))
                 }
                 Err(CallError::Trap(trap)) => Err(trap_error(&trap)),
             }
@@ -77,15 +77,6 @@ impl Pool {
 
     fn give_back(&self, instance: Instance) {
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(instance);
-    }
-}
-
-/// The protocol error for an error the flavor returned.
-fn flavor_error(error: FlavorError) -> ScoringError {
-    match error {
-        FlavorError::InvalidInput(m) => ScoringError::InvalidParameter(m),
-        FlavorError::Evaluation(m) => ScoringError::Evaluation(m),
-        FlavorError::Load(m) | FlavorError::Internal(m) => ScoringError::Internal(m),
     }
 }
 

@@ -8,26 +8,36 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use wasmflow_protocol::{ScoringError, encode_predictions, parse_invocation};
+use wasmflow_protocol::service::{self, Route};
+use wasmflow_protocol::{HttpAnswer, ScoringError, parse_invocation};
 
 use super::AppState;
 use super::error::ApiError;
-
-const JSON: &str = "application/json";
 
 /// Bodies up to this size are parsed on the async worker; larger ones (up to
 /// `--max-body-size`, 64 MiB by default) on a blocking thread, so that decoding them
 /// does not stall the other connections of that worker.
 const INLINE_PARSE_LIMIT: usize = 256 * 1024;
 
+/// A protocol answer as an axum response.
+fn respond(answer: HttpAnswer) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, answer.content_type)], answer.body).into_response()
+}
+
+/// A route that needs no model: the protocol's fixed answer.
+fn fixed(route: Route) -> Response {
+    respond(service::fixed_answer(route).expect("routes without a model have a fixed answer"))
+}
+
 /// `GET /ping` and `GET /health`: 200 with body `"\n"`, as MLflow answers.
 pub async fn ping() -> Response {
-    ([(header::CONTENT_TYPE, JSON)], "\n").into_response()
+    fixed(Route::Ping)
 }
 
 /// `GET /version`: the wasmflow version, raw (not JSON-quoted), as MLflow does.
 pub async fn version() -> Response {
-    ([(header::CONTENT_TYPE, JSON)], env!("CARGO_PKG_VERSION")).into_response()
+    fixed(Route::Version)
 }
 
 /// `POST /invocations`: score the body with the model.
@@ -58,17 +68,15 @@ pub async fn invocations(
             .map_err(|e| ScoringError::Internal(format!("parsing the request failed: {e}")))??
     };
     let output = state.runtime.predict(invocation.input, invocation.params, deadline).await?;
-    let json = encode_predictions(&output, invocation.unwrapped_response);
-    Ok(([(header::CONTENT_TYPE, JSON)], json).into_response())
+    Ok(respond(service::predictions_answer(&output, invocation.unwrapped_response)))
 }
 
 /// Unknown paths: 404 with FastAPI's body, as `mlflow models serve` answers.
 pub async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, JSON)], r#"{"detail":"Not Found"}"#).into_response()
+    fixed(Route::NotFound)
 }
 
 /// Known paths, wrong method: 405 with FastAPI's body.
 pub async fn method_not_allowed() -> Response {
-    (StatusCode::METHOD_NOT_ALLOWED, [(header::CONTENT_TYPE, JSON)], r#"{"detail":"Method Not Allowed"}"#)
-        .into_response()
+    fixed(Route::MethodNotAllowed)
 }

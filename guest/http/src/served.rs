@@ -1,0 +1,103 @@
+//! The model this component serves: the MLmodel's signature and load request,
+//! kept by `front.preload` in a snapshot or read from the mounted model
+//! directory on first use, and the flavor's loaded `model`, kept for the
+//! instance's life.
+
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+
+use wasmflow_protocol::{MlModel, ScoringError, Signature};
+
+use crate::bindings::{LoadRequest, Model};
+use crate::convert::error_from_wit;
+
+/// Where the model is mounted unless `WASMFLOW_MODEL_DIR` says otherwise (the
+/// `destination` of spin.toml's `files`).
+pub const DEFAULT_MODEL_DIR: &str = "/model";
+
+/// The flavor sections that are not a flavor a component serves.
+const NOT_SERVING: &[&str] = &["python_function"];
+
+/// What the MLmodel says: enough to parse requests and load the model.
+struct Config {
+    signature: Option<Signature>,
+    load: LoadRequest,
+}
+
+/// A loaded model ready for requests.
+pub struct Served {
+    /// The model signature, enforced before the model is called.
+    pub signature: Option<Signature>,
+    /// The flavor's model.
+    pub model: Model,
+}
+
+thread_local! {
+    /// Set by `front.preload` (so kept in a snapshot); otherwise read on first use.
+    static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
+    /// Never in a snapshot: resource handles do not survive one.
+    static SERVED: RefCell<Option<Rc<Served>>> = const { RefCell::new(None) };
+}
+
+/// `front.preload`: reads the MLmodel under `model_dir` and keeps it.
+pub fn preload(model_dir: &str, flavor: &str) -> Result<(), String> {
+    let config = Config::read(model_dir, Some(flavor), None)?;
+    CONFIG.with(|slot| *slot.borrow_mut() = Some(Rc::new(config)));
+    Ok(())
+}
+
+/// The served model, loading it on first use: the preloaded MLmodel or the one
+/// under `WASMFLOW_MODEL_DIR`, the flavor `WASMFLOW_FLAVOR` (or the MLmodel's
+/// first flavor other than `python_function`), `SERVING_MODEL_CONFIG` as
+/// `mlflow models serve` reads it.
+pub fn served() -> Result<Rc<Served>, ScoringError> {
+    if let Some(served) = SERVED.with(|slot| slot.borrow().clone()) {
+        return Ok(served);
+    }
+    let config = match CONFIG.with(|slot| slot.borrow().clone()) {
+        Some(config) => config,
+        None => {
+            let dir = std::env::var("WASMFLOW_MODEL_DIR").unwrap_or_else(|_| DEFAULT_MODEL_DIR.into());
+            let flavor = std::env::var("WASMFLOW_FLAVOR").ok().filter(|f| !f.is_empty());
+            let model_config = std::env::var("SERVING_MODEL_CONFIG").ok().filter(|c| !c.trim().is_empty());
+            let config =
+                Config::read(&dir, flavor.as_deref(), model_config.as_deref()).map_err(ScoringError::Internal)?;
+            Rc::new(config)
+        }
+    };
+    let model = Model::load(&config.load).map_err(error_from_wit)?;
+    let served = Rc::new(Served { signature: config.signature.clone(), model });
+    SERVED.with(|slot| *slot.borrow_mut() = Some(served.clone()));
+    Ok(served)
+}
+
+impl Config {
+    fn read(dir: &str, flavor: Option<&str>, model_config: Option<&str>) -> Result<Config, String> {
+        let mlmodel = MlModel::from_dir(Path::new(dir)).map_err(|e| format!("cannot read the model in {dir}: {e}"))?;
+        let flavor = match flavor {
+            Some(flavor) => flavor.to_string(),
+            None => mlmodel
+                .flavors
+                .keys()
+                .find(|f| !NOT_SERVING.contains(&f.as_str()))
+                .or_else(|| mlmodel.flavors.keys().next())
+                .cloned()
+                .ok_or_else(|| format!("the MLmodel in {dir} has no flavor"))?,
+        };
+        let model_config = model_config
+            .map(serde_json::from_str::<serde_json::Value>)
+            .transpose()
+            .map_err(|e| format!("SERVING_MODEL_CONFIG is not valid JSON: {e}"))?;
+        let sections = mlmodel
+            .load_sections(&flavor, model_config.as_ref())
+            .ok_or_else(|| format!("the MLmodel in {dir} has no {flavor} flavor"))?;
+        let load = LoadRequest {
+            model_dir: dir.to_string(),
+            flavor_config: sections.flavor_config,
+            pyfunc_config: sections.pyfunc_config,
+            model_config: sections.model_config,
+        };
+        Ok(Config { signature: mlmodel.signature, load })
+    }
+}

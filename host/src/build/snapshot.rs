@@ -1,0 +1,117 @@
+//! Pre-initialisation with wizer (`wasmtime-wizer`): runs a component's
+//! `preload` export once with the model directory mounted read-only at
+//! `/model`, then snapshots its memories and globals into a new component.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use wasmflow_protocol::LoadSections;
+use wasmtime::component::{Component, Linker, ResourceTable, ResourceType, Val};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use wasmtime_wizer::{WasmtimeWizerComponent, Wizer};
+
+use crate::runtime::GUEST_MODEL_DIR;
+
+/// The host side of a component under pre-initialisation.
+struct InitState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for InitState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for InitState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: Default::default() }
+    }
+}
+
+/// The flavor with the model loaded: `snapshot.preload(<load-request>)`.
+pub async fn flavor(component: &[u8], model_dir: &Path, sections: &LoadSections) -> anyhow::Result<Vec<u8>> {
+    let request = Val::Record(vec![
+        ("model-dir".into(), Val::String(GUEST_MODEL_DIR.into())),
+        ("flavor-config".into(), Val::String(sections.flavor_config.clone())),
+        ("pyfunc-config".into(), Val::String(sections.pyfunc_config.clone())),
+        ("model-config".into(), Val::String(sections.model_config.clone())),
+    ]);
+    run(component, model_dir, "wasmflow:inference/snapshot@0.1.0", vec![request]).await
+}
+
+/// The front end with the MLmodel read: `front.preload("/model", <flavor>)`.
+pub async fn front(component: &[u8], model_dir: &Path, flavor: &str) -> anyhow::Result<Vec<u8>> {
+    let args = vec![Val::String(GUEST_MODEL_DIR.into()), Val::String(flavor.into())];
+    run(component, model_dir, "wasmflow:inference/front@0.1.0", args).await
+}
+
+/// Instruments `component`, calls `<interface>.preload(args)` on an instance
+/// with the model directory mounted, and snapshots the instance. (wizer's own
+/// `run_component` takes the call as WAVE text, whose names cannot carry the
+/// interface's version; the steps are public, so they are run here.)
+async fn run(component: &[u8], model_dir: &Path, interface: &str, args: Vec<Val>) -> anyhow::Result<Vec<u8>> {
+    let engine = Engine::new(&Config::new())?;
+    let mut wasi = WasiCtxBuilder::new();
+    wasi.inherit_stderr();
+    wasi.preopened_dir(model_dir, GUEST_MODEL_DIR, FsPerms::ReadOnly)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot open model directory {}", model_dir.display()))?;
+    let state = InitState { wasi: wasi.build(), http: WasiHttpCtx::new(), table: ResourceTable::new() };
+    let mut store = Store::new(&engine, state);
+
+    let wizer = Wizer::new();
+    let (context, instrumented) = wizer.instrument_component(component).map_err(anyhow::Error::from)?;
+    let component = Component::new(&engine, &instrumented).map_err(anyhow::Error::from)?;
+    let mut linker = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    stub_predictor(&mut linker)?;
+    let instance = linker.instantiate_async(&mut store, &component).await?;
+
+    let missing = || anyhow::anyhow!("the component does not export `{interface}.preload`");
+    let exported = instance.get_export_index(&mut store, None, interface).ok_or_else(missing)?;
+    let preload = instance.get_export_index(&mut store, Some(&exported), "preload").ok_or_else(missing)?;
+    let preload = instance.get_func(&mut store, preload).ok_or_else(missing)?;
+    let mut results = [Val::Bool(false)];
+    preload
+        .call_async(&mut store, &args, &mut results)
+        .await
+        .map_err(anyhow::Error::from)
+        .context("preload trapped")?;
+    match &results[0] {
+        Val::Result(Ok(_)) => {}
+        Val::Result(Err(error)) => bail!("preload failed: {}", describe(error.as_deref())),
+        other => bail!("preload answered {other:?}, not a result"),
+    }
+    let snapshot = wizer
+        .snapshot_component(&context, &mut WasmtimeWizerComponent { store: &mut store, instance })
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(snapshot)
+}
+
+/// The front end imports a flavor's `predictor`, which it does not call while
+/// it preloads: trapping stand-ins. (`define_unknown_imports_as_traps` would
+/// also shadow WASI imports whose version differs from the host's by semver.)
+fn stub_predictor(linker: &mut Linker<InitState>) -> anyhow::Result<()> {
+    let mut predictor = linker.instance("wasmflow:inference/predictor@0.1.0")?;
+    predictor.resource("model", ResourceType::host::<()>(), |_, _| Ok(()))?;
+    for name in ["[static]model.load", "[method]model.metadata", "[method]model.predict"] {
+        predictor.func_new(name, move |_, _, _, _| wasmtime::bail!("`predictor.{name}` called during preload"))?;
+    }
+    Ok(())
+}
+
+/// The text of a preload error (a string, or a flavor `error` case with one).
+fn describe(error: Option<&Val>) -> String {
+    match error {
+        Some(Val::String(message)) => message.clone(),
+        Some(Val::Variant(case, Some(payload))) => format!("{case}: {}", describe(Some(payload))),
+        other => format!("{other:?}"),
+    }
+}

@@ -1,0 +1,168 @@
+//! The edge deployment: `wasmflow build` components (model embedded) and the
+//! front end composed with a flavor over a mounted model directory (as Spin
+//! composes spin.toml's component dependencies), each under a real wasi:http
+//! host (`wasi_http`), must answer every recorded conformance request byte for
+//! byte as `wasmflow serve` does: same status, content type and body.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use base64::prelude::{BASE64_STANDARD, Engine as _};
+use serde_json::Value;
+
+use crate::conformance::cases;
+use crate::support::{Answer, Server, answer, repo};
+use crate::wasi_http::{self, Sandbox};
+
+/// Where the tests write components.
+fn out_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("edge");
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    })
+}
+
+/// `wasmflow build -m <model> -o <out>/<name>.wasm …extra`; returns the path
+/// and what the command printed.
+fn build(model: &str, name: &str, extra: &[&str]) -> (PathBuf, String) {
+    let output = out_dir().join(format!("{name}.wasm"));
+    let run = Command::new(env!("CARGO_BIN_EXE_wasmflow"))
+        .current_dir(repo())
+        .args(["build", "-m", model, "-o"])
+        .arg(&output)
+        .args(extra)
+        .output()
+        .expect("cannot run wasmflow build");
+    let stdout = String::from_utf8_lossy(&run.stdout).to_string();
+    assert!(run.status.success(), "wasmflow build {model} failed:\n{stdout}{}", String::from_utf8_lossy(&run.stderr));
+    (output, stdout)
+}
+
+/// Sends a recorded request to `base`.
+fn send(client: &reqwest::blocking::Client, base: &str, request: &Value) -> Option<Answer> {
+    let path = request["path"].as_str().unwrap();
+    let url = format!("{base}{path}");
+    let sent = match request["method"].as_str().unwrap() {
+        "GET" => client.get(url),
+        "POST" => {
+            let body = match (request["body"].as_str(), request["body_base64"].as_str()) {
+                (Some(text), _) => text.as_bytes().to_vec(),
+                (None, Some(encoded)) => BASE64_STANDARD.decode(encoded).expect("recorded bodies are base64"),
+                (None, None) => return None,
+            };
+            let mut post = client.post(url).body(body);
+            if let Some(content_type) = request["content_type"].as_str() {
+                post = post.header("Content-Type", content_type);
+            }
+            post
+        }
+        _ => return None,
+    };
+    Some(answer(sent.send().expect("request failed")))
+}
+
+/// Replays every conformance case of `cases_of` against both servers.
+fn same_answers(cases_of: &str, native: &Server, edge: &str) {
+    let client = reqwest::blocking::Client::builder().timeout(std::time::Duration::from_secs(60)).build().unwrap();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for case in cases(cases_of) {
+        let Some(ours) = send(&client, &native.base, &case.request) else { continue };
+        let edge_answer = send(&client, edge, &case.request).unwrap();
+        checked += 1;
+        if (edge_answer.status, &edge_answer.content_type, &edge_answer.body)
+            != (ours.status, &ours.content_type, &ours.body)
+        {
+            failures.push(format!("{}:\n    native: {ours:?}\n    edge:   {edge_answer:?}", case.name));
+        }
+    }
+    assert!(checked >= 5, "only {checked} cases for {cases_of}");
+    assert!(failures.is_empty(), "{cases_of}: {} of {checked} cases differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Size in MB that `wasmflow build` reported, with the gzipped size.
+fn reported_sizes(stdout: &str) -> (f64, f64) {
+    let numbers: Vec<f64> = stdout.split([':', ',', ' ']).filter_map(|word| word.parse::<f64>().ok()).collect();
+    assert!(numbers.len() >= 2, "no sizes in {stdout:?}");
+    (numbers[0], numbers[1])
+}
+
+#[test]
+fn a_built_onnx_model_answers_as_the_native_server() {
+    let (component, stdout) = build("models/iris-onnx", "iris-onnx", &[]);
+    let (size, gzipped) = reported_sizes(&stdout);
+    let on_disk = std::fs::metadata(&component).unwrap().len() as f64 / 1e6;
+    assert!((size - on_disk).abs() < 0.1, "reported {size} MB, wrote {on_disk} MB");
+    // Cloudflare Workers take 10 MB compressed; Fastly 100 MB.
+    assert!(gzipped < 10.0, "{stdout}");
+    // Self-contained: served with no directory and no environment.
+    let edge = wasi_http::serve(&component, Sandbox::default());
+    let native = Server::start("models/iris-onnx", &["-w", "1"]);
+    same_answers("iris-onnx", &native, &edge);
+}
+
+#[test]
+fn a_built_model_with_external_data_needs_no_files() {
+    let (component, _) = build("models/mlp-onnx-external", "mlp-onnx-external", &[]);
+    let edge = wasi_http::serve(&component, Sandbox::default());
+    let native = Server::start("models/mlp-onnx-external", &["-w", "1"]);
+    // The same requests as the recorded MLP model (same signature).
+    same_answers("mlp-onnx", &native, &edge);
+}
+
+#[test]
+fn a_built_sklearn_model_answers_as_the_native_server() {
+    let (component, stdout) = build("models/sklearn/iris-rf", "iris-rf", &[]);
+    let (_, gzipped) = reported_sizes(&stdout);
+    assert!(gzipped < 10.0, "{stdout}");
+    let edge = wasi_http::serve(&component, Sandbox::default());
+    let native = Server::start("models/sklearn/iris-rf", &["-w", "1"]);
+    same_answers("iris-onnx", &native, &edge);
+}
+
+#[test]
+fn built_custom_models_answer_as_the_native_server() {
+    let echo = format!("python_function={}", wasmflow_guests::ECHO_PATH);
+    for model in ["echo-columns", "echo-typehint", "echo-llm", "echo-named-tensors"] {
+        let dir = format!("models/custom/{model}");
+        let (component, _) = build(&dir, model, &["--flavor-component", &echo]);
+        let edge = wasi_http::serve(&component, Sandbox::default());
+        let native = Server::start(&dir, &["--flavor-component", &echo, "-w", "1"]);
+        same_answers(model, &native, &edge);
+    }
+}
+
+#[test]
+fn the_front_end_serves_a_mounted_model_as_spin_runs_it() {
+    let (component, _) = build("models/iris-onnx", "onnx-mounted", &["--mount"]);
+    let sandbox = Sandbox {
+        dir: Some((repo().join("models/iris-onnx"), "/model".into())),
+        env: vec![("WASMFLOW_FLAVOR".into(), "onnx".into())],
+    };
+    let edge = wasi_http::serve(&component, sandbox);
+    let native = Server::start("models/iris-onnx", &["-w", "1"]);
+    same_answers("iris-onnx", &native, &edge);
+}
+
+#[test]
+fn a_mounted_front_end_without_its_model_says_so() {
+    let (component, _) = build("models/iris-onnx", "onnx-unmounted", &["--mount"]);
+    let edge = wasi_http::serve(&component, Sandbox::default());
+    let client = reqwest::blocking::Client::new();
+    let ping = answer(client.get(format!("{edge}/ping")).send().unwrap());
+    assert_eq!(ping.status, 404, "{ping:?}");
+    let scored = answer(
+        client
+            .post(format!("{edge}/invocations"))
+            .header("Content-Type", "application/json")
+            .body(r#"{"inputs": [[1, 2, 3, 4]]}"#)
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(scored.status, 500, "{scored:?}");
+    assert_eq!(scored.error_code(), "INTERNAL_ERROR");
+    assert!(scored.body.contains("/model"), "{scored:?}");
+}
