@@ -135,15 +135,33 @@ fn built_custom_models_answer_as_the_native_server() {
     }
 }
 
+/// A path of spin.toml (relative to the repository) names this built artifact
+/// (`target/…` is wherever cargo's target directory is).
+fn names_artifact(manifest_path: &str, artifact: &str) -> bool {
+    let relative = manifest_path.strip_prefix("target/").expect("spin.toml names components under target/");
+    Path::new(artifact).ends_with(relative)
+}
+
 #[test]
-fn the_front_end_serves_a_mounted_model_as_spin_runs_it() {
-    let (component, _) = build("models/iris-onnx", "onnx-mounted", &["--mount"]);
-    let sandbox = Sandbox {
-        dir: Some((repo().join("models/iris-onnx"), "/model".into())),
-        env: vec![("WASMFLOW_FLAVOR".into(), "onnx".into())],
-    };
-    let edge = wasi_http::serve(&component, sandbox);
-    let native = Server::start("models/iris-onnx", &["-w", "1"]);
+fn spin_toml_serves_the_bundled_model_as_the_native_server() {
+    let manifest: toml::Value = toml::from_str(&std::fs::read_to_string(repo().join("spin.toml")).unwrap()).unwrap();
+    assert_eq!(manifest["trigger"]["http"][0]["route"].as_str(), Some("/..."));
+    let component = &manifest["component"]["wasmflow"];
+    assert!(names_artifact(component["source"].as_str().unwrap(), wasmflow_guests::HTTP_FRONT_PATH));
+    let dependency = component["dependencies"]["wasmflow:inference/predictor@0.1.0"]["path"].as_str().unwrap();
+    assert!(names_artifact(dependency, wasmflow_guests::ONNX_PATH), "{dependency}");
+    assert_eq!(component["dependencies_inherit_configuration"].as_bool(), Some(true));
+    let files = &component["files"][0];
+    let (model, destination) = (files["source"].as_str().unwrap(), files["destination"].as_str().unwrap());
+    let env = component["environment"].as_table().unwrap();
+    let env = env.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect();
+
+    // What Spin runs: the front end with the flavor plugged into its `predictor`
+    // (`--mount` composes exactly these two components), the files mounted and
+    // the environment set.
+    let (composed, _) = build(model, "spin-app", &["--mount"]);
+    let edge = wasi_http::serve(&composed, Sandbox { dir: Some((repo().join(model), destination.into())), env });
+    let native = Server::start(model, &["-w", "1"]);
     same_answers("iris-onnx", &native, &edge);
 }
 
