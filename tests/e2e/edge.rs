@@ -102,6 +102,12 @@ fn a_built_onnx_model_answers_as_the_native_server() {
     let edge = wasi_http::serve(&component, Sandbox::default());
     let native = Server::start("models/iris-onnx", &["-w", "1"]);
     same_answers("iris-onnx", &native, &edge);
+    // HEAD as GET, without a body, on both.
+    let client = reqwest::blocking::Client::new();
+    for base in [&native.base, &edge] {
+        let head = answer(client.head(format!("{base}/ping")).send().unwrap());
+        assert_eq!((head.status, head.body.as_str()), (200, ""), "{base}");
+    }
 }
 
 #[test]

@@ -110,11 +110,12 @@ fn read_body(request: IncomingRequest, limit: usize) -> Result<Vec<u8>, ScoringE
 
 /// Sends `answer` (no body for `HEAD`).
 fn respond(out: ResponseOutparam, answer: HttpAnswer, head: bool) {
-    let headers = Fields::from_list(&[
-        ("content-type".to_string(), answer.content_type.as_bytes().to_vec()),
-        ("content-length".to_string(), answer.body.len().to_string().into_bytes()),
-    ])
-    .expect("valid header names");
+    let mut fields = vec![("content-type".to_string(), answer.content_type.as_bytes().to_vec())];
+    if !head {
+        // The host checks the body against it, so not for a HEAD answer's empty body.
+        fields.push(("content-length".to_string(), answer.body.len().to_string().into_bytes()));
+    }
+    let headers = Fields::from_list(&fields).expect("valid header names");
     let response = OutgoingResponse::new(headers);
     response.set_status_code(answer.status).expect("a valid status");
     let body = response.body().expect("the body is taken once");
