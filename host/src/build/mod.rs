@@ -49,12 +49,7 @@ pub fn build(
     output: &Path,
 ) -> anyhow::Result<Built> {
     let started = Instant::now();
-    let flavor_bytes = match &model.own_component {
-        Some(path) => std::borrow::Cow::Owned(
-            std::fs::read(path).with_context(|| format!("cannot read component {}", path.display()))?,
-        ),
-        None => components.bytes(&model.flavor)?,
-    };
+    let flavor_bytes = components.for_model(model)?;
     // The front end asks the flavor for exactly this request at run time: the
     // MLmodel's sections, as `front.preload` reads them (no SERVING_MODEL_CONFIG).
     let sections = model

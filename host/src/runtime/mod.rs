@@ -53,12 +53,7 @@ impl Runtime {
     ) -> anyhow::Result<Self> {
         let engine = engine::new_engine()?;
         engine::start_epoch_ticker(&engine);
-        let bytes = match &model.own_component {
-            Some(path) => std::borrow::Cow::Owned(
-                std::fs::read(path).with_context(|| format!("cannot read component {}", path.display()))?,
-            ),
-            None => components.bytes(&model.flavor)?,
-        };
+        let bytes = components.for_model(model)?;
         let component = cache::load_component(&engine, &model.flavor, &bytes, options.cache_dir.as_deref())?;
         let pre = instance::linker(&engine)?.instantiate_pre(&component)?;
         let spec = InstanceSpec {
