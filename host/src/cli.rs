@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::runtime::Isolation;
+
 /// Serve MLflow models through WebAssembly flavor components.
 #[derive(Debug, Parser)]
 #[command(name = "wasmflow", version, about)]
@@ -98,6 +100,13 @@ pub struct ServeArgs {
     /// (default: the number of CPUs).
     #[arg(short = 'w', long, env = "MLFLOW_MODELS_WORKERS")]
     pub workers: Option<usize>,
+
+    /// `pooled`: warm model instances, reused from request to request.
+    /// `per-request`: a fresh instance for every request, so nothing one request
+    /// leaves in the sandbox reaches the next (the flavor is snapshotted with the
+    /// model loaded at start-up, cached like compiled components).
+    #[arg(long, env = "WASMFLOW_ISOLATION", value_enum, default_value_t = Isolation::Pooled)]
+    pub isolation: Isolation,
 
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "WASMFLOW_MAX_BODY_SIZE", default_value_t = wasmflow_protocol::service::DEFAULT_MAX_BODY_SIZE)]

@@ -6,6 +6,7 @@ mod flavors;
 mod model;
 mod runtime;
 mod server;
+mod snapshot;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,7 +42,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let model = model::resolve(&args.model_uri, &components, &sources)?;
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let options = RuntimeOptions { workers, cache_dir, max_memory: args.max_memory_mb.saturating_mul(1024 * 1024) };
+    let options = RuntimeOptions {
+        workers,
+        isolation: args.isolation,
+        cache_dir,
+        max_memory: args.max_memory_mb.saturating_mul(1024 * 1024),
+    };
     let runtime = Runtime::start(&model, &components, &options)
         .with_context(|| format!("cannot load the model in {}", model.dir.display()))?;
     tracing::info!("{}", runtime.describe());
@@ -59,9 +65,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
         let address = listener.local_addr()?;
         tracing::info!(
-            "serving {} ({} flavor, {workers} instances) at http://{address} (ready in {} ms)",
+            "serving {} ({} flavor, {workers} {}) at http://{address} (ready in {} ms)",
             model.dir.display(),
             model.flavor,
+            match args.isolation {
+                runtime::Isolation::Pooled => "warm instances",
+                runtime::Isolation::PerRequest => "requests at once, a fresh instance each",
+            },
             started.elapsed().as_millis()
         );
         server::serve(listener, server::router(state)).await?;

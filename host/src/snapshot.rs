@@ -1,6 +1,7 @@
 //! Pre-initialisation with wizer (`wasmtime-wizer`): runs a component's
 //! `preload` export once with the model directory mounted read-only at
 //! `/model`, then snapshots its memories and globals into a new component.
+//! Used by `wasmflow build` and by `serve --isolation per-request`.
 
 use std::path::Path;
 

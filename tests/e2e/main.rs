@@ -7,6 +7,7 @@ mod conformance;
 mod custom;
 mod edge;
 mod endpoints;
+mod isolation;
 mod onnx;
 mod resilience;
 mod sklearn;

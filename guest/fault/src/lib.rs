@@ -4,15 +4,23 @@
 //! - `trap`: panics (a wasm trap);
 //! - `loop`: spins forever (until the host's deadline interrupts it);
 //! - `alloc`: allocates until the memory limit stops it;
-//! - `fail`: returns an `evaluation` error.
+//! - `fail`: returns an `evaluation` error;
+//! - `count`: returns how many `count` requests this instance has served
+//!   (state that only a reused instance remembers).
 
-use wasmflow_guest::exports::wasmflow::inference::predictor::{Batch, Error, LoadRequest, Metadata, Param, Values};
+use std::cell::Cell;
+
+use wasmflow_guest::exports::wasmflow::inference::predictor::{
+    Batch, Error, LoadRequest, Metadata, Param, Tensor, Values,
+};
 use wasmflow_guest::exports::wasmflow::inference::predictor::{Guest, GuestModel, Model};
 use wasmflow_guest::exports::wasmflow::inference::snapshot::Guest as SnapshotGuest;
 
 struct Flavor;
 
-struct FaultModel;
+struct FaultModel {
+    counted: Cell<i64>,
+}
 
 impl Guest for Flavor {
     type Model = FaultModel;
@@ -28,7 +36,7 @@ impl GuestModel for FaultModel {
     fn load(request: LoadRequest) -> Result<Model, Error> {
         // Reading the preopened directory proves the host mounted it.
         std::fs::read_dir(&request.model_dir).map_err(|e| Error::Load(format!("{}: {e}", request.model_dir)))?;
-        Ok(Model::new(FaultModel))
+        Ok(Model::new(FaultModel { counted: Cell::new(0) }))
     }
 
     fn metadata(&self) -> Metadata {
@@ -53,6 +61,11 @@ impl GuestModel for FaultModel {
                 }
             }
             Some("fail") => Err(Error::Evaluation("asked to fail".into())),
+            Some("count") => {
+                self.counted.set(self.counted.get() + 1);
+                let values = Values::I64(vec![self.counted.get()]);
+                Ok(Batch::Tensors(vec![Tensor { name: Some("count".into()), shape: vec![1], values }]))
+            }
             other => Err(Error::InvalidInput(format!("unknown action {other:?}"))),
         }
     }

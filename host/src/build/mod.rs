@@ -9,7 +9,6 @@
 //! `wasi:http/incoming-handler`.
 
 mod compose;
-mod snapshot;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -19,6 +18,7 @@ use anyhow::Context;
 
 use crate::flavors::FlavorComponents;
 use crate::model::ResolvedModel;
+use crate::snapshot;
 
 /// What `wasmflow build` made.
 #[derive(Debug)]

@@ -1,10 +1,12 @@
-//! The on-disk cache of compiled flavor components.
+//! The on-disk cache of compiled components: the flavors, and the
+//! pre-initialised snapshots of per-request isolation.
 //!
 //! Compiling a component that holds tract takes about 10 s with Cranelift;
 //! loading the precompiled artifact takes about half a millisecond (it is
 //! mmapped). Artifacts are keyed by the component's SHA-256 and the engine's
 //! compatibility hash, written atomically, and rebuilt if unreadable.
 
+use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
 use std::fs;
 use std::hash::{Hash, Hasher};
@@ -37,8 +39,23 @@ pub fn load_component(
     bytes: &[u8],
     cache_dir: Option<&Path>,
 ) -> anyhow::Result<Component> {
-    let Some(dir) = cache_dir else { return compile(engine, name, bytes) };
-    let path = dir.join(format!("{name}-{}.cwasm", cache_key(engine, bytes)));
+    let digest = Sha256::digest(bytes);
+    load_or_compile(engine, name, &digest, cache_dir, || Ok(Cow::Borrowed(bytes)))
+}
+
+/// The compiled component `name` whose source is identified by `source_digest`
+/// (a SHA-256 of whatever determines its bytes), from the cache when it holds
+/// it, else `make()`'s bytes compiled now (and stored when `cache_dir` is
+/// writable). `make` runs only on a miss: it may be slow (a snapshot).
+pub fn load_or_compile<'a>(
+    engine: &Engine,
+    name: &str,
+    source_digest: &[u8],
+    cache_dir: Option<&Path>,
+    make: impl FnOnce() -> anyhow::Result<Cow<'a, [u8]>>,
+) -> anyhow::Result<Component> {
+    let Some(dir) = cache_dir else { return compile(engine, name, &make()?) };
+    let path = dir.join(format!("{name}-{}.cwasm", cache_key(engine, source_digest)));
     if path.is_file() {
         // SAFETY: the file was written by `precompile_component` of an engine
         // with the same compatibility hash (it is in the name), into the
@@ -48,15 +65,16 @@ pub fn load_component(
             Err(e) => tracing::warn!("ignoring unreadable cached component {}: {e}", path.display()),
         }
     }
+    let bytes = make()?;
     let started = Instant::now();
     announce_compile(name);
     let artifact = engine
-        .precompile_component(bytes)
+        .precompile_component(&bytes)
         .map_err(anyhow::Error::from)
-        .with_context(|| format!("compiling the {name} flavor"))?;
-    tracing::info!("compiled the {name} flavor in {:.1} s", started.elapsed().as_secs_f64());
+        .with_context(|| format!("compiling the {name} component"))?;
+    tracing::info!("compiled the {name} component in {:.1} s", started.elapsed().as_secs_f64());
     if let Err(e) = store(&path, &artifact) {
-        tracing::warn!("cannot cache the compiled {name} flavor in {}: {e:#}", dir.display());
+        tracing::warn!("cannot cache the compiled {name} component in {}: {e:#}", dir.display());
     }
     // SAFETY: `artifact` was produced just now by this engine.
     Ok(unsafe { Component::deserialize(engine, &artifact) }?)
@@ -64,20 +82,21 @@ pub fn load_component(
 
 fn compile(engine: &Engine, name: &str, bytes: &[u8]) -> anyhow::Result<Component> {
     announce_compile(name);
-    Component::new(engine, bytes).map_err(anyhow::Error::from).with_context(|| format!("compiling the {name} flavor"))
+    Component::new(engine, bytes)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("compiling the {name} component"))
 }
 
 fn announce_compile(name: &str) {
-    eprintln!("wasmflow: compiling the {name} flavor component for this machine (first run only, ~10 s)...");
+    eprintln!("wasmflow: compiling the {name} component for this machine (first run only, ~10 s)...");
 }
 
-/// Hex SHA-256 prefix of the component plus the engine's compatibility hash.
-fn cache_key(engine: &Engine, bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+/// Hex prefix of the source's digest plus the engine's compatibility hash.
+fn cache_key(engine: &Engine, source_digest: &[u8]) -> String {
     let mut hasher = DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
-    format!("{}-{:016x}", hex::encode(&digest[..12]), hasher.finish())
+    format!("{}-{:016x}", hex::encode(&source_digest[..12]), hasher.finish())
 }
 
 /// Writes `artifact` to `path` atomically (temporary file, then rename).
@@ -99,8 +118,9 @@ mod tests {
     #[test]
     fn key_changes_with_the_component() {
         let engine = Engine::default();
-        assert_eq!(cache_key(&engine, b"a"), cache_key(&engine, b"a"));
-        assert_ne!(cache_key(&engine, b"a"), cache_key(&engine, b"b"));
+        let key = |bytes: &[u8]| cache_key(&engine, &Sha256::digest(bytes));
+        assert_eq!(key(b"a"), key(b"a"));
+        assert_ne!(key(b"a"), key(b"b"));
     }
 
     #[test]

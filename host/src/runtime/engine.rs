@@ -4,17 +4,68 @@
 use std::thread;
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, OptLevel};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig};
 
 /// How often the engine's epoch advances; request deadlines are counted in these.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// An engine for flavor components: component model on, Cranelift optimising
-/// for speed, epoch interruption on (so deadlines work).
-pub fn new_engine() -> anyhow::Result<Engine> {
+/// for speed, epoch interruption on (so deadlines work). Instances are
+/// allocated on demand, unless `pooling` asks for the pooling allocator.
+pub fn new_engine(pooling: Option<&PoolingLimits>) -> anyhow::Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true).epoch_interruption(true).cranelift_opt_level(OptLevel::Speed);
+    if let Some(limits) = pooling {
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(limits.config()));
+    }
     Ok(Engine::new(&config)?)
+}
+
+/// Sizes of the pooling allocator: slots for `instances` component instances
+/// alive at once, each with linear memories of at most `max_memory` bytes.
+/// The pool reserves its address space up front; a slot's memory is reset
+/// (copy-on-write from the component's memory image) when it is reused,
+/// which is what makes a fresh instance per request cheap.
+pub struct PoolingLimits {
+    pub instances: u32,
+    pub max_memory: usize,
+}
+
+impl PoolingLimits {
+    /// Core instances, memories and tables per component, with room to spare:
+    /// a Rust wasm32-wasip2 component has one memory and a handful of core
+    /// instances (its module, wit-component's shims); a larger one fails to
+    /// instantiate with wasmtime's error naming the limit.
+    const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
+    const MEMORIES_PER_COMPONENT: u32 = 2;
+    const TABLES_PER_COMPONENT: u32 = 8;
+    /// Function-table size: tract's components have thousands of indirectly
+    /// called functions (wasmtime's default, 20 000, is for one module).
+    const TABLE_ELEMENTS: usize = 100_000;
+    /// How much of a slot's memory is reset in place (the pages a request
+    /// dirtied, found with Linux's PAGEMAP_SCAN, copied back from the image)
+    /// rather than unmapped with `madvise`, which would make the next request
+    /// fault every page in again.
+    const KEEP_RESIDENT: usize = 64 << 20;
+
+    fn config(&self) -> PoolingAllocationConfig {
+        let n = self.instances.max(1);
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(n)
+            .total_core_instances(n * Self::CORE_INSTANCES_PER_COMPONENT)
+            .max_core_instances_per_component(Self::CORE_INSTANCES_PER_COMPONENT)
+            .total_memories(n * Self::MEMORIES_PER_COMPONENT)
+            .max_memories_per_component(Self::MEMORIES_PER_COMPONENT)
+            .total_tables(n * Self::TABLES_PER_COMPONENT)
+            .max_tables_per_component(Self::TABLES_PER_COMPONENT)
+            .table_elements(Self::TABLE_ELEMENTS)
+            .total_stacks(n)
+            .max_memory_size(self.max_memory)
+            .linear_memory_keep_resident(Self::KEEP_RESIDENT.min(self.max_memory))
+            .table_keep_resident(Self::TABLE_ELEMENTS * 8)
+            .pagemap_scan(Enabled::Auto);
+        pool
+    }
 }
 
 /// Starts a thread that advances `engine`'s epoch every [`EPOCH_TICK`] for as

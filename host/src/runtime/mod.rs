@@ -8,14 +8,15 @@ mod convert;
 mod engine;
 mod instance;
 mod pool;
+mod preinit;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use wasmflow_protocol::ScoringError;
 use wasmflow_protocol::value::{Batch, Params};
+use wasmflow_protocol::{LoadSections, ScoringError};
 
 pub use cache::default_cache_dir;
 pub use instance::GUEST_MODEL_DIR;
@@ -24,13 +25,26 @@ use crate::flavors::FlavorComponents;
 use crate::model::ResolvedModel;
 use bindings::{FlavorPre, LoadRequest, Metadata};
 use instance::InstanceSpec;
-use pool::Pool;
+use pool::{Pool, Reuse};
+
+/// Whether requests share model instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Isolation {
+    /// A pool of warm instances, each serving one request at a time, reused.
+    #[default]
+    Pooled,
+    /// A fresh instance for every request, from a snapshot of the flavor with
+    /// the model loaded, on wasmtime's pooling allocator.
+    PerRequest,
+}
 
 /// How the runtime runs models.
 #[derive(Debug, Clone)]
 pub struct RuntimeOptions {
-    /// Number of warm instances (requests served at once).
+    /// Number of instances (requests served at once).
     pub workers: usize,
+    /// Whether requests share instances.
+    pub isolation: Isolation,
     /// Where compiled components are cached; `None` compiles in memory each start.
     pub cache_dir: Option<PathBuf>,
     /// Linear-memory limit of one instance, in bytes.
@@ -45,25 +59,43 @@ pub struct Runtime {
 
 impl Runtime {
     /// Compiles (or loads from cache) the model's flavor component and loads
-    /// `options.workers` instances of the model.
+    /// `options.workers` instances of the model; for per-request isolation,
+    /// snapshots the flavor with the model loaded first (or loads the
+    /// snapshot from the cache) and loads one instance, to check it.
     pub fn start(
         model: &ResolvedModel,
         components: &FlavorComponents,
         options: &RuntimeOptions,
     ) -> anyhow::Result<Self> {
-        let engine = engine::new_engine()?;
-        engine::start_epoch_ticker(&engine);
+        let cache_dir = options.cache_dir.as_deref();
         let bytes = components.for_model(model)?;
-        let component = cache::load_component(&engine, &model.flavor, &bytes, options.cache_dir.as_deref())?;
+        let sections = load_sections(model)?;
+        let (engine, component, reuse) = match options.isolation {
+            Isolation::Pooled => {
+                let engine = engine::new_engine(None)?;
+                let component = cache::load_component(&engine, &model.flavor, &bytes, cache_dir)?;
+                (engine, component, Reuse::Warm)
+            }
+            Isolation::PerRequest => {
+                // One slot per concurrent request, plus the one being torn down.
+                let instances = u32::try_from(options.workers.max(1) + 1).unwrap_or(u32::MAX);
+                let limits = engine::PoolingLimits { instances, max_memory: options.max_memory };
+                let engine = engine::new_engine(Some(&limits))?;
+                let component =
+                    preinit::snapshot_component(&engine, &model.flavor, &bytes, &model.dir, &sections, cache_dir)?;
+                (engine, component, Reuse::Never)
+            }
+        };
+        engine::start_epoch_ticker(&engine);
         let pre = instance::linker(&engine)?.instantiate_pre(&component)?;
         let spec = InstanceSpec {
             engine,
             pre: FlavorPre::new(pre)?,
             model_dir: model.dir.clone(),
-            load: load_request(model)?,
+            load: load_request_of(sections),
             max_memory: options.max_memory,
         };
-        let pool = Pool::new(spec, options.workers)?;
+        let pool = Pool::new(spec, options.workers, reuse)?;
         let metadata = pool.with_instance(|i| i.metadata())??;
         Ok(Self { pool: Arc::new(pool), metadata })
     }
@@ -88,24 +120,28 @@ impl Runtime {
     }
 }
 
-/// What the model's instances are loaded with: the guest's model directory and
-/// the MLmodel sections (the same text `wasmflow build`'s snapshot is keyed on).
-pub fn load_request(model: &ResolvedModel) -> anyhow::Result<LoadRequest> {
-    let sections = model
+/// The MLmodel sections the model is loaded with (`SERVING_MODEL_CONFIG` applied).
+fn load_sections(model: &ResolvedModel) -> anyhow::Result<LoadSections> {
+    model
         .mlmodel
         .load_sections(&model.flavor, Some(&model.model_config))
-        .with_context(|| format!("the MLmodel has no {} flavor", model.flavor))?;
-    Ok(LoadRequest {
+        .with_context(|| format!("the MLmodel has no {} flavor", model.flavor))
+}
+
+/// What the model's instances are loaded with: the guest's model directory and
+/// the MLmodel sections (the same text a snapshot is keyed on).
+fn load_request_of(sections: LoadSections) -> LoadRequest {
+    LoadRequest {
         model_dir: instance::GUEST_MODEL_DIR.into(),
         flavor_config: sections.flavor_config,
         pyfunc_config: sections.pyfunc_config,
         model_config: sections.model_config,
-    })
+    }
 }
 
 /// Compiles every built-in flavor into the cache (`wasmflow compile`).
 pub fn precompile_all(cache_dir: &std::path::Path) -> anyhow::Result<()> {
-    let engine = engine::new_engine()?;
+    let engine = engine::new_engine(None)?;
     for flavor in wasmflow_guests::FLAVORS {
         let bytes = wasmflow_guests::by_flavor(flavor).expect("listed flavors have bytes");
         let started = Instant::now();

@@ -1,6 +1,7 @@
-//! The pool of warm model instances. A request borrows one, runs `predict` on a
+//! The pool of model instances. A request borrows one, runs `predict` on a
 //! blocking thread under an epoch deadline, and gives it back; an instance that
 //! trapped (crash, deadline, memory limit) is discarded and replaced lazily.
+//! With [`Reuse::Never`] every request gets a new instance, dropped after it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -12,19 +13,32 @@ use super::bindings::{Batch, Param};
 use super::engine::ticks;
 use super::instance::{CallError, Instance, InstanceSpec};
 
+/// Whether an instance serves more than one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reuse {
+    /// Warm instances, kept between requests.
+    Warm,
+    /// A fresh instance per request: nothing one request leaves in the
+    /// sandbox is seen by the next.
+    Never,
+}
+
 /// At most `size` instances, each used by one request at a time.
 pub struct Pool {
     spec: InstanceSpec,
+    reuse: Reuse,
     idle: Mutex<Vec<Instance>>,
     slots: Arc<Semaphore>,
 }
 
 impl Pool {
-    /// Creates `size` instances now, so a model that cannot load fails at start-up.
-    pub fn new(spec: InstanceSpec, size: usize) -> anyhow::Result<Self> {
+    /// Creates the warm instances now (one instance for [`Reuse::Never`]), so
+    /// a model that cannot load fails at start-up.
+    pub fn new(spec: InstanceSpec, size: usize, reuse: Reuse) -> anyhow::Result<Self> {
         let size = size.max(1);
-        let idle = (0..size).map(|_| Instance::new(&spec)).collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Self { spec, idle: Mutex::new(idle), slots: Arc::new(Semaphore::new(size)) })
+        let warm = if reuse == Reuse::Warm { size } else { 1 };
+        let idle = (0..warm).map(|_| Instance::new(&spec)).collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Self { spec, reuse, idle: Mutex::new(idle), slots: Arc::new(Semaphore::new(size)) })
     }
 
     /// Borrows an idle instance (creating one if a trap discarded it).
@@ -76,7 +90,10 @@ impl Pool {
     }
 
     fn give_back(&self, instance: Instance) {
-        self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(instance);
+        match self.reuse {
+            Reuse::Warm => self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(instance),
+            Reuse::Never => drop(instance),
+        }
     }
 }
 
