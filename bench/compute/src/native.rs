@@ -79,7 +79,7 @@ impl Native {
             entry.1.push(node.clone());
         }
         let mut ops: Vec<_> = by_op.into_iter().collect();
-        ops.sort_by(|a, b| b.1.0.cmp(&a.1.0));
+        ops.sort_by_key(|op| std::cmp::Reverse(op.1.0));
         let per_call = |d: Duration| (d.as_secs_f64() / iters as f64 * 1e7).round() / 10.0;
         let share = |d: Duration| (d.as_secs_f64() / total.as_secs_f64().max(1e-12) * 1000.0).round() / 10.0;
         let ops: Vec<_> = ops
