@@ -56,8 +56,12 @@ pub enum CallError {
 }
 
 impl Instance {
-    /// Instantiates the component and loads the model.
-    pub fn new(spec: &InstanceSpec) -> anyhow::Result<Self> {
+    /// Longest a model may take to load when no request waits for it (start-up).
+    pub const LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+    /// Instantiates the component and loads the model, interrupted after
+    /// `load_ticks` epoch ticks (a broken model must not hang anyone).
+    pub fn new(spec: &InstanceSpec, load_ticks: u64) -> anyhow::Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
         wasi.preopened_dir(&spec.model_dir, GUEST_MODEL_DIR, FsPerms::ReadOnly)
             .map_err(anyhow::Error::from)
@@ -66,8 +70,7 @@ impl Instance {
         let limits = StoreLimitsBuilder::new().memory_size(spec.max_memory).instances(4).build();
         let mut store = Store::new(&spec.engine, HostState { wasi, table: ResourceTable::new(), limits });
         store.limiter(|state| &mut state.limits);
-        // Loading is bounded too, generously: a broken model must not hang start-up.
-        store.set_epoch_deadline(super::engine::ticks(std::time::Duration::from_secs(600)));
+        store.set_epoch_deadline(load_ticks);
         store.epoch_deadline_trap();
         let bindings = spec.pre.instantiate(&mut store)?;
         let model =

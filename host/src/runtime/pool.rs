@@ -37,13 +37,14 @@ impl Pool {
     pub fn new(spec: InstanceSpec, size: usize, reuse: Reuse) -> anyhow::Result<Self> {
         let size = size.max(1);
         let warm = if reuse == Reuse::Warm { size } else { 1 };
-        let idle = (0..warm).map(|_| Instance::new(&spec)).collect::<anyhow::Result<Vec<_>>>()?;
+        let load_ticks = ticks(Instance::LOAD_TIMEOUT);
+        let idle = (0..warm).map(|_| Instance::new(&spec, load_ticks)).collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Self { spec, reuse, idle: Mutex::new(idle), slots: Arc::new(Semaphore::new(size)) })
     }
 
     /// Borrows an idle instance (creating one if a trap discarded it).
     pub fn with_instance<R>(&self, f: impl FnOnce(&mut Instance) -> R) -> anyhow::Result<R> {
-        let mut instance = self.take()?;
+        let mut instance = self.take(Instance::LOAD_TIMEOUT)?;
         let result = f(&mut instance);
         self.give_back(instance);
         Ok(result)
@@ -63,8 +64,13 @@ impl Pool {
         let pool = Arc::clone(self);
         let task = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut instance =
-                pool.take().map_err(|e| ScoringError::Internal(format!("cannot start a model instance: {e:#}")))?;
+            // A new instance (always, per request) loads within the request's deadline.
+            let mut instance = pool.take(deadline.saturating_duration_since(Instant::now())).map_err(|e| {
+                match e.downcast_ref::<wasmtime::Trap>() {
+                    Some(wasmtime::Trap::Interrupt) => ScoringError::Timeout,
+                    _ => ScoringError::Internal(format!("cannot start a model instance: {e:#}")),
+                }
+            })?;
             let remaining = deadline.saturating_duration_since(Instant::now());
             match instance.predict(&input, &params, ticks(remaining)) {
                 Ok(batch) => {
@@ -81,11 +87,12 @@ impl Pool {
         task.await.unwrap_or_else(|e| Err(ScoringError::Internal(format!("the prediction task failed: {e}"))))
     }
 
-    fn take(&self) -> anyhow::Result<Instance> {
+    /// An idle instance, else a new one whose loading may take `load_within`.
+    fn take(&self, load_within: std::time::Duration) -> anyhow::Result<Instance> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         match idle {
             Some(instance) => Ok(instance),
-            None => Instance::new(&self.spec),
+            None => Instance::new(&self.spec, ticks(load_within)),
         }
     }
 
