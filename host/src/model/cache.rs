@@ -106,13 +106,13 @@ mod tests {
 
     #[test]
     fn a_failed_download_leaves_nothing() {
-        let root = std::env::temp_dir().join(format!("wasmflow-cache-test-{}", std::process::id()));
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("cache");
         // Nothing listens on port 9 of localhost (discard), so the listing fails.
         let server = RestStore::new("http://127.0.0.1:9").unwrap();
         let err = fetch(&server, "1/models/m-x/artifacts", &root).unwrap_err().to_string();
         assert!(err.contains("cannot reach the tracking server http://127.0.0.1:9"), "{err}");
         let left: Vec<_> = std::fs::read_dir(&root).map(|d| d.flatten().collect()).unwrap_or_default();
         assert!(left.is_empty(), "{left:?}");
-        let _ = std::fs::remove_dir_all(&root);
     }
 }

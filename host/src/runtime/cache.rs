@@ -125,11 +125,10 @@ mod tests {
 
     #[test]
     fn store_is_atomic_and_creates_the_directory() {
-        let dir = std::env::temp_dir().join(format!("wasmflow-cache-test-{}", std::process::id()));
-        let path = dir.join("nested").join("x.cwasm");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join("x.cwasm");
         store(&path, b"artifact").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"artifact");
         assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "no temporary file left");
-        fs::remove_dir_all(dir).unwrap();
     }
 }
