@@ -81,10 +81,12 @@ impl Server {
         let sink = Arc::clone(&log);
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                // Logged before the address is announced, so a test that reads
+                // the log once the server is up finds the serving line in it.
+                sink.lock().unwrap().push_str(&format!("{line}\n"));
                 if let Some(address) = line.split("at http://").nth(1) {
                     let _ = tx.send(address.split_whitespace().next().unwrap_or_default().to_string());
                 }
-                sink.lock().unwrap().push_str(&(line + "\n"));
             }
         });
         let address = match rx.recv_timeout(Duration::from_secs(180)) {
