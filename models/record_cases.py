@@ -188,6 +188,11 @@ def cases_for(name):
             parquet_bytes({named: r3}, "list"), PARQUET)
     add("err_parquet_garbage", "parquet content type with a non-parquet body",
         b"not a parquet file", PARQUET)
+    # -- hostile nesting: numpy's 64-dimension limit, MLflow's recursion limit,
+    #    and a body far past it (MLflow's own JSON parser raises unhandled: 500)
+    for depth in (100, 600, 100_000):
+        add(f"err_nested_inputs_{depth}", f"inputs nested {depth} lists deep",
+            '{"inputs": ' + "[" * depth + "]" * depth + "}")
     return c
 
 

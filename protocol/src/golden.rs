@@ -117,9 +117,11 @@ fn golden_cases_match_mlflow() {
         for case in load_cases(model) {
             let ct = case.content_type.as_deref();
             // Known, deliberate divergences (README.md, "Differences from MLflow"):
-            // no Content-Type, CSV with a tensor signature.
+            // no Content-Type, CSV with a tensor signature, nesting far past the
+            // limit (MLflow's bare 500).
             let tensor_signature = matches!(sig.and_then(|s| s.inputs.as_ref()), Some(Schema::Tensors(_)));
-            if ct.is_none() || (ct == Some("text/csv") && tensor_signature) {
+            let deliberate = case.name.ends_with("/err_nested_inputs_100000.json");
+            if ct.is_none() || (ct == Some("text/csv") && tensor_signature) || deliberate {
                 continue;
             }
             checked += 1;

@@ -12,8 +12,11 @@ pub struct NdArray {
     pub values: Values,
 }
 
+/// numpy's most dimensions of an array (`NPY_MAXDIMS`, numpy 2).
+pub const NPY_MAXDIMS: usize = 64;
+
 /// Finds the shape of nested lists the way `np.array` does; `Err` carries
-/// numpy's message for ragged lists.
+/// numpy's message for ragged lists and for more than [`NPY_MAXDIMS`] levels.
 pub fn nested_shape(v: &Json) -> Result<(Vec<usize>, Vec<&Json>), String> {
     let mut shape = Vec::new();
     let mut level: Vec<&Json> = vec![v];
@@ -34,6 +37,11 @@ pub fn nested_shape(v: &Json) -> Result<(Vec<usize>, Vec<&Json>), String> {
                 "setting an array element with a sequence. The requested array has an inhomogeneous shape after {} dimensions. The detected shape was {} + inhomogeneous part.",
                 shape.len(),
                 py_shape_repr(&shape)
+            ));
+        }
+        if shape.len() == NPY_MAXDIMS {
+            return Err(format!(
+                "setting an array element with a sequence. The requested array would exceed the maximum number of dimension of {NPY_MAXDIMS}."
             ));
         }
         shape.push(len);
@@ -561,6 +569,19 @@ mod tests {
 
     fn arr(text: &str, dtype: Option<DType>) -> NdArray {
         from_json(&parse(text).unwrap(), dtype, CastMode::Construct).unwrap()
+    }
+
+    #[test]
+    fn more_than_64_dimensions_are_refused_as_numpy_does() {
+        let nested = |depth: usize, leaf: &str| parse(&format!("{}{leaf}{}", "[".repeat(depth), "]".repeat(depth)));
+        assert_eq!(nested_shape(&nested(64, "1").unwrap()).unwrap().0, vec![1; 64]);
+        assert_eq!(nested_shape(&nested(64, "").unwrap()).unwrap().0.len(), 64);
+        for leaf in ["1", ""] {
+            assert_eq!(
+                nested_shape(&nested(65, leaf).unwrap()).unwrap_err(),
+                "setting an array element with a sequence. The requested array would exceed the maximum number of dimension of 64."
+            );
+        }
     }
 
     #[test]

@@ -10,7 +10,11 @@
 //!   (`ensure_ascii`), prints floats with `repr` and non-finite floats as bare
 //!   `NaN`/`Infinity` tokens (serde_json refuses non-finite floats).
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+
+/// Dicts up to this many keys find repeated keys by a linear scan.
+const LINEAR_KEY_SCAN: usize = 16;
 
 /// A JSON document as Python's `json.loads` returns it.
 #[derive(Debug, Clone, PartialEq)]
@@ -317,9 +321,30 @@ pub fn write_json(out: &mut String, value: &Json) {
 // Parser (json.loads)
 // ---------------------------------------------------------------------------
 
-/// A `json.JSONDecodeError`: message, and the char offset it points at.
+/// Deepest nesting of lists and dicts that [`parse`] accepts.
+///
+/// Untrusted bodies must not drive recursion without bound (a 200 KB body of
+/// `[` would overflow the stack and abort the process). Python bounds it too:
+/// `json.loads` raises `RecursionError` near 1,000 levels, and MLflow's server,
+/// which recurses again over the decoded input, fails from about 495 levels of
+/// `inputs` on. 500 keeps every document MLflow can serve and leaves room for
+/// the recursive passes after parsing on a 2 MiB thread stack.
+pub const MAX_DEPTH: usize = 500;
+
+/// Why a document was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeErrorKind {
+    /// A `json.JSONDecodeError`: bad syntax.
+    Syntax,
+    /// Nesting deeper than [`MAX_DEPTH`]: Python's `RecursionError`.
+    TooDeep,
+}
+
+/// A `json.JSONDecodeError` (message, and the char offset it points at), or a
+/// document nested too deep.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecodeError {
+    pub kind: DecodeErrorKind,
     pub msg: String,
     pub pos: usize,
     pub line: usize,
@@ -329,19 +354,29 @@ pub struct DecodeError {
 impl DecodeError {
     /// `str(err)`: `Expecting value: line 1 column 1 (char 0)`.
     pub fn message(&self) -> String {
-        format!("{}: line {} column {} (char {})", self.msg, self.line, self.col, self.pos)
+        match self.kind {
+            DecodeErrorKind::Syntax => {
+                format!("{}: line {} column {} (char {})", self.msg, self.line, self.col, self.pos)
+            }
+            DecodeErrorKind::TooDeep => self.msg.clone(),
+        }
     }
 
-    /// `repr(err)`: `JSONDecodeError('Expecting value: line 1 column 1 (char 0)')`.
+    /// `repr(err)`: `JSONDecodeError('Expecting value: line 1 column 1 (char 0)')`,
+    /// or `RecursionError('maximum recursion depth exceeded ...')`.
     pub fn py_repr(&self) -> String {
-        format!("JSONDecodeError({})", py_str_repr(&self.message()))
+        let class = match self.kind {
+            DecodeErrorKind::Syntax => "JSONDecodeError",
+            DecodeErrorKind::TooDeep => "RecursionError",
+        };
+        format!("{class}({})", py_str_repr(&self.message()))
     }
 }
 
 /// Parses a document like `json.loads(text)`.
 pub fn parse(text: &str) -> Result<Json, DecodeError> {
     let chars: Vec<char> = text.chars().collect();
-    let mut p = Parser { s: &chars, i: 0 };
+    let mut p = Parser { s: &chars, i: 0, depth: 0 };
     p.skip_ws();
     let value = p.value()?;
     p.skip_ws();
@@ -354,6 +389,8 @@ pub fn parse(text: &str) -> Result<Json, DecodeError> {
 struct Parser<'a> {
     s: &'a [char],
     i: usize,
+    /// Lists and dicts open around the current position.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -364,7 +401,20 @@ impl Parser<'_> {
             Some(nl) => pos - nl,
             None => pos + 1,
         };
-        DecodeError { msg: msg.to_string(), pos, line, col }
+        DecodeError { kind: DecodeErrorKind::Syntax, msg: msg.to_string(), pos, line, col }
+    }
+
+    /// Enters a list or dict (CPython's `Py_EnterRecursiveCall` in its scanner).
+    fn enter(&mut self, container: &str) -> Result<(), DecodeError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let mut err = self.err("", self.i);
+            err.kind = DecodeErrorKind::TooDeep;
+            err.msg =
+                format!("maximum recursion depth exceeded while decoding a JSON {container} from a unicode string");
+            return Err(err);
+        }
+        Ok(())
     }
 
     fn peek(&self) -> Option<char> {
@@ -391,11 +441,17 @@ impl Parser<'_> {
             }
             Some('{') => {
                 self.i += 1;
-                self.object()
+                self.enter("object")?;
+                let object = self.object();
+                self.depth -= 1;
+                object
             }
             Some('[') => {
                 self.i += 1;
-                self.array()
+                self.enter("array")?;
+                let array = self.array();
+                self.depth -= 1;
+                array
             }
             Some('n') if self.starts_with("null") => {
                 self.i += 4;
@@ -550,6 +606,7 @@ impl Parser<'_> {
 
     fn object(&mut self) -> Result<Json, DecodeError> {
         let mut entries: Vec<(String, Json)> = Vec::new();
+        let mut index: Option<HashMap<String, usize>> = None;
         self.skip_ws();
         if self.peek() == Some('}') {
             self.i += 1;
@@ -569,10 +626,24 @@ impl Parser<'_> {
             self.i += 1;
             self.skip_ws();
             let value = self.value()?;
-            if let Some(slot) = entries.iter_mut().find(|(k, _)| *k == key) {
-                slot.1 = value;
-            } else {
-                entries.push((key, value));
+            // Python keeps the last value of a repeated key. Past a few keys the
+            // lookup goes through a hash index: a linear scan per key would make
+            // a body of many distinct keys quadratic.
+            let known = match &index {
+                Some(index) => index.get(&key).copied(),
+                None => entries.iter().position(|(k, _)| *k == key),
+            };
+            match known {
+                Some(at) => entries[at].1 = value,
+                None => {
+                    if let Some(index) = &mut index {
+                        index.insert(key.clone(), entries.len());
+                    }
+                    entries.push((key, value));
+                    if index.is_none() && entries.len() > LINEAR_KEY_SCAN {
+                        index = Some(entries.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect());
+                    }
+                }
             }
             self.skip_ws();
             match self.peek() {
@@ -708,6 +779,45 @@ mod tests {
             }
         }
         assert!(parse(doc).is_ok());
+    }
+
+    #[test]
+    fn nesting_is_bounded_at_max_depth() {
+        let nested = |open: &str, inner: &str, close: &str, depth: usize| {
+            format!("{}{inner}{}", open.repeat(depth), close.repeat(depth))
+        };
+        assert!(parse(&nested("[", "", "]", MAX_DEPTH)).is_ok());
+        assert!(parse(&nested("{\"a\": ", "1", "}", MAX_DEPTH)).is_ok());
+        let too_deep = parse(&nested("[", "", "]", MAX_DEPTH + 1)).unwrap_err();
+        assert_eq!(too_deep.kind, DecodeErrorKind::TooDeep);
+        assert_eq!(
+            too_deep.py_repr(),
+            "RecursionError('maximum recursion depth exceeded while decoding a JSON array from a unicode string')"
+        );
+        let object = parse(&nested("{\"a\": ", "1", "}", MAX_DEPTH + 1)).unwrap_err();
+        assert!(object.message().contains("JSON object"), "{}", object.message());
+        // Far past the limit (the stack overflow that once aborted the server),
+        // closed or not, and mixed.
+        for doc in [nested("[", "", "]", 100_000), "[".repeat(100_000), nested("[{\"k\": ", "0", "}]", 50_000)] {
+            assert_eq!(parse(&doc).unwrap_err().kind, DecodeErrorKind::TooDeep);
+        }
+        // Depth is nesting, not the number of containers.
+        let wide = format!("[{}]", vec!["[[1]]"; 10_000].join(", "));
+        assert!(parse(&wide).is_ok());
+    }
+
+    #[test]
+    fn many_keys_keep_order_and_the_last_repeated_value() {
+        let mut doc: Vec<String> = (0..200).map(|i| format!("\"k{i}\": {i}")).collect();
+        doc.push("\"k3\": -1".into());
+        doc.push("\"k150\": -2".into());
+        let Json::Dict(entries) = parse(&format!("{{{}}}", doc.join(", "))).unwrap() else { panic!("not a dict") };
+        assert_eq!(entries.len(), 200);
+        assert_eq!(entries[3], ("k3".to_string(), Json::Int(-1)));
+        assert_eq!(entries[150], ("k150".to_string(), Json::Int(-2)));
+        assert_eq!(entries[199], ("k199".to_string(), Json::Int(199)));
+        let small = parse(r#"{"b": 1, "a": 2, "b": 3}"#).unwrap();
+        assert_eq!(small, Json::Dict(vec![("b".into(), Json::Int(3)), ("a".into(), Json::Int(2))]));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::error::ScoringError;
 use crate::json_formats::{SUPPORTED_FORMATS, cast_frame, format_keys_error, parse_format, required_input_format};
 use crate::params::enforce_params;
 use crate::parquet_input::parse_parquet;
-use crate::pyjson::{self, Json};
+use crate::pyjson::{self, DecodeErrorKind, Json};
 use crate::signature::{Schema, Signature};
 use crate::type_hint;
 use crate::value::{Batch, Params};
@@ -122,7 +122,15 @@ fn decode_body(body: &[u8]) -> Result<Json, ScoringError> {
             pos + 1
         ))
     })?;
-    pyjson::parse(text).map_err(|e| decode_error(e.py_repr()))
+    pyjson::parse(text).map_err(|e| match e.kind {
+        // MLflow's answer once its recursion over a deep document gives out
+        // (deeper still, its own parser raises the error unhandled: a bare 500).
+        DecodeErrorKind::TooDeep => ScoringError::bad_request(
+            "Invalid input. Ensure that the input is a valid JSON-formatted string.\nError: \
+             RecursionError('maximum recursion depth exceeded while calling a Python object')",
+        ),
+        DecodeErrorKind::Syntax => decode_error(e.py_repr()),
+    })
 }
 
 fn parse_json_invocation(body: &[u8], signature: Option<&Signature>) -> Result<Invocation, ScoringError> {

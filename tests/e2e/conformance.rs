@@ -42,6 +42,8 @@ const PANDAS_STRING_LABEL: &str = "pandas labels a string column `object` when r
                                    from JSON; the model gets the same strings, and a component sees one string type";
 const NUMBER_IN_STRING_COLUMN: &str = "a JSON number in a `string` column: MLflow hands the model the int in an object \
                                        column, wasmflow its text (`5` → \"5\"), as the signature says";
+const DEEP_NESTING: &str = "JSON nested far past the limit: MLflow's parser raises unhandled (a bare 500); wasmflow \
+                            answers the 400 MLflow gives for nesting just past its recursion limit";
 const NO_PARAMS_SCHEMA: &str = "without a params schema MLflow passes `{}` when the request had params (or was \
                                 LLM-style) and `None` otherwise; a component gets no params in both cases";
 
@@ -57,6 +59,7 @@ const fn diverges(
 
 const DIVERGENCES: &[Divergence] = &[
     diverges("*", "err_no_content_type", 415, "", NO_CONTENT_TYPE),
+    diverges("*", "err_nested_inputs_100000", 400, "BAD_REQUEST", DEEP_NESTING),
     diverges("iris-onnx", "csv_with_header", 200, "", CSV_TENSOR),
     diverges("iris-onnx", "csv_numeric_header", 200, "", CSV_TENSOR),
     // The first row is the header, as in pandas: two rows are scored.
