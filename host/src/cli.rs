@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::runtime::Isolation;
+use crate::runtime::{Isolation, LoadLimits};
 
 /// Serve MLflow models through WebAssembly flavor components.
 #[derive(Debug, Parser)]
@@ -59,6 +59,32 @@ pub struct BuildArgs {
     /// Where downloaded models are kept, as for `serve`.
     #[arg(long, env = "WASMFLOW_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub load_limits: LoadLimitArgs,
+}
+
+/// Bounds of a model instance, shared by `serve` and `build` (whose
+/// pre-initialisation loads the model under the same bounds).
+#[derive(Debug, Args)]
+pub struct LoadLimitArgs {
+    /// Linear-memory limit of one model instance, in MiB.
+    #[arg(long, env = "WASMFLOW_MAX_MEMORY_MB", default_value_t = 4096)]
+    pub max_memory_mb: usize,
+
+    /// Seconds a model may take to load (at start-up, or when pre-initialised)
+    /// before it is interrupted and the start or build fails.
+    #[arg(long, env = "WASMFLOW_LOAD_TIMEOUT", default_value_t = 600)]
+    pub load_timeout: u64,
+}
+
+impl LoadLimitArgs {
+    pub fn limits(&self) -> LoadLimits {
+        LoadLimits {
+            timeout: std::time::Duration::from_secs(self.load_timeout),
+            max_memory: self.max_memory_mb.saturating_mul(1 << 20),
+        }
+    }
 }
 
 /// Options of `wasmflow serve`; `-p`, `-h`, `-t`, `-w` and their environment
@@ -112,9 +138,8 @@ pub struct ServeArgs {
     #[arg(long, env = "WASMFLOW_MAX_BODY_SIZE", default_value_t = wasmflow_protocol::service::DEFAULT_MAX_BODY_SIZE)]
     pub max_body_size: usize,
 
-    /// Linear-memory limit of one model instance, in MiB.
-    #[arg(long, env = "WASMFLOW_MAX_MEMORY_MB", default_value_t = 4096)]
-    pub max_memory_mb: usize,
+    #[command(flatten)]
+    pub load_limits: LoadLimitArgs,
 
     /// Directory of compiled components and of models downloaded from a tracking
     /// server (`<dir>/models`) (default: ~/.cache/wasmflow).

@@ -6,7 +6,6 @@ mod flavors;
 mod model;
 mod runtime;
 mod server;
-mod snapshot;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,12 +41,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let model = model::resolve(&args.model_uri, &components, &sources)?;
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let options = RuntimeOptions {
-        workers,
-        isolation: args.isolation,
-        cache_dir,
-        max_memory: args.max_memory_mb.saturating_mul(1024 * 1024),
-    };
+    let options = RuntimeOptions { workers, isolation: args.isolation, cache_dir, limits: args.load_limits.limits() };
     let runtime = Runtime::start(&model, &components, &options)
         .with_context(|| format!("cannot load the model in {}", model.dir.display()))?;
     tracing::info!("{}", runtime.describe());
@@ -94,7 +88,7 @@ fn build_component(args: BuildArgs) -> anyhow::Result<()> {
     };
     let model = model::resolve(&args.model_uri, &components, &sources)?;
     let contents = if args.mount { build::Contents::Mounted } else { build::Contents::Embedded };
-    let built = build::build(&model, &components, contents, &args.output)
+    let built = build::build(&model, &components, contents, &args.load_limits.limits(), &args.output)
         .with_context(|| format!("cannot build a component for the model in {}", model.dir.display()))?;
     let mb = |bytes: usize| bytes as f64 / 1e6;
     println!(

@@ -7,6 +7,9 @@
 //! - `fail`: returns an `evaluation` error;
 //! - `count`: returns how many `count` requests this instance has served
 //!   (state that only a reused instance remembers).
+//!
+//! `on_load: trap | loop | alloc | fail` in the MLmodel's flavor section makes
+//! `snapshot.preload` and `model.load` misbehave the same way instead.
 
 use std::cell::Cell;
 
@@ -27,13 +30,14 @@ impl Guest for Flavor {
 }
 
 impl SnapshotGuest for Flavor {
-    fn preload(_request: LoadRequest) -> Result<(), Error> {
-        Ok(())
+    fn preload(request: LoadRequest) -> Result<(), Error> {
+        misbehave_on_load(&request)
     }
 }
 
 impl GuestModel for FaultModel {
     fn load(request: LoadRequest) -> Result<Model, Error> {
+        misbehave_on_load(&request)?;
         // Reading the preopened directory proves the host mounted it.
         std::fs::read_dir(&request.model_dir).map_err(|e| Error::Load(format!("{}: {e}", request.model_dir)))?;
         Ok(Model::new(FaultModel { counted: Cell::new(0) }))
@@ -46,20 +50,7 @@ impl GuestModel for FaultModel {
     fn predict(&self, input: Batch, _params: Vec<Param>) -> Result<Batch, Error> {
         match action(&input).as_deref() {
             Some("echo") => Ok(input),
-            Some("trap") => panic!("asked to trap"),
-            Some("loop") => {
-                let mut n: u64 = 0;
-                loop {
-                    n = std::hint::black_box(n.wrapping_add(1));
-                }
-            }
-            Some("alloc") => {
-                let mut hoard: Vec<Vec<u8>> = Vec::new();
-                loop {
-                    hoard.push(vec![1u8; 16 << 20]);
-                    std::hint::black_box(&hoard);
-                }
-            }
+            Some(fault @ ("trap" | "loop" | "alloc")) => misbehave(fault),
             Some("fail") => Err(Error::Evaluation("asked to fail".into())),
             Some("count") => {
                 self.counted.set(self.counted.get() + 1);
@@ -68,6 +59,40 @@ impl GuestModel for FaultModel {
             }
             other => Err(Error::InvalidInput(format!("unknown action {other:?}"))),
         }
+    }
+}
+
+/// Traps, spins forever or hoards memory until the host stops it.
+fn misbehave(fault: &str) -> ! {
+    match fault {
+        "loop" => {
+            let mut n: u64 = 0;
+            loop {
+                n = std::hint::black_box(n.wrapping_add(1));
+            }
+        }
+        "alloc" => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hoard.push(vec![1u8; 16 << 20]);
+                std::hint::black_box(&hoard);
+            }
+        }
+        _ => panic!("asked to trap"),
+    }
+}
+
+/// Applies the flavor section's `on_load` (read from its JSON text by hand:
+/// a test flavor needs no JSON parser).
+fn misbehave_on_load(request: &LoadRequest) -> Result<(), Error> {
+    let key = "\"on_load\"";
+    let Some(start) = request.flavor_config.find(key).map(|at| at + key.len()) else { return Ok(()) };
+    let value = request.flavor_config[start..].trim_start_matches([':', ' ', '"']);
+    let fault = value.split('"').next().unwrap_or_default();
+    match fault {
+        "fail" => Err(Error::Load("asked to fail at load".into())),
+        "trap" | "loop" | "alloc" => misbehave(fault),
+        other => Err(Error::Load(format!("unknown on_load {other:?}"))),
     }
 }
 

@@ -18,7 +18,7 @@ use anyhow::Context;
 
 use crate::flavors::FlavorComponents;
 use crate::model::ResolvedModel;
-use crate::snapshot;
+use crate::runtime::{LoadLimits, snapshot};
 
 /// What `wasmflow build` made.
 #[derive(Debug)]
@@ -46,6 +46,7 @@ pub fn build(
     model: &ResolvedModel,
     components: &FlavorComponents,
     contents: Contents,
+    limits: &LoadLimits,
     output: &Path,
 ) -> anyhow::Result<Built> {
     let started = Instant::now();
@@ -57,7 +58,7 @@ pub fn build(
         .load_sections(&model.flavor, None)
         .with_context(|| format!("the MLmodel has no {} flavor", model.flavor))?;
     let (flavor, front) = match contents {
-        Contents::Embedded => snapshots(model, &flavor_bytes, &sections)?,
+        Contents::Embedded => snapshots(model, &flavor_bytes, &sections, limits)?,
         Contents::Mounted => (flavor_bytes.to_vec(), wasmflow_guests::HTTP_FRONT.to_vec()),
     };
     let composed = compose::compose(&front, &flavor)?;
@@ -70,13 +71,14 @@ fn snapshots(
     model: &ResolvedModel,
     flavor_bytes: &[u8],
     sections: &wasmflow_protocol::LoadSections,
+    limits: &LoadLimits,
 ) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
     let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     tokio.block_on(async {
-        let flavor = snapshot::flavor(flavor_bytes, &model.dir, sections)
+        let flavor = snapshot::flavor(flavor_bytes, &model.dir, sections, limits)
             .await
             .with_context(|| format!("cannot snapshot the {} flavor with the model loaded", model.flavor))?;
-        let front = snapshot::front(wasmflow_guests::HTTP_FRONT, &model.dir, &model.flavor)
+        let front = snapshot::front(wasmflow_guests::HTTP_FRONT, &model.dir, &model.flavor, limits)
             .await
             .context("cannot snapshot the wasi:http front end with the MLmodel read")?;
         anyhow::Ok((flavor, front))

@@ -1,21 +1,25 @@
 //! One sandboxed model: a component instance in its own `Store`, with the model
 //! directory preopened read-only and the flavor's `model` resource loaded.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use wasmtime::component::{Linker, ResourceAny, ResourceTable};
-use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Engine, Store};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use super::bindings::{Batch, FlavorError, FlavorPre, LoadRequest, Metadata, Param};
+use super::engine::ticks;
+use super::limits::{LoadLimits, MemoryCap, load_error};
 
 /// Where the model directory appears inside the guest.
 pub const GUEST_MODEL_DIR: &str = "/model";
 
-/// The host state of one instance: WASI context and memory limits.
+/// The host state of one instance: WASI context and memory cap.
 pub struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    memory: MemoryCap,
 }
 
 impl WasiView for HostState {
@@ -37,8 +41,8 @@ pub struct InstanceSpec {
     pub pre: FlavorPre<HostState>,
     pub model_dir: std::path::PathBuf,
     pub load: LoadRequest,
-    /// Upper bound of one instance's linear memory, in bytes.
-    pub max_memory: usize,
+    /// Memory cap of every instance, and the deadline of a load at start-up.
+    pub limits: LoadLimits,
 }
 
 /// A loaded model, ready to predict.
@@ -56,27 +60,31 @@ pub enum CallError {
 }
 
 impl Instance {
-    /// Longest a model may take to load when no request waits for it (start-up).
-    pub const LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
-
     /// Instantiates the component and loads the model, interrupted after
-    /// `load_ticks` epoch ticks (a broken model must not hang anyone).
-    pub fn new(spec: &InstanceSpec, load_ticks: u64) -> anyhow::Result<Self> {
+    /// `load_within` (a broken model must not hang anyone).
+    pub fn new(spec: &InstanceSpec, load_within: Duration) -> anyhow::Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
         wasi.preopened_dir(&spec.model_dir, GUEST_MODEL_DIR, FsPerms::ReadOnly)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("cannot open model directory {}", spec.model_dir.display()))?;
         let wasi = wasi.build();
-        let limits = StoreLimitsBuilder::new().memory_size(spec.max_memory).instances(4).build();
-        let mut store = Store::new(&spec.engine, HostState { wasi, table: ResourceTable::new(), limits });
-        store.limiter(|state| &mut state.limits);
-        store.set_epoch_deadline(load_ticks);
+        let memory = MemoryCap::new(spec.limits.max_memory);
+        let mut store = Store::new(&spec.engine, HostState { wasi, table: ResourceTable::new(), memory });
+        store.limiter(|state| &mut state.memory);
+        store.set_epoch_deadline(ticks(load_within));
         store.epoch_deadline_trap();
-        let bindings = spec.pre.instantiate(&mut store)?;
-        let model =
-            bindings.wasmflow_inference_predictor().model().call_load(&mut store, &spec.load)?.map_err(|e| {
-                anyhow::anyhow!("the flavor cannot load the model in {}: {}", spec.model_dir.display(), describe(&e))
-            })?;
+        let limits = LoadLimits { timeout: load_within, ..spec.limits };
+        let loaded = spec.pre.instantiate(&mut store).and_then(|bindings| {
+            let model = bindings.wasmflow_inference_predictor().model().call_load(&mut store, &spec.load)?;
+            Ok((bindings, model))
+        });
+        let (bindings, model) = match loaded {
+            Ok((bindings, Ok(model))) => (bindings, model),
+            Ok((_, Err(e))) => {
+                anyhow::bail!("the flavor cannot load the model in {}: {}", spec.model_dir.display(), describe(&e))
+            }
+            Err(trap) => return Err(load_error(trap, &limits, store.data().memory.refused())),
+        };
         Ok(Self { store, bindings, model })
     }
 

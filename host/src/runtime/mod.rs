@@ -7,8 +7,10 @@ mod cache;
 mod convert;
 mod engine;
 mod instance;
+mod limits;
 mod pool;
 mod preinit;
+pub mod snapshot;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use wasmflow_protocol::value::{Batch, Params};
 use wasmflow_protocol::{LoadSections, ScoringError};
 
 pub use cache::default_cache_dir;
-pub use instance::GUEST_MODEL_DIR;
+pub use limits::LoadLimits;
 
 use crate::flavors::FlavorComponents;
 use crate::model::ResolvedModel;
@@ -47,8 +49,8 @@ pub struct RuntimeOptions {
     pub isolation: Isolation,
     /// Where compiled components are cached; `None` compiles in memory each start.
     pub cache_dir: Option<PathBuf>,
-    /// Linear-memory limit of one instance, in bytes.
-    pub max_memory: usize,
+    /// Memory cap of one instance, and how long a model may take to load.
+    pub limits: LoadLimits,
 }
 
 /// A model loaded into a pool of sandboxed instances.
@@ -79,10 +81,17 @@ impl Runtime {
             Isolation::PerRequest => {
                 // One slot per concurrent request, plus the one being torn down.
                 let instances = u32::try_from(options.workers.max(1) + 1).unwrap_or(u32::MAX);
-                let limits = engine::PoolingLimits { instances, max_memory: options.max_memory };
-                let engine = engine::new_engine(Some(&limits))?;
-                let component =
-                    preinit::snapshot_component(&engine, &model.flavor, &bytes, &model.dir, &sections, cache_dir)?;
+                let pooling = engine::PoolingLimits { instances, max_memory: options.limits.max_memory };
+                let engine = engine::new_engine(Some(&pooling))?;
+                let component = preinit::snapshot_component(
+                    &engine,
+                    &model.flavor,
+                    &bytes,
+                    &model.dir,
+                    &sections,
+                    &options.limits,
+                    cache_dir,
+                )?;
                 (engine, component, Reuse::Never)
             }
         };
@@ -93,7 +102,7 @@ impl Runtime {
             pre: FlavorPre::new(pre)?,
             model_dir: model.dir.clone(),
             load: load_request_of(sections),
-            max_memory: options.max_memory,
+            limits: options.limits,
         };
         let pool = Pool::new(spec, options.workers, reuse)?;
         let metadata = pool.with_instance(|i| i.metadata())??;

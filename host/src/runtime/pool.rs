@@ -37,14 +37,14 @@ impl Pool {
     pub fn new(spec: InstanceSpec, size: usize, reuse: Reuse) -> anyhow::Result<Self> {
         let size = size.max(1);
         let warm = if reuse == Reuse::Warm { size } else { 1 };
-        let load_ticks = ticks(Instance::LOAD_TIMEOUT);
-        let idle = (0..warm).map(|_| Instance::new(&spec, load_ticks)).collect::<anyhow::Result<Vec<_>>>()?;
+        let load_within = spec.limits.timeout;
+        let idle = (0..warm).map(|_| Instance::new(&spec, load_within)).collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Self { spec, reuse, idle: Mutex::new(idle), slots: Arc::new(Semaphore::new(size)) })
     }
 
     /// Borrows an idle instance (creating one if a trap discarded it).
     pub fn with_instance<R>(&self, f: impl FnOnce(&mut Instance) -> R) -> anyhow::Result<R> {
-        let mut instance = self.take(Instance::LOAD_TIMEOUT)?;
+        let mut instance = self.take(self.spec.limits.timeout)?;
         let result = f(&mut instance);
         self.give_back(instance);
         Ok(result)
@@ -66,10 +66,11 @@ impl Pool {
             let _permit = permit;
             // A new instance (always, per request) loads within the request's deadline.
             let mut instance = pool.take(deadline.saturating_duration_since(Instant::now())).map_err(|e| {
-                match e.downcast_ref::<wasmtime::Trap>() {
-                    Some(wasmtime::Trap::Interrupt) => ScoringError::Timeout,
-                    _ => ScoringError::Internal(format!("cannot start a model instance: {e:#}")),
+                if Instant::now() >= deadline {
+                    return ScoringError::Timeout;
                 }
+                tracing::error!("cannot start a model instance: {e:#}");
+                ScoringError::Internal("The model could not be loaded for this request.".into())
             })?;
             let remaining = deadline.saturating_duration_since(Instant::now());
             match instance.predict(&input, &params, ticks(remaining)) {
@@ -92,7 +93,7 @@ impl Pool {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         match idle {
             Some(instance) => Ok(instance),
-            None => Instance::new(&self.spec, ticks(load_within)),
+            None => Instance::new(&self.spec, load_within),
         }
     }
 

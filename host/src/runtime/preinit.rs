@@ -15,6 +15,7 @@ use wasmtime::Engine;
 use wasmtime::component::Component;
 
 use super::cache;
+use super::limits::LoadLimits;
 
 /// The compiled snapshot of `flavor_bytes` with the model in `model_dir`
 /// loaded by `sections`: from the cache, else made and compiled now.
@@ -24,6 +25,7 @@ pub fn snapshot_component(
     flavor_bytes: &[u8],
     model_dir: &Path,
     sections: &LoadSections,
+    limits: &LoadLimits,
     cache_dir: Option<&Path>,
 ) -> anyhow::Result<Component> {
     let digest = snapshot_digest(flavor_bytes, sections, model_dir)?;
@@ -31,7 +33,7 @@ pub fn snapshot_component(
         eprintln!("wasmflow: pre-initialising the {flavor} flavor with the model loaded (first run only)...");
         let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let bytes = tokio
-            .block_on(crate::snapshot::flavor(flavor_bytes, model_dir, sections))
+            .block_on(super::snapshot::flavor(flavor_bytes, model_dir, sections, limits))
             .with_context(|| format!("cannot snapshot the {flavor} flavor with the model loaded"))?;
         Ok(Cow::Owned(bytes))
     })

@@ -1,25 +1,30 @@
 //! Pre-initialisation with wizer (`wasmtime-wizer`): runs a component's
 //! `preload` export once with the model directory mounted read-only at
 //! `/model`, then snapshots its memories and globals into a new component.
-//! Used by `wasmflow build` and by `serve --isolation per-request`.
+//! Used by `wasmflow build` and by `serve --isolation per-request`. It runs
+//! under the same bounds as a served load (`LoadLimits`): an engine with
+//! epoch interruption and a deadline, and a memory cap.
 
 use std::path::Path;
 
 use anyhow::{Context, bail};
 use wasmflow_protocol::LoadSections;
+use wasmtime::Store;
 use wasmtime::component::{Component, Linker, ResourceTable, ResourceType, Val};
-use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use wasmtime_wizer::{WasmtimeWizerComponent, Wizer};
 
-use crate::runtime::GUEST_MODEL_DIR;
+use super::engine::{new_engine, start_epoch_ticker, ticks};
+use super::instance::GUEST_MODEL_DIR;
+use super::limits::{LoadLimits, MemoryCap, load_error};
 
 /// The host side of a component under pre-initialisation.
 struct InitState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
+    memory: MemoryCap,
 }
 
 impl WasiView for InitState {
@@ -35,35 +40,51 @@ impl WasiHttpView for InitState {
 }
 
 /// The flavor with the model loaded: `snapshot.preload(<load-request>)`.
-pub async fn flavor(component: &[u8], model_dir: &Path, sections: &LoadSections) -> anyhow::Result<Vec<u8>> {
+pub async fn flavor(
+    component: &[u8],
+    model_dir: &Path,
+    sections: &LoadSections,
+    limits: &LoadLimits,
+) -> anyhow::Result<Vec<u8>> {
     let request = Val::Record(vec![
         ("model-dir".into(), Val::String(GUEST_MODEL_DIR.into())),
         ("flavor-config".into(), Val::String(sections.flavor_config.clone())),
         ("pyfunc-config".into(), Val::String(sections.pyfunc_config.clone())),
         ("model-config".into(), Val::String(sections.model_config.clone())),
     ]);
-    run(component, model_dir, "wasmflow:inference/snapshot@0.1.0", vec![request]).await
+    run(component, model_dir, "wasmflow:inference/snapshot@0.1.0", vec![request], limits).await
 }
 
 /// The front end with the MLmodel read: `front.preload("/model", <flavor>)`.
-pub async fn front(component: &[u8], model_dir: &Path, flavor: &str) -> anyhow::Result<Vec<u8>> {
+pub async fn front(component: &[u8], model_dir: &Path, flavor: &str, limits: &LoadLimits) -> anyhow::Result<Vec<u8>> {
     let args = vec![Val::String(GUEST_MODEL_DIR.into()), Val::String(flavor.into())];
-    run(component, model_dir, "wasmflow:inference/front@0.1.0", args).await
+    run(component, model_dir, "wasmflow:inference/front@0.1.0", args, limits).await
 }
 
 /// Instruments `component`, calls `<interface>.preload(args)` on an instance
 /// with the model directory mounted, and snapshots the instance. (wizer's own
 /// `run_component` takes the call as WAVE text, whose names cannot carry the
 /// interface's version; the steps are public, so they are run here.)
-async fn run(component: &[u8], model_dir: &Path, interface: &str, args: Vec<Val>) -> anyhow::Result<Vec<u8>> {
-    let engine = Engine::new(&Config::new())?;
+async fn run(
+    component: &[u8],
+    model_dir: &Path,
+    interface: &str,
+    args: Vec<Val>,
+    limits: &LoadLimits,
+) -> anyhow::Result<Vec<u8>> {
+    let engine = new_engine(None)?;
+    start_epoch_ticker(&engine);
     let mut wasi = WasiCtxBuilder::new();
     wasi.inherit_stderr();
     wasi.preopened_dir(model_dir, GUEST_MODEL_DIR, FsPerms::ReadOnly)
         .map_err(anyhow::Error::from)
         .with_context(|| format!("cannot open model directory {}", model_dir.display()))?;
-    let state = InitState { wasi: wasi.build(), http: WasiHttpCtx::new(), table: ResourceTable::new() };
+    let memory = MemoryCap::new(limits.max_memory);
+    let state = InitState { wasi: wasi.build(), http: WasiHttpCtx::new(), table: ResourceTable::new(), memory };
     let mut store = Store::new(&engine, state);
+    store.limiter(|state| &mut state.memory);
+    store.set_epoch_deadline(ticks(limits.timeout));
+    store.epoch_deadline_trap();
 
     let wizer = Wizer::new();
     let (context, instrumented) = wizer.instrument_component(component).map_err(anyhow::Error::from)?;
@@ -79,11 +100,9 @@ async fn run(component: &[u8], model_dir: &Path, interface: &str, args: Vec<Val>
     let preload = instance.get_export_index(&mut store, Some(&exported), "preload").ok_or_else(missing)?;
     let preload = instance.get_func(&mut store, preload).ok_or_else(missing)?;
     let mut results = [Val::Bool(false)];
-    preload
-        .call_async(&mut store, &args, &mut results)
-        .await
-        .map_err(anyhow::Error::from)
-        .context("preload trapped")?;
+    if let Err(error) = preload.call_async(&mut store, &args, &mut results).await {
+        return Err(load_error(error, limits, store.data().memory.refused()));
+    }
     match &results[0] {
         Val::Result(Ok(_)) => {}
         Val::Result(Err(error)) => bail!("preload failed: {}", describe(error.as_deref())),
