@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod json;
+pub mod lightgbm;
 pub mod output;
 pub mod ubjson;
 pub mod xgboost;
@@ -28,6 +29,7 @@ const MAX_MODEL_BYTES: u64 = 1 << 30;
 #[derive(Debug, Clone)]
 pub enum Model {
     Xgboost(xgboost::XgbModel),
+    Lightgbm(lightgbm::LgbModel),
 }
 
 /// Loads the model in `dir` given the MLmodel's flavor name and section (as JSON).
@@ -53,6 +55,12 @@ pub fn load_model(dir: &Path, flavor: &str, flavor_config: &str) -> Result<Model
             let api = xgboost::Api::of_class(model_class.unwrap_or("xgboost.core.Booster"))?;
             Ok(Model::Xgboost(xgboost::load_model(&bytes, data, api)?))
         }
+        "lightgbm" => match model_class.unwrap_or("lightgbm.basic.Booster") {
+            "lightgbm.basic.Booster" => Ok(Model::Lightgbm(lightgbm::load_model(&bytes, data, &Default::default())?)),
+            class => Err(load(format!(
+                "lightgbm model class {class} ({data}) is not supported yet: only Booster models (model.lgb)"
+            ))),
+        },
         other => Err(load(format!("flavor {other} is not served by the trees component"))),
     }
 }
@@ -62,6 +70,8 @@ impl Model {
     pub fn feature_names(&self) -> &[String] {
         match self {
             Model::Xgboost(m) => &m.feature_names,
+            // LightGBM's predict matches columns by position (validate_features=False).
+            Model::Lightgbm(_) => &[],
         }
     }
 
@@ -69,6 +79,7 @@ impl Model {
     pub fn n_features(&self) -> usize {
         match self {
             Model::Xgboost(m) => m.forest.n_features(),
+            Model::Lightgbm(m) => m.forest.n_features(),
         }
     }
 
@@ -79,6 +90,7 @@ impl Model {
         let rows = self.features(names, data, cols)?;
         match self {
             Model::Xgboost(m) => m.predict(&rows),
+            Model::Lightgbm(m) => m.predict(&rows),
         }
     }
 

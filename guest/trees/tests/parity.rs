@@ -62,6 +62,7 @@ fn check(flavor: &str, name: &str) -> f64 {
             .iter()
             .map(|&x| x as f64)
             .collect::<Vec<_>>(),
+        Model::Lightgbm(m) => m.raw_scores(&data).unwrap(),
     };
     for (i, (g, w)) in margins.iter().zip(numbers(&expected["margin"]["values"])).enumerate() {
         assert!(close(*g, w), "{name}: margin {i}: {g} vs {w}");
@@ -105,6 +106,7 @@ fn xgboost_fixtures_cover_what_they_claim() {
         let dir = models().join("xgboost").join(name);
         match load_model(&dir, "xgboost", &flavor_config(&dir, "xgboost")).unwrap() {
             Model::Xgboost(m) => m,
+            Model::Lightgbm(_) => unreachable!(),
         }
     };
     for name in ["xgb-classifier-early", "xgb-regressor-early"] {
@@ -117,4 +119,14 @@ fn xgboost_fixtures_cover_what_they_claim() {
     assert!(cat.forest.nodes().iter().any(|n| n.kind == wasmflow_tree_engine::KIND_CATEGORICAL));
     let expected = std::fs::read_to_string(models().join("expected/trees-xgb-classifier-binary.json")).unwrap();
     assert!(expected.contains("null"), "no missing values in the rows");
+}
+
+#[test]
+fn lightgbm_models_match_mlflow_and_lightgbm() {
+    let names: Vec<String> = all("lightgbm").into_iter().filter(|n| n != "lgb-linear-tree").collect();
+    assert!(names.len() >= 18, "{names:?}");
+    for name in names {
+        let worst = check("lightgbm", &name);
+        println!("{name}: worst relative error {worst:.2e}");
+    }
 }
