@@ -39,18 +39,20 @@ impl GuestModel for TreesModel {
     }
 
     fn predict(&self, input: Batch, _params: Vec<Param>) -> Result<Batch, WitError> {
-        let (names, data, cols) = features(input).map_err(wit_error)?;
+        let Features { names, data, cols } = features(input).map_err(wit_error)?;
         let output = self.0.0.predict(names.as_deref(), &data, cols).map_err(wit_error)?;
         Ok(Batch::Tensors(vec![tensor_of(output)]))
     }
 }
 
-/// Reads the model file the MLmodel's flavor section names. The flavor is the
-/// section that is not `python_function`: the host hands over the one it picked.
+/// Reads the model file the MLmodel's flavor section names. The request carries
+/// only that section, so the flavor is told by what MLflow writes in it
+/// (`xgb_version`, `lgb_version`), then by the file's extension.
 fn load_trees(request: &LoadRequest) -> Result<(Model, String), WitError> {
     let config: serde_json::Value = serde_json::from_str(&request.flavor_config).unwrap_or_default();
-    let flavor =
-        if config.get("lgb_version").is_some() || data_ends_with(&config, ".lgb") { "lightgbm" } else { "xgboost" };
+    let lightgbm = config.get("xgb_version").is_none()
+        && (config.get("lgb_version").is_some() || data_ends_with(&config, ".lgb") || data_ends_with(&config, ".txt"));
+    let flavor = if lightgbm { "lightgbm" } else { "xgboost" };
     crate::load_model(Path::new(&request.model_dir), flavor, &request.flavor_config)
         .map(|m| (m, flavor.to_string()))
         .map_err(wit_error)
@@ -63,12 +65,19 @@ fn data_ends_with(config: &serde_json::Value, suffix: &str) -> bool {
 fn wit_error(e: Error) -> WitError {
     match e {
         Error::Load(m) => WitError::Load(m),
-        Error::InvalidInput(m) => WitError::InvalidInput(m),
+        Error::Evaluation(m) => WitError::Evaluation(m),
     }
 }
 
-/// A table or one 2-D tensor as row-major float64 features (NaN missing).
-fn features(batch: Batch) -> Result<(Option<Vec<String>>, Vec<f64>, usize), Error> {
+/// Row-major float64 features (NaN missing), with column names for a table.
+struct Features {
+    names: Option<Vec<String>>,
+    data: Vec<f64>,
+    cols: usize,
+}
+
+/// A table or one 2-D tensor as [`Features`].
+fn features(batch: Batch) -> Result<Features, Error> {
     match batch {
         Batch::Table(columns) => {
             let cols = columns.len();
@@ -78,14 +87,14 @@ fn features(batch: Batch) -> Result<(Option<Vec<String>>, Vec<f64>, usize), Erro
             for (j, column) in columns.into_iter().enumerate() {
                 let values = floats(column.values, &column.name)?;
                 if values.len() != rows {
-                    return Err(Error::InvalidInput("columns of different lengths".into()));
+                    return Err(Error::Evaluation("columns of different lengths".into()));
                 }
                 for (i, v) in values.into_iter().enumerate() {
                     data[i * cols + j] = v;
                 }
                 names.push(column.name);
             }
-            Ok((Some(names), data, cols))
+            Ok(Features { names: Some(names), data, cols })
         }
         Batch::Tensors(mut tensors) if tensors.len() == 1 => {
             let tensor = tensors.pop().expect("one tensor");
@@ -93,17 +102,15 @@ fn features(batch: Batch) -> Result<(Option<Vec<String>>, Vec<f64>, usize), Erro
                 [_, c] => *c as usize,
                 [_] => 1,
                 other => {
-                    return Err(Error::InvalidInput(format!(
+                    return Err(Error::Evaluation(format!(
                         "tree models take a 2-D array [rows, features], got shape {other:?}"
                     )));
                 }
             };
-            Ok((None, floats(tensor.values, "input")?, cols))
+            Ok(Features { names: None, data: floats(tensor.values, "input")?, cols })
         }
-        Batch::Tensors(_) => Err(Error::InvalidInput("tree models take one array or a DataFrame".into())),
-        Batch::Json(_) => {
-            Err(Error::InvalidInput("tree models take an array or a DataFrame, not free-form JSON".into()))
-        }
+        Batch::Tensors(_) => Err(Error::Evaluation("tree models take one array or a DataFrame".into())),
+        Batch::Json(_) => Err(Error::Evaluation("tree models take an array or a DataFrame, not free-form JSON".into())),
     }
 }
 
@@ -124,7 +131,7 @@ fn floats(values: Values, name: &str) -> Result<Vec<f64>, Error> {
         Values::U64(v) => v.into_iter().map(|x| x as f64).collect(),
         Values::Boolean(v) => v.into_iter().map(|b| if b { 1.0 } else { 0.0 }).collect(),
         Values::Utf8(_) | Values::Bytes(_) => {
-            return Err(Error::InvalidInput(format!("column {name} is not numeric: tree models take numbers")));
+            return Err(Error::Evaluation(format!("column {name} is not numeric: tree models take numbers")));
         }
     })
 }

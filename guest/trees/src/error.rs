@@ -8,14 +8,15 @@ use std::fmt;
 pub enum Error {
     /// The model file is malformed, hostile or uses something not supported.
     Load(String),
-    /// The input does not fit the model (shape, columns, types).
-    InvalidInput(String),
+    /// The input does not fit the model (shape, columns, types): the library's
+    /// `predict` raises, which MLflow answers with `BAD_REQUEST`.
+    Evaluation(String),
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Load(m) | Error::InvalidInput(m) => f.write_str(m),
+            Error::Load(m) | Error::Evaluation(m) => f.write_str(m),
         }
     }
 }

@@ -66,15 +66,6 @@ pub fn load_model(dir: &Path, flavor: &str, flavor_config: &str) -> Result<Model
 }
 
 impl Model {
-    /// The feature names the model was trained with (empty if none).
-    pub fn feature_names(&self) -> &[String] {
-        match self {
-            Model::Xgboost(m) => &m.feature_names,
-            // LightGBM's predict matches columns by position (validate_features=False).
-            Model::Lightgbm(_) => &[],
-        }
-    }
-
     /// The number of features a row must have.
     pub fn n_features(&self) -> usize {
         match self {
@@ -83,47 +74,47 @@ impl Model {
         }
     }
 
-    /// Predicts rows given as row-major `data` of `names.len()` (or, unnamed,
-    /// `cols`) columns; NaN is a missing value. Named columns are matched to the
-    /// model's feature names when it has them.
+    /// Predicts rows given as row-major `data` of `cols` columns (named `names` for
+    /// a DataFrame); NaN is a missing value.
     pub fn predict(&self, names: Option<&[String]>, data: &[f64], cols: usize) -> Result<Output, Error> {
-        let rows = self.features(names, data, cols)?;
+        self.check_columns(names, data, cols)?;
         match self {
-            Model::Xgboost(m) => m.predict(&rows),
-            Model::Lightgbm(m) => m.predict(&rows),
+            Model::Xgboost(m) => m.predict(data),
+            Model::Lightgbm(m) => m.predict(data),
         }
     }
 
-    /// The model's features, in its order, from the caller's columns.
-    fn features(&self, names: Option<&[String]>, data: &[f64], cols: usize) -> Result<Vec<f64>, Error> {
+    /// Checks the caller's columns as the library's `predict` does. XGBoost
+    /// (`validate_features=True`, MLflow's choice) wants a DataFrame's columns to be
+    /// its feature names in order, and refuses an unnamed array for a `Booster` that
+    /// has names (the scikit-learn API takes it by position); LightGBM takes columns
+    /// by position. Either way the width must be the model's.
+    fn check_columns(&self, names: Option<&[String]>, data: &[f64], cols: usize) -> Result<(), Error> {
         let n_features = self.n_features();
-        let known = self.feature_names();
         if cols == 0 || !data.len().is_multiple_of(cols) {
-            return Err(Error::InvalidInput(format!("{} values do not form rows of {cols} columns", data.len())));
+            return Err(Error::Evaluation(format!("{} values do not form rows of {cols} columns", data.len())));
         }
-        let order: Vec<usize> = match names {
-            Some(names) if !known.is_empty() && known.len() == n_features => {
-                let missing: Vec<&str> = known.iter().filter(|k| !names.contains(k)).map(String::as_str).collect();
-                let extra: Vec<&str> = names.iter().filter(|n| !known.contains(n)).map(String::as_str).collect();
-                if !missing.is_empty() || !extra.is_empty() {
-                    return Err(Error::InvalidInput(format!(
-                        "feature_names mismatch: the model expects {known:?}; missing {missing:?}, unexpected {extra:?}"
+        if let Model::Xgboost(m) = self {
+            let known = &m.feature_names;
+            match names {
+                Some(names) if !known.is_empty() && names != known.as_slice() => {
+                    return Err(Error::Evaluation(format!(
+                        "feature_names mismatch: the model expects {known:?}, the input has {names:?}"
                     )));
                 }
-                known.iter().map(|k| names.iter().position(|n| n == k).unwrap_or(0)).collect()
-            }
-            _ => {
-                if cols != n_features {
-                    return Err(Error::InvalidInput(format!(
-                        "the model expects {n_features} features, the input has {cols} columns"
+                None if !known.is_empty() && m.api == xgboost::Api::Booster => {
+                    return Err(Error::Evaluation(format!(
+                        "the input has no column names; the model expects the columns {known:?}"
                     )));
                 }
-                (0..cols).collect()
+                _ => {}
             }
-        };
-        if order.iter().enumerate().all(|(i, &j)| i == j) && cols == n_features {
-            return Ok(data.to_vec());
         }
-        Ok(data.chunks(cols).flat_map(|row| order.iter().map(move |&j| row[j])).collect())
+        if cols != n_features {
+            return Err(Error::Evaluation(format!(
+                "the model expects {n_features} features, the input has {cols} columns"
+            )));
+        }
+        Ok(())
     }
 }

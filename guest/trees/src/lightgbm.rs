@@ -223,7 +223,7 @@ impl LgbModel {
         let mut scores = self
             .forest
             .predict::<f64>(rows, self.forest.n_features(), &base)
-            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+            .map_err(|e| Error::Evaluation(e.to_string()))?;
         if let Some(n) = self.average_over {
             scores.iter_mut().for_each(|s| *s /= n as f64);
         }

@@ -356,7 +356,7 @@ impl XgbModel {
         let rounded: Vec<f64> = rows.iter().map(|&x| (x as f32) as f64).collect();
         self.forest
             .predict::<f32>(&rounded, self.forest.n_features(), &self.base_margin)
-            .map_err(|e| Error::InvalidInput(e.to_string()))
+            .map_err(|e| Error::Evaluation(e.to_string()))
     }
 
     fn transform_margins(&self, mut m: Vec<f32>) -> Vec<f32> {

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use wasmflow_flavor_trees::error::Error;
 use wasmflow_flavor_trees::output::Data;
 use wasmflow_flavor_trees::{Model, load_model};
 
@@ -56,12 +57,7 @@ fn check(flavor: &str, name: &str) -> f64 {
         }
     }
     let margins = match &model {
-        Model::Xgboost(m) => m
-            .margins(&data_in_model_order(&model, &names, &data))
-            .unwrap()
-            .iter()
-            .map(|&x| x as f64)
-            .collect::<Vec<_>>(),
+        Model::Xgboost(m) => m.margins(&data).unwrap().iter().map(|&x| x as f64).collect::<Vec<_>>(),
         Model::Lightgbm(m) => m.raw_scores(&data).unwrap(),
     };
     for (i, (g, w)) in margins.iter().zip(numbers(&expected["margin"]["values"])).enumerate() {
@@ -70,12 +66,6 @@ fn check(flavor: &str, name: &str) -> f64 {
     }
     assert_eq!(margins.len(), numbers(&expected["margin"]["values"]).len(), "{name}: margin count");
     worst
-}
-
-/// The fixtures' columns are already in the model's order.
-fn data_in_model_order(model: &Model, names: &[String], data: &[f64]) -> Vec<f64> {
-    assert!(model.feature_names().is_empty() || model.feature_names() == names);
-    data.to_vec()
 }
 
 fn all(flavor: &str) -> Vec<String> {
@@ -129,4 +119,37 @@ fn lightgbm_models_match_mlflow_and_lightgbm() {
         let worst = check("lightgbm", &name);
         println!("{name}: worst relative error {worst:.2e}");
     }
+}
+
+/// Columns are checked as the libraries check them (MLflow's recorded answers in
+/// tests/conformance/{xgboost,lightgbm} show the same): XGBoost wants its feature
+/// names in order, and a Booster refuses an unnamed array; LightGBM goes by position.
+#[test]
+fn columns_are_checked_as_each_library_checks_them() {
+    let load = |flavor: &str, name: &str| {
+        let dir = models().join(flavor).join(name);
+        load_model(&dir, flavor, &flavor_config(&dir, flavor)).unwrap()
+    };
+    let names: Vec<String> = (0..5).map(|i| format!("x{i}")).collect();
+    let reversed: Vec<String> = names.iter().rev().cloned().collect();
+    let row = [0.1, -0.2, 0.3, 0.4, 2.0];
+    let evaluation = |r: Result<wasmflow_flavor_trees::output::Output, Error>| match r {
+        Err(Error::Evaluation(m)) => m,
+        other => panic!("not an evaluation error: {other:?}"),
+    };
+
+    let booster = load("xgboost", "xgb-booster-softprob");
+    assert!(booster.predict(Some(&names), &row, 5).is_ok());
+    assert!(evaluation(booster.predict(Some(&reversed), &row, 5)).contains("feature_names mismatch"));
+    assert!(evaluation(booster.predict(None, &row, 5)).contains("no column names"));
+    assert!(evaluation(booster.predict(Some(&names[..4]), &row[..4], 4)).contains("feature_names mismatch"));
+
+    let classifier = load("xgboost", "xgb-classifier-binary");
+    assert_eq!(classifier.predict(None, &row, 5).unwrap(), classifier.predict(Some(&names), &row, 5).unwrap());
+    assert!(evaluation(classifier.predict(None, &row[..4], 4)).contains("expects 5 features"));
+
+    let lightgbm = load("lightgbm", "lgb-binary");
+    assert!(lightgbm.predict(Some(&reversed), &row, 5).is_ok());
+    assert!(lightgbm.predict(None, &row, 5).is_ok());
+    assert!(evaluation(lightgbm.predict(Some(&names[..4]), &row[..4], 4)).contains("expects 5 features"));
 }
