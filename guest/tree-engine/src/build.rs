@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::{
-    Forest, KIND_CATEGORICAL, KIND_LE_NAN_DEFAULT, KIND_LE_NAN_ZERO, KIND_LE_ZERO_DEFAULT, KIND_LEAF,
+    Forest, KIND_CATEGORICAL, KIND_LE_NAN_DEFAULT, KIND_LE_NAN_ZERO, KIND_LE_ZERO_DEFAULT, KIND_LEAF, KIND_LINEAR_LEAF,
     KIND_LT_NAN_DEFAULT, Node, TreeInfo,
 };
 
@@ -43,6 +43,9 @@ pub enum RawNode {
     Split(RawSplit),
     /// A leaf with its value(s): one, or one per output.
     Leaf(Vec<f64>),
+    /// A leaf worth `constant + Σ coefficient·x[feature]` (summed in term order),
+    /// or `value` when one of its features is NaN (LightGBM's linear trees).
+    Linear { value: f64, constant: f64, terms: Vec<(u32, f64)> },
 }
 
 /// A tree as a loader reads it: the root is `nodes[0]`; a scalar-leaf tree adds to
@@ -142,6 +145,8 @@ impl Forest {
             leaf_values: Vec::new(),
             bitsets: Vec::new(),
             bitset_ranges: Vec::new(),
+            linear_leaves: Vec::new(),
+            linear_terms: Vec::new(),
             n_features,
             n_outputs,
             leaf_width,
@@ -199,6 +204,31 @@ impl Forest {
         let mut nodes = tree.nodes;
         for &old in &order {
             let node = match std::mem::replace(&mut nodes[old], RawNode::Leaf(Vec::new())) {
+                RawNode::Linear { value, constant, terms } => {
+                    if self.leaf_width != 1 {
+                        return Err(BuildError::Leaf(format!("tree {t}: linear leaf {old} in a vector-leaf forest")));
+                    }
+                    if let Some(&(feature, _)) = terms.iter().find(|(f, _)| *f as usize >= self.n_features) {
+                        return Err(BuildError::Feature { tree: t, node: old, feature, n_features: self.n_features });
+                    }
+                    if self.linear_terms.len() + terms.len() > limits.max_nodes {
+                        return Err(BuildError::Size(format!("more than {} linear terms", limits.max_nodes)));
+                    }
+                    let offset = self.leaf_values.len() as u32;
+                    self.leaf_values.push(value);
+                    let start = self.linear_terms.len() as u32;
+                    self.linear_terms.extend_from_slice(&terms);
+                    self.linear_leaves.push((constant, start, self.linear_terms.len() as u32));
+                    let model = (self.linear_leaves.len() - 1) as u32;
+                    Node {
+                        threshold: 0.0,
+                        feature: 0,
+                        left: offset,
+                        right: model,
+                        kind: KIND_LINEAR_LEAF,
+                        default_left: false,
+                    }
+                }
                 RawNode::Leaf(values) => {
                     if values.len() != self.leaf_width {
                         return Err(BuildError::Leaf(format!(

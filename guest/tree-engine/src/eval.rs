@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::{
-    Forest, KIND_CATEGORICAL, KIND_LE_NAN_DEFAULT, KIND_LE_NAN_ZERO, KIND_LE_ZERO_DEFAULT, KIND_LEAF,
+    Forest, KIND_CATEGORICAL, KIND_LE_NAN_DEFAULT, KIND_LE_NAN_ZERO, KIND_LE_ZERO_DEFAULT, KIND_LEAF, KIND_LINEAR_LEAF,
     KIND_LT_NAN_DEFAULT, Node,
 };
 
@@ -90,8 +90,9 @@ impl Forest {
                     let scores = &mut out[r * n_out..(r + 1) * n_out];
                     if self.leaf_width == 1 {
                         let t = tree.target as usize;
-                        scores[t] = scores[t].add(self.leaf_values[leaf]);
+                        scores[t] = scores[t].add(self.leaf_value(leaf, row));
                     } else {
+                        let leaf = self.nodes[leaf].left as usize;
                         for (s, &v) in scores.iter_mut().zip(&self.leaf_values[leaf..leaf + self.leaf_width]) {
                             *s = s.add(v);
                         }
@@ -103,15 +104,36 @@ impl Forest {
         Ok(out)
     }
 
-    /// The leaf-value offset of the leaf `row` reaches from `root`. Children always
+    /// The value of leaf node `leaf` for `row` (scalar leaves).
+    #[inline]
+    fn leaf_value(&self, leaf: usize, row: &[f64]) -> f64 {
+        let n = &self.nodes[leaf];
+        let value = self.leaf_values[n.left as usize];
+        if n.kind != KIND_LINEAR_LEAF {
+            return value;
+        }
+        // LightGBM's Tree::Predict for linear trees: a NaN feature falls back to the constant leaf.
+        let (constant, start, end) = self.linear_leaves[n.right as usize];
+        let mut out = constant;
+        for &(feature, coefficient) in &self.linear_terms[start as usize..end as usize] {
+            let x = row[feature as usize];
+            if x.is_nan() {
+                return value;
+            }
+            out += coefficient * x;
+        }
+        out
+    }
+
+    /// The index of the leaf node `row` reaches from `root`. Children always
     /// follow their parent (checked at build), so the walk ends.
     #[inline]
     fn leaf_of(&self, root: usize, row: &[f64]) -> usize {
         let mut i = root;
         loop {
             let n = &self.nodes[i];
-            if n.kind == KIND_LEAF {
-                return n.left as usize;
+            if n.kind == KIND_LEAF || n.kind == KIND_LINEAR_LEAF {
+                return i;
             }
             let x = row[n.feature as usize];
             let left = match n.kind {

@@ -49,6 +49,10 @@ pub const KIND_LE_NAN_ZERO: u8 = 3;
 /// NaN counts as 0, and 0 (|x| ≤ 1e-35) follows the default direction; otherwise `x <= threshold`
 /// (LightGBM `missing_type` Zero).
 pub const KIND_LE_ZERO_DEFAULT: u8 = 4;
+/// A leaf whose value is a linear model of the row (LightGBM `linear_tree`): `left` is
+/// the offset of its constant-leaf value (used when a term's feature is NaN),
+/// `right` the index of its linear model.
+pub const KIND_LINEAR_LEAF: u8 = 6;
 /// Categorical: the integer part of `x` in the node's bitset goes left, any other
 /// category (negative, past the bitset) right, NaN the default direction.
 pub const KIND_CATEGORICAL: u8 = 5;
@@ -72,6 +76,10 @@ pub struct Forest {
     bitsets: Vec<u32>,
     /// `[start, end)` word ranges of each bitset in `bitsets`.
     bitset_ranges: Vec<(u32, u32)>,
+    /// Linear leaves: constant and `[start, end)` range of their terms in `linear_terms`.
+    linear_leaves: Vec<(f64, u32, u32)>,
+    /// `(feature, coefficient)` terms of the linear leaves.
+    linear_terms: Vec<(u32, f64)>,
     n_features: usize,
     n_outputs: usize,
     /// Values per leaf: 1 (the leaf adds to its tree's target) or `n_outputs`.

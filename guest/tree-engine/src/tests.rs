@@ -149,3 +149,22 @@ fn bad_shapes_are_errors() {
     assert!(matches!(forest.predict::<f64>(&[1.0], 1, &[0.0, 0.0]), Err(PredictError::Base { .. })));
     assert_eq!(forest.predict::<f64>(&[], 1, &[0.0]).unwrap(), Vec::<f64>::new());
 }
+
+#[test]
+fn linear_leaves_add_their_model_or_fall_back_on_nan() {
+    let tree = RawTree {
+        nodes: vec![
+            split(0, 0.0, 1, 2, false, SplitRule::LeNanDefault),
+            RawNode::Linear { value: 7.0, constant: 1.0, terms: vec![(1, 2.0), (0, -1.0)] },
+            leaf(5.0),
+        ],
+        target: 0,
+    };
+    let forest = Forest::new(vec![tree.clone()], 2, 1, 1, &Limits::default()).unwrap();
+    // Row (-1, 3): left, 1 + 2·3 - 1·(-1) = 8. Row (-1, NaN): the constant leaf 7. Row (1, 0): right, 5.
+    let got = forest.predict::<f64>(&[-1.0, 3.0, -1.0, f64::NAN, 1.0, 0.0], 2, &[0.0]).unwrap();
+    assert_eq!(got, [8.0, 7.0, 5.0]);
+    let mut bad = tree;
+    bad.nodes[1] = RawNode::Linear { value: 0.0, constant: 0.0, terms: vec![(9, 1.0)] };
+    assert!(matches!(Forest::new(vec![bad], 2, 1, 1, &Limits::default()), Err(BuildError::Feature { feature: 9, .. })));
+}

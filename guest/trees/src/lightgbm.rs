@@ -5,7 +5,9 @@
 //! Splits follow `decision_type`: bit 0 categorical, bit 1 default-left, bits 2–3
 //! the missing type (None: NaN counts as 0; Zero: 0 and NaN go the default way;
 //! NaN: NaN goes the default way). Categorical splits send the categories of their
-//! `cat_threshold` bitset left; NaN and negative categories go right.
+//! `cat_threshold` bitset left; NaN and negative categories go right. Linear trees
+//! (`linear_tree=true`) have leaves worth `leaf_const + Σ leaf_coeff·x`, or
+//! `leaf_value` when one of the leaf's features is NaN.
 
 use std::collections::HashMap;
 
@@ -151,12 +153,14 @@ fn read_tree(block: &str) -> Result<RawTree, Error> {
     if n_leaves == 0 || n_leaves > MAX_LEAVES {
         return Err(load(format!("num_leaves={n_leaves} is not between 1 and {MAX_LEAVES}")));
     }
-    if fields.get("is_linear").is_some_and(|v| v.trim() == "1") {
-        return Err(load("linear trees (linear_tree=true) are not supported"));
-    }
     let leaves: Vec<f64> = list(&fields, "leaf_value", n_leaves)?;
+    let leaf_nodes = if fields.get("is_linear").is_some_and(|v| v.trim() == "1") {
+        linear_leaves(&fields, leaves)?
+    } else {
+        leaves.into_iter().map(|v| RawNode::Leaf(vec![v])).collect()
+    };
     if n_leaves == 1 {
-        return Ok(RawTree { nodes: vec![RawNode::Leaf(leaves)], target: 0 });
+        return Ok(RawTree { nodes: leaf_nodes, target: 0 });
     }
     let n = n_leaves - 1;
     let feature: Vec<u32> = list(&fields, "split_feature", n)?;
@@ -212,8 +216,29 @@ fn read_tree(block: &str) -> Result<RawTree, Error> {
             rule,
         }));
     }
-    nodes.extend(leaves.into_iter().map(|v| RawNode::Leaf(vec![v])));
+    nodes.extend(leaf_nodes);
     Ok(RawTree { nodes, target: 0 })
+}
+
+/// The leaves of a linear tree: `leaf_const`, and per leaf `num_features` terms of
+/// `leaf_features`/`leaf_coeff`; `leaves` (`leaf_value`) is the NaN fallback.
+fn linear_leaves(fields: &HashMap<&str, &str>, leaves: Vec<f64>) -> Result<Vec<RawNode>, Error> {
+    let n = leaves.len();
+    let constants: Vec<f64> = list(fields, "leaf_const", n)?;
+    let counts: Vec<usize> = list(fields, "num_features", n)?;
+    let total =
+        counts.iter().try_fold(0usize, |a, &c| a.checked_add(c)).ok_or_else(|| load("num_features overflows"))?;
+    let features: Vec<u32> = list(fields, "leaf_features", total)?;
+    let coefficients: Vec<f64> = list(fields, "leaf_coeff", total)?;
+    let mut start = 0;
+    let mut nodes = Vec::with_capacity(n);
+    for (i, value) in leaves.into_iter().enumerate() {
+        let end = start + counts[i];
+        let terms = features[start..end].iter().copied().zip(coefficients[start..end].iter().copied()).collect();
+        nodes.push(RawNode::Linear { value, constant: constants[i], terms });
+        start = end;
+    }
+    Ok(nodes)
 }
 
 impl LgbModel {

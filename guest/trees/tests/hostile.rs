@@ -130,10 +130,17 @@ fn broken_lightgbm_models_are_refused() {
 }
 
 #[test]
-fn linear_trees_are_refused_by_name() {
-    let bytes = std::fs::read(models().join("lightgbm/lgb-linear-tree/model.lgb")).unwrap();
-    let message = refusal("lightgbm", "model.lgb", &bytes);
-    assert!(message.contains("linear trees (linear_tree=true) are not supported"), "{message}");
+fn broken_linear_trees_are_refused() {
+    let text = std::fs::read_to_string(models().join("lightgbm/lgb-linear-tree/model.lgb")).unwrap();
+    let cases = [
+        (text.replacen("leaf_features=0 ", "leaf_features=77 ", 1), "feature 77"),
+        (text.replacen("num_features=", "num_features=5 ", 1), "`num_features` has 8 values, expected 7"),
+        (text.replacen("leaf_coeff=", "leaf_coeff=1 ", 1), "`leaf_coeff` has"),
+    ];
+    for (bytes, needle) in cases {
+        let message = refusal("lightgbm", "model.lgb", bytes.as_bytes());
+        assert!(message.contains(needle), "{message:?} lacks {needle:?}");
+    }
 }
 
 #[test]
