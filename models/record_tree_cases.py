@@ -24,6 +24,10 @@ MODELS = [
     "xgboost/xgb-regressor-quantiles",
     "lightgbm/lgb-binary",
     "lightgbm/lgb-multiclass",
+    "xgboost/xgb-booster-categorical",
+    "xgboost/xgb-ranker",
+    "lightgbm/lgb-categorical",
+    "lightgbm/lgb-linear-tree",
 ]
 JSON = "application/json"
 
