@@ -158,6 +158,8 @@ xgb_booster("xgb-booster-tweedie", {"objective": "reg:tweedie", "tweedie_varianc
 xgb_booster("xgb-booster-cox", {"objective": "survival:cox"}, label=lambda s: np.where(s > 0, 1, -1) * (np.abs(s) + 0.5))
 xgb_booster("xgb-booster-pairwise", {"objective": "rank:pairwise"}, label=three, qid=True)
 xgb_booster("xgb-booster-categorical", {"objective": "binary:logistic", "max_cat_to_onehot": 1, "tree_method": "hist"}, cat=True, label=binary, note="native categorical splits (x4, codes 0..5)")
+xgb_booster("xgb-booster-dart", {"objective": "reg:squarederror", "booster": "dart", "rate_drop": 0.3, "seed": 1}, note="dart: tree weights (weight_drop)")
+xgb_sklearn("xgb-rf-classifier", xgb.XGBRFClassifier, {}, label=three, note="XGBRFClassifier: 6 parallel trees per class in one round")
 xgb_booster("xgb-booster-categorical-onehot", {"objective": "reg:squarederror", "max_cat_to_onehot": 8, "tree_method": "hist"}, cat=True, fmt="json", note="categorical one-hot splits")
 
 # ---------------------------------------------------------------- lightgbm

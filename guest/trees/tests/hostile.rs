@@ -152,3 +152,15 @@ fn a_data_path_outside_the_model_directory_is_refused() {
         assert!(message.contains("is not a plain relative path"), "{message}");
     }
 }
+
+#[test]
+fn unsupported_model_classes_are_named() {
+    let dir = models().join("lightgbm/lgb-binary");
+    let config = json!({"data": "model.lgb", "model_class": "lightgbm.sklearn.LGBMClassifier"}).to_string();
+    let message = load_model(&dir, "lightgbm", &config).unwrap_err().to_string();
+    assert!(message.contains("lightgbm.sklearn.LGBMClassifier") && message.contains("not supported"), "{message}");
+    let dir = models().join("xgboost/xgb-booster-softmax");
+    let config = json!({"data": "model.json", "model_class": "xgboost.dask.DaskXGBClassifier"}).to_string();
+    let message = load_model(&dir, "xgboost", &config).unwrap_err().to_string();
+    assert!(message.contains("DaskXGBClassifier"), "{message}");
+}
