@@ -12,5 +12,6 @@ mod onnx;
 mod resilience;
 mod sklearn;
 mod support;
+mod trees;
 mod uris;
 mod wasi_http;

@@ -107,7 +107,13 @@ fn features(batch: Batch) -> Result<Features, Error> {
                     )));
                 }
             };
-            Ok(Features { names: None, data: floats(tensor.values, "input")?, cols })
+            let data = match tensor.values {
+                // An object array (`np.array([[1.5, None]])`) arrives as Python's str of
+                // each element; the libraries cast it to float, None to NaN.
+                Values::Utf8(items) => items.iter().map(|v| python_float(v)).collect::<Result<_, _>>()?,
+                values => floats(values, "input")?,
+            };
+            Ok(Features { names: None, data, cols })
         }
         Batch::Tensors(_) => Err(Error::Evaluation("tree models take one array or a DataFrame".into())),
         Batch::Json(_) => Err(Error::Evaluation("tree models take an array or a DataFrame, not free-form JSON".into())),
@@ -134,6 +140,14 @@ fn floats(values: Values, name: &str) -> Result<Vec<f64>, Error> {
             return Err(Error::Evaluation(format!("column {name} is not numeric: tree models take numbers")));
         }
     })
+}
+
+/// `float(x)` of one element of an object array (`None` is NaN, as numpy casts it).
+fn python_float(text: &str) -> Result<f64, Error> {
+    match text {
+        "None" => Ok(f64::NAN),
+        _ => text.trim().parse().map_err(|_| Error::Evaluation(format!("could not convert string to float: '{text}'"))),
+    }
 }
 
 /// The answer as MLflow's pyfunc returns it: one unnamed ndarray.
