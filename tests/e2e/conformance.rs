@@ -197,7 +197,7 @@ fn start(model: &str) -> Server {
     }
 }
 
-fn replay(model: &str) {
+pub fn replay(model: &str) {
     let server = start(model);
     let mut failures = Vec::new();
     let mut checked = 0;

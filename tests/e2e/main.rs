@@ -14,5 +14,6 @@ mod onnx;
 mod resilience;
 mod sklearn;
 mod support;
+mod trees;
 mod uris;
 mod wasi_http;
