@@ -53,6 +53,13 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.naive_bayes.GaussianNB",
     "sklearn.neighbors._classification.KNeighborsClassifier",
     "sklearn.neighbors._regression.KNeighborsRegressor",
+    // A neighbours model's fitted `_tree` and its metric (tuple state, read as data).
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.neighbors._ball_tree.BallTree",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    "sklearn.metrics._dist_metrics.ManhattanDistance64",
+    "sklearn.metrics._dist_metrics.ChebyshevDistance64",
+    "sklearn.metrics._dist_metrics.MinkowskiDistance64",
     "sklearn.tree._classes.DecisionTreeClassifier",
     "sklearn.tree._classes.DecisionTreeRegressor",
     "sklearn.ensemble._forest.RandomForestClassifier",
