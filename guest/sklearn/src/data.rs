@@ -95,27 +95,33 @@ pub struct Features {
 }
 
 impl Features {
-    /// The input as the matrix this estimator expects: a frame's columns picked by
-    /// the fitted names (by position when it was fitted without names).
+    /// Where this estimator's columns are in `frame`: picked by the fitted names
+    /// (by position when it was fitted without names).
+    pub fn order(&self, frame: &Frame) -> Result<Vec<usize>, Error> {
+        match &self.names {
+            Some(names) => names
+                .iter()
+                .map(|n| {
+                    frame.names.iter().position(|f| f == n).ok_or_else(|| {
+                        Error::InvalidInput(format!(
+                            "The feature names should match those that were passed during fit. \
+                             Feature names seen at fit time, yet now missing: {n}"
+                        ))
+                    })
+                })
+                .collect(),
+            None => Ok((0..frame.columns.len()).collect()),
+        }
+    }
+
+    /// The input as the matrix this estimator expects: a frame's columns in
+    /// [`Features::order`].
     pub fn matrix(&self, input: Input) -> Result<Matrix, Error> {
         let matrix = match input {
             Input::Matrix(m) => m,
             Input::Frame(frame) => {
                 let rows = frame.rows();
-                let order: Vec<usize> = match &self.names {
-                    Some(names) => names
-                        .iter()
-                        .map(|n| {
-                            frame.names.iter().position(|f| f == n).ok_or_else(|| {
-                                Error::InvalidInput(format!(
-                                    "The feature names should match those that were passed during fit. \
-                                     Feature names seen at fit time, yet now missing: {n}"
-                                ))
-                            })
-                        })
-                        .collect::<Result<_, _>>()?,
-                    None => (0..frame.columns.len()).collect(),
-                };
+                let order = self.order(&frame)?;
                 let mut data = Vec::with_capacity(rows * order.len());
                 for i in 0..rows {
                     for &c in &order {

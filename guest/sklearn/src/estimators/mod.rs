@@ -9,6 +9,7 @@ mod boosting;
 mod compose;
 mod hist;
 mod iforest;
+mod impute;
 mod linear;
 mod mlp;
 mod naive_bayes;
@@ -272,7 +273,7 @@ impl Model {
     pub fn predict(&self, input: Input) -> Result<NdArray, Error> {
         let mut x = input;
         for step in &self.steps {
-            x = Input::Matrix(step.transform(x)?);
+            x = step.apply(x)?;
         }
         self.predictor.run(x, self.method)
     }

@@ -1,11 +1,11 @@
 //! Column-wise preprocessing: `StandardScaler`, `RobustScaler`, `MaxAbsScaler`,
-//! `MinMaxScaler`, `SimpleImputer`, `PolynomialFeatures` (numeric) and
+//! `MinMaxScaler`, `PolynomialFeatures` (numeric) and
 //! `OneHotEncoder`, `OrdinalEncoder` (text or numeric categories, dense output).
 
 use super::{attr, features, floats};
 use crate::data::{Column, Features, Input, Matrix};
 use crate::error::{Error, load};
-use crate::npy::{Data, NdArray};
+use crate::npy::Data;
 use crate::skops::Node;
 
 /// `(x - mean_) / scale_`, each part optional (`StandardScaler`; `RobustScaler`
@@ -116,51 +116,6 @@ impl MinMaxScaler {
             }
         }
         Ok(m)
-    }
-}
-
-/// Replaces missing values with `statistics_`; drops all-missing columns.
-#[derive(Debug, Clone)]
-pub struct SimpleImputer {
-    pub features: Features,
-    missing: f64,
-    statistics: Vec<f64>,
-}
-
-impl SimpleImputer {
-    pub fn build(node: &Node) -> Result<SimpleImputer, Error> {
-        if node.get("add_indicator").and_then(Node::as_bool).unwrap_or(false) {
-            return Err(load("SimpleImputer(add_indicator=True) is not supported yet"));
-        }
-        let missing = attr(node, "missing_values")?
-            .as_f64()
-            .ok_or_else(|| load("SimpleImputer: only numeric missing_values (e.g. NaN) are supported yet"))?;
-        let statistics = match attr(node, "statistics_")? {
-            Node::Array(NdArray { data: Data::Str(_), .. }) => {
-                return Err(load("SimpleImputer on text columns is not supported yet"));
-            }
-            _ => floats(node, "statistics_")?.1,
-        };
-        Ok(SimpleImputer { features: features(node), missing, statistics })
-    }
-
-    pub fn transform(&self, x: Input) -> Result<Matrix, Error> {
-        let m = self.features.matrix(x)?;
-        if m.cols != self.statistics.len() {
-            return Err(Error::InvalidInput(format!(
-                "X has {} features, but SimpleImputer is expecting {} features as input.",
-                m.cols,
-                self.statistics.len()
-            )));
-        }
-        let keep: Vec<usize> = (0..m.cols).filter(|&j| !self.statistics[j].is_nan()).collect();
-        let is_missing = |v: f64| if self.missing.is_nan() { v.is_nan() } else { v == self.missing };
-        let mut data = Vec::with_capacity(m.rows * keep.len());
-        for i in 0..m.rows {
-            let row = m.row(i);
-            data.extend(keep.iter().map(|&j| if is_missing(row[j]) { self.statistics[j] } else { row[j] }));
-        }
-        Ok(Matrix { rows: m.rows, cols: keep.len(), data })
     }
 }
 
