@@ -130,6 +130,8 @@ fn tensor_of(output: NdArray) -> Tensor {
         Data::I64(v) => Values::I64(v),
         Data::Bool(v) => Values::Boolean(v),
         Data::Str(v) => Values::Utf8(v),
+        // Never an output (labels are checked at load); numpy prints a missing one as nan.
+        Data::StrOrMissing(v) => Values::Utf8(v.into_iter().map(|s| s.unwrap_or_else(|| "nan".into())).collect()),
         Data::Records(_) => Values::F64(Vec::new()),
     };
     Tensor { name: None, shape, values }

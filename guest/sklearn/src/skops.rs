@@ -221,7 +221,7 @@ fn json_node(content: &Value) -> Result<Node, Error> {
 }
 
 /// The elements of an object array (stored as JSON by skops, as a list by
-/// pickle): all strings, or all numbers.
+/// pickle): all strings, all numbers, or strings and missing values (None, NaN).
 pub(crate) fn object_array_data(items: &[Node]) -> Result<Data, Error> {
     if let Some(strings) = items.iter().map(|n| n.as_str().map(str::to_string)).collect::<Option<Vec<_>>>() {
         return Ok(Data::Str(strings));
@@ -232,7 +232,15 @@ pub(crate) fn object_array_data(items: &[Node]) -> Result<Data, Error> {
     if let Some(floats) = items.iter().map(Node::as_f64).collect::<Option<Vec<_>>>() {
         return Ok(Data::F64(floats));
     }
-    Err(load("object arrays must hold only strings or only numbers"))
+    let text = |n: &Node| match n.as_str() {
+        Some(s) => Some(Some(s.to_string())),
+        None if n.is_none() || n.as_f64().is_some_and(f64::is_nan) => Some(None),
+        None => None,
+    };
+    if let Some(items) = items.iter().map(text).collect::<Option<Vec<_>>>() {
+        return Ok(Data::StrOrMissing(items));
+    }
+    Err(load("object arrays must hold only strings (and missing values) or only numbers"))
 }
 
 impl Node {

@@ -153,6 +153,10 @@ impl Method {
 pub(crate) trait Estimator {
     /// The columns it was fitted on.
     fn features(&self) -> &Features;
+    /// The input as the matrix `predict` takes (`validate_data`).
+    fn matrix(&self, x: Input) -> Result<Matrix, Error> {
+        self.features().matrix(x)
+    }
     /// Whether it has `method` (`Predict` always).
     fn has(&self, method: Method) -> bool;
     fn predict(&self, x: &Matrix) -> Result<NdArray, Error>;
@@ -228,7 +232,7 @@ impl Predictor {
 
     fn run(&self, x: Input, method: Method) -> Result<NdArray, Error> {
         let e = self.estimator();
-        let x = e.features().matrix(x)?;
+        let x = e.matrix(x)?;
         match method {
             Method::Predict => e.predict(&x),
             Method::PredictProba => e.predict_proba(&x),
@@ -315,7 +319,11 @@ fn features(node: &Node) -> Features {
 /// `classes_` of a classifier: the labels its outputs are typed as.
 fn classes(node: &Node) -> Result<NdArray, Error> {
     match attr(node, "classes_")? {
-        Node::Array(a) if a.shape.len() == 1 && !a.is_empty() && !matches!(a.data, Data::Records(_)) => Ok(a.clone()),
+        Node::Array(a)
+            if a.shape.len() == 1 && !a.is_empty() && !matches!(a.data, Data::Records(_) | Data::StrOrMissing(_)) =>
+        {
+            Ok(a.clone())
+        }
         _ => Err(load(format!("{}.classes_ is not a 1-D array of labels", node.class().unwrap_or("?")))),
     }
 }
@@ -327,7 +335,7 @@ fn take(classes: &NdArray, indices: &[usize]) -> NdArray {
         Data::I64(c) => Data::I64(indices.iter().map(|&i| c[i]).collect()),
         Data::Bool(c) => Data::Bool(indices.iter().map(|&i| c[i]).collect()),
         Data::Str(c) => Data::Str(indices.iter().map(|&i| c[i].clone()).collect()),
-        Data::Records(_) => unreachable!("checked by classes()"),
+        Data::Records(_) | Data::StrOrMissing(_) => unreachable!("checked by classes()"),
     };
     NdArray { shape: vec![indices.len()], data }
 }

@@ -122,7 +122,8 @@ impl MinMaxScaler {
 /// Categories of one input column.
 #[derive(Debug, Clone)]
 enum Categories {
-    Text(Vec<String>),
+    /// Text; `None` is the missing-value category (a text input never matches it).
+    Text(Vec<Option<String>>),
     Numbers(Vec<f64>),
 }
 
@@ -171,7 +172,7 @@ impl OneHotEncoder {
             };
             for i in 0..rows {
                 let hit = match (column, cats) {
-                    (Column::Str(v), Categories::Text(c)) => c.iter().position(|c| *c == v[i]),
+                    (Column::Str(v), Categories::Text(c)) => c.iter().position(|c| c.as_ref() == Some(&v[i])),
                     (Column::F64(v), Categories::Numbers(c)) => c.iter().position(|c| *c == v[i]),
                     (Column::F64(_), Categories::Text(_)) | (Column::Str(_), Categories::Numbers(_)) => {
                         return Err(Error::Evaluation(format!(
@@ -206,7 +207,8 @@ fn categories(node: &Node, class: &str) -> Result<Vec<Categories>, Error> {
         attr(node, "categories_")?.as_list().ok_or_else(|| load(format!("{class}.categories_ is not a list")))?;
     list.iter()
         .map(|c| match c.as_array().map(|a| &a.data) {
-            Some(Data::Str(v)) => Ok(Categories::Text(v.clone())),
+            Some(Data::Str(v)) => Ok(Categories::Text(v.iter().cloned().map(Some).collect())),
+            Some(Data::StrOrMissing(v)) => Ok(Categories::Text(v.clone())),
             Some(Data::F64(v)) => Ok(Categories::Numbers(v.clone())),
             Some(Data::I64(v)) => Ok(Categories::Numbers(v.iter().map(|&x| x as f64).collect())),
             _ => Err(load(format!("{class}.categories_ holds an unsupported array"))),
@@ -256,7 +258,9 @@ impl OrdinalEncoder {
         for (j, (column, cats)) in columns.iter().zip(&self.categories).enumerate() {
             for i in 0..rows {
                 let code = match (column, cats) {
-                    (Column::Str(v), Categories::Text(c)) => c.iter().position(|c| *c == v[i]).map(|k| k as f64),
+                    (Column::Str(v), Categories::Text(c)) => {
+                        c.iter().position(|c| c.as_ref() == Some(&v[i])).map(|k| k as f64)
+                    }
                     // NaN is encoded as encoded_missing_value when it was seen in fit.
                     (Column::F64(v), Categories::Numbers(c)) => {
                         position_f64(c, v[i]).map(|k| if v[i].is_nan() { self.encoded_missing_value } else { k as f64 })
