@@ -14,7 +14,9 @@ Uses `save` of make_sklearn_models.py (same files, same expected/*.json layout):
   columns before OneHotEncoder, numeric columns imputed and scaled;
 - HistGradientBoosting* with categorical_features="from_dtype" on pandas
   `category` columns of strings (scored as MLflow's server builds the frame: object
-  columns of str).
+  columns of str);
+- diabetes-linear-nosig: LinearRegression on a DataFrame saved without a signature,
+  for the recorded error answers (NaN, infinity, no rows, reordered/unknown columns).
 """
 
 import os
@@ -139,7 +141,18 @@ def hist_category():
     base.save("synthetic-hgb-category-regressor", reg, scored)
 
 
+def behaviour():
+    """Models whose error answers are recorded from `mlflow models serve` (record_cases.py)."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import LinearRegression
+
+    Xd, yd = load_diabetes(return_X_y=True, as_frame=True)
+    # No signature: only sklearn's own feature-name check guards the columns.
+    base.save("diabetes-linear-nosig", LinearRegression().fit(Xd, yd), Xd, n_rows=20, signature=False)
+
+
 def main():
+    behaviour()
     neighbours()
     imputers()
     hist_category()

@@ -189,12 +189,14 @@ fn start(model: &str) -> Server {
     if ECHO_MODELS.contains(&model) {
         let echo = format!("python_function={}", wasmflow_guests::ECHO_PATH);
         Server::start(&format!("models/custom/{model}"), &["--flavor-component", &echo, "-w", "1"])
+    } else if let Some(name) = model.strip_prefix("sklearn-") {
+        Server::start(&format!("models/sklearn/{name}"), &["-w", "1"])
     } else {
         Server::start(&format!("models/{model}"), &["-w", "1"])
     }
 }
 
-fn replay(model: &str) {
+pub(crate) fn replay(model: &str) {
     let server = start(model);
     let mut failures = Vec::new();
     let mut checked = 0;
@@ -299,6 +301,9 @@ fn every_recorded_model_has_a_test() {
     for model in &models {
         let dir = if ECHO_MODELS.contains(&model.as_str()) {
             repo().join("models/custom").join(model)
+        } else if let Some(name) = model.strip_prefix("sklearn-") {
+            assert!(crate::sklearn::CONFORMANCE.contains(&model.as_str()), "tests/conformance/{model} has no replay test");
+            repo().join("models/sklearn").join(name)
         } else {
             assert!(onnx.contains(&model.as_str()), "tests/conformance/{model} has no replay test");
             repo().join("models").join(model)

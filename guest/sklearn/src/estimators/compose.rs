@@ -71,7 +71,7 @@ impl Transform {
             Transform::Identity(features) => features.matrix(x),
             Transform::Impute(_) | Transform::Pipeline(_) => match self.apply(x)? {
                 Input::Matrix(m) => Ok(m),
-                frame => Features { class: "ColumnTransformer".into(), count: None, names: None }.matrix(frame),
+                frame => Features::unchecked("Pipeline").matrix(frame),
             },
         }
     }
@@ -158,8 +158,7 @@ impl ColumnTransformer {
             let picked = pick(&frame, selection)?;
             outputs.push(match part {
                 Part::Fitted(t) => t.transform(Input::Frame(picked))?,
-                Part::Passthrough => Features { class: "ColumnTransformer".into(), count: None, names: None }
-                    .matrix(Input::Frame(picked))?,
+                Part::Passthrough => Features::unchecked("ColumnTransformer").matrix(Input::Frame(picked))?,
             });
         }
         Ok(Matrix::hstack(rows, &outputs))
@@ -188,13 +187,13 @@ fn pick(frame: &Frame, selection: &Selection) -> Result<Frame, Error> {
             let missing: Vec<&String> = names.iter().filter(|n| !frame.names.contains(n)).collect();
             if !missing.is_empty() {
                 let list: Vec<String> = missing.iter().map(|n| format!("'{n}'")).collect();
-                return Err(Error::InvalidInput(format!("columns are missing: {{{}}}", list.join(", "))));
+                return Err(Error::Evaluation(format!("columns are missing: {{{}}}", list.join(", "))));
             }
             names.iter().map(|n| frame.names.iter().position(|f| f == n).expect("checked")).collect()
         }
         Selection::Positions(positions) => {
             if let Some(p) = positions.iter().find(|&&p| p >= frame.columns.len()) {
-                return Err(Error::InvalidInput(format!("column index {p} is out of range")));
+                return Err(Error::Evaluation(format!("column index {p} is out of range")));
             }
             positions.clone()
         }

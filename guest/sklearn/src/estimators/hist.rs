@@ -14,6 +14,7 @@ use crate::data::{Column, Features, Frame, Input, Matrix};
 use crate::error::{Error, load};
 use crate::npy::{Data, NdArray};
 use crate::skops::Node;
+use crate::validate;
 
 /// One `TreePredictor`'s node arrays.
 #[derive(Debug, Clone)]
@@ -210,13 +211,24 @@ impl Categorical {
     fn encode(&self, features: &Features, mut frame: Frame) -> Result<Frame, Error> {
         let order = features.order(&frame)?;
         for ((c, _), text) in self.columns.iter().zip(&self.text) {
-            let (Some(text), Some(&at)) = (text, order.get(*c)) else { continue };
-            let codes = match &frame.columns[at] {
-                Column::Str(v) => v
+            let Some(&at) = order.get(*c) else { continue };
+            let codes = match (&frame.columns[at], text) {
+                // Numeric categories: checked by the encoder (`ensure_all_finite="allow-nan"`).
+                (Column::F64(v), None) => {
+                    validate::finite(v, true, "float64", None)?;
+                    continue;
+                }
+                (Column::Str(v), Some(text)) => v
                     .iter()
                     .map(|s| text.iter().position(|t| t.as_ref() == Some(s)).map_or(f64::NAN, |k| k as f64))
                     .collect(),
-                Column::F64(v) => vec![f64::NAN; v.len()],
+                (Column::Str(v), None) => {
+                    return Err(Error::Evaluation(format!(
+                        "could not convert string to float: '{}'",
+                        v.first().map_or("", String::as_str)
+                    )));
+                }
+                (Column::F64(v), Some(_)) => vec![f64::NAN; v.len()],
             };
             frame.columns[at] = Column::F64(codes);
         }
@@ -334,7 +346,11 @@ impl Estimator for HistBoosting {
 
     fn matrix(&self, x: Input) -> Result<Matrix, Error> {
         match (&self.categorical, x) {
-            (Some(c), Input::Frame(frame)) => self.features.matrix(Input::Frame(c.encode(&self.features, frame)?)),
+            (Some(c), Input::Frame(frame)) => {
+                // The fitted `_preprocessor`'s encoder checks its columns first.
+                validate::column_rows(frame.rows())?;
+                self.features.matrix(Input::Frame(c.encode(&self.features, frame)?))
+            }
             (_, x) => self.features.matrix(x),
         }
     }

@@ -8,6 +8,7 @@ use crate::data::{Column, Features, Frame, Input, Matrix};
 use crate::error::{Error, load};
 use crate::npy::{Data, NdArray};
 use crate::skops::Node;
+use crate::validate::Check;
 
 /// What fills each column.
 #[derive(Debug, Clone)]
@@ -53,7 +54,7 @@ impl SimpleImputer {
     /// The imputed columns: a matrix for numbers, a frame of positional columns for text.
     pub fn transform(&self, x: Input) -> Result<Input, Error> {
         let width_error = |got: usize| {
-            Error::InvalidInput(format!(
+            Error::Evaluation(format!(
                 "X has {got} features, but SimpleImputer is expecting {} features as input.",
                 self.width()
             ))
@@ -68,14 +69,18 @@ impl SimpleImputer {
             }
             Statistics::Text(stats) => stats,
         };
-        let frame = match x {
-            Input::Frame(frame) => frame,
-            Input::Matrix(m) => Frame {
-                names: (0..m.cols).map(|j| j.to_string()).collect(),
-                columns: (0..m.cols).map(|j| Column::F64((0..m.rows).map(|i| m.row(i)[j]).collect())).collect(),
-            },
+        let (frame, order) = match x {
+            Input::Frame(frame) => {
+                let order = self.features.order(&frame)?;
+                (frame, order)
+            }
+            Input::Matrix(m) => {
+                let columns = (0..m.cols).map(|j| Column::F64((0..m.rows).map(|i| m.row(i)[j]).collect())).collect();
+                (Frame { names: (0..m.cols).map(|j| j.to_string()).collect(), columns }, (0..m.cols).collect())
+            }
         };
-        let order = self.features.order(&frame)?;
+        let rows = frame.rows();
+        Check::Rows.matrix(&Matrix { rows, cols: order.len(), data: Vec::new() }, &self.features.class)?;
         if order.len() != stats.len() {
             return Err(width_error(order.len()));
         }

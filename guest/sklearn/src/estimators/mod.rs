@@ -22,6 +22,7 @@ use crate::data::{Features, Input, Matrix};
 use crate::error::{Error, load};
 use crate::npy::{Data, NdArray};
 use crate::skops::Node;
+use crate::validate::Check;
 
 pub use compose::Transform;
 
@@ -313,7 +314,13 @@ fn features(node: &Node) -> Features {
         _ => None,
     });
     let count = node.get("n_features_in_").and_then(Node::as_i64).and_then(|n| usize::try_from(n).ok());
-    Features { class: short(node.class().unwrap_or("?")).to_string(), count, names }
+    let mut class = short(node.class().unwrap_or("?"));
+    if class == "OneVsRestClassifier" {
+        // Its estimators validate the input, and sklearn's messages name them.
+        let first = node.get("estimators_").and_then(Node::as_list).and_then(<[Node]>::first);
+        class = first.and_then(Node::class).map_or(class, short);
+    }
+    Features { class: class.to_string(), count, names, check: Check::of(class) }
 }
 
 /// `classes_` of a classifier: the labels its outputs are typed as.

@@ -7,6 +7,7 @@ use crate::data::{Column, Features, Input, Matrix};
 use crate::error::{Error, load};
 use crate::npy::Data;
 use crate::skops::Node;
+use crate::validate;
 
 /// `(x - mean_) / scale_`, each part optional (`StandardScaler`; `RobustScaler`
 /// with `center_`; `MaxAbsScaler` with no centre, clipped to [-1, 1] when `clip`).
@@ -406,26 +407,17 @@ impl PolynomialFeatures {
 /// The input columns of an encoder in fit order: by name from a frame, by position otherwise.
 fn columns(features: &Features, count: usize, class: &str, x: Input) -> Result<Vec<Column>, Error> {
     let columns = match x {
-        Input::Frame(frame) => match &features.names {
-            Some(names) => names
-                .iter()
-                .map(|n| {
-                    frame
-                        .names
-                        .iter()
-                        .position(|f| f == n)
-                        .map(|at| frame.columns[at].clone())
-                        .ok_or_else(|| Error::InvalidInput(format!("{class}: column {n} is missing")))
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-            None => frame.columns,
-        },
+        Input::Frame(frame) => {
+            features.order(&frame)?;
+            validate::column_rows(frame.rows())?;
+            frame.columns
+        }
         Input::Matrix(m) => {
             (0..m.cols).map(|j| Column::F64((0..m.rows).map(|i| m.data[i * m.cols + j]).collect())).collect()
         }
     };
     if columns.len() != count {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::Evaluation(format!(
             "X has {} features, but {class} is expecting {count} features as input.",
             columns.len()
         )));
