@@ -302,7 +302,10 @@ fn every_recorded_model_has_a_test() {
         let dir = if ECHO_MODELS.contains(&model.as_str()) {
             repo().join("models/custom").join(model)
         } else if let Some(name) = model.strip_prefix("sklearn-") {
-            assert!(crate::sklearn::CONFORMANCE.contains(&model.as_str()), "tests/conformance/{model} has no replay test");
+            assert!(
+                crate::sklearn::CONFORMANCE.contains(&model.as_str()),
+                "tests/conformance/{model} has no replay test"
+            );
             repo().join("models/sklearn").join(name)
         } else {
             assert!(onnx.contains(&model.as_str()), "tests/conformance/{model} has no replay test");
