@@ -55,18 +55,19 @@ PICKLED = {"diabetes-ridge", "iris-extratrees-proba"}
 CLOUDPICKLED |= {"iris-sgd-log-proba", "iris-ovr-logreg-proba", "iris-gb-proba", "diabetes-gb", "iris-nan-hgb-proba", "iris-svc-rbf-proba", "iris-mlp-relu-proba", "iris-iforest", "synthetic-categorical-hgb-proba"}
 
 
-def save(name, model, X, predict_fn="predict", n_rows=None):
+def save(name, model, X, predict_fn="predict", n_rows=None, signature=True):
+    """signature=False: saved with no signature and no input example (MLflow would infer one from it)."""
     if ONLY and name not in ONLY:
         return
     if not PICKLES:
-        write(name, model, X, predict_fn, n_rows, "skops")
+        write(name, model, X, predict_fn, n_rows, "skops", signature)
         return
     for fmt, names in (("cloudpickle", CLOUDPICKLED), ("pickle", PICKLED)):
         if name in names:
-            write(f"{name}-{fmt}", model, X, predict_fn, n_rows, fmt)
+            write(f"{name}-{fmt}", model, X, predict_fn, n_rows, fmt, signature)
 
 
-def write(name, model, X, predict_fn, n_rows, fmt):
+def write(name, model, X, predict_fn, n_rows, fmt, signature=True):
     import mlflow.pyfunc
     import mlflow.sklearn
     import skops.io
@@ -82,8 +83,8 @@ def write(name, model, X, predict_fn, n_rows, fmt):
     mlflow.sklearn.save_model(
         model,
         path,
-        signature=infer_signature(X, y_pred),
-        input_example=X.iloc[:3] if frame else X[:3],
+        signature=infer_signature(X, y_pred) if signature else None,
+        input_example=(X.iloc[:3] if frame else X[:3]) if signature else None,
         serialization_format=fmt,
         skops_trusted_types=trusted or None,
         pyfunc_predict_fn=predict_fn,

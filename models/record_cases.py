@@ -33,7 +33,13 @@ ONNX_MODELS = ["iris-onnx", "mlp-onnx", "iris-onnx-nosig", "mlp-onnx-nosig"]
 # Custom pyfunc models (models/make_custom_models.py) that echo what reached predict.
 CUSTOM_MODELS = ["echo-columns", "echo-unnamed-columns", "echo-tensor", "echo-named-tensors", "echo-nosig",
                  "echo-llm", "echo-typehint"]
-MODELS = ONNX_MODELS + CUSTOM_MODELS
+# sklearn models (models/sklearn/<name>, recorded as sklearn-<name>): how sklearn's input
+# validation fails inside MLflow (issue 13): NaN / infinity where the estimator does not
+# take them, no rows, columns sklearn's feature-name check refuses.
+SKLEARN_MODELS = ["sklearn-diabetes-linear", "sklearn-diabetes-gb", "sklearn-diabetes-rf", "sklearn-iris-rf",
+                  "sklearn-diabetes-nan-hgb", "sklearn-iris-svc-rbf", "sklearn-diabetes-linear-nosig",
+                  "sklearn-titanic-imputer-logreg", "sklearn-iris-knn-auto"]
+MODELS = ONNX_MODELS + CUSTOM_MODELS + SKLEARN_MODELS
 JSON = "application/json"
 
 
@@ -352,6 +358,51 @@ def custom_cases_for(name):
     return c
 
 
+def sklearn_cases_for(name):
+    """Cases for a sklearn model, from the rows of its models/expected/<name>.json."""
+    exp = load_expected(name)
+    cols, rows = exp["columns"], exp["data"][:3]
+    # The cell changed is a float column's: a NaN in an int column is the signature's error, not sklearn's.
+    numeric = [j for j, v in enumerate(rows[0]) if isinstance(v, float)]
+    c = []
+
+    def add(case, desc, body):
+        c.append((case, desc, "POST", "/invocations", JSON, body if isinstance(body, str) else dumps(body)))
+
+    def with_cell(value):
+        changed = [list(r) for r in rows]
+        changed[1][numeric[0]] = value
+        return changed
+
+    add("split_rows", "dataframe_split: three rows", {"dataframe_split": {"columns": cols, "data": rows}})
+    add("split_null_cell", f"a null (NaN) in column {cols[numeric[0]]}",
+        {"dataframe_split": {"columns": cols, "data": with_cell(None)}})
+    # json.dumps writes the bare tokens Infinity / -Infinity, which MLflow's json.loads reads.
+    add("split_infinity_cell", f"Infinity in column {cols[numeric[0]]}",
+        {"dataframe_split": {"columns": cols, "data": with_cell(float("inf"))}})
+    add("split_minus_infinity_cell", f"-Infinity in column {cols[numeric[0]]}",
+        {"dataframe_split": {"columns": cols, "data": with_cell(float("-inf"))}})
+    add("split_no_rows", "dataframe_split with no rows", {"dataframe_split": {"columns": cols, "data": []}})
+    add("records_no_rows", "dataframe_records: an empty list", {"dataframe_records": []})
+    if name == "sklearn-diabetes-linear-nosig":
+        add("split_reordered_columns", "the columns in reverse order",
+            {"dataframe_split": {"columns": cols[::-1], "data": [r[::-1] for r in rows]}})
+        add("split_unknown_column", "the first column renamed",
+            {"dataframe_split": {"columns": ["bogus"] + cols[1:], "data": rows}})
+        add("split_extra_column", "an extra column at the end",
+            {"dataframe_split": {"columns": cols + ["extra"], "data": [r + [0.0] for r in rows]}})
+        add("split_missing_column", "the last column left out",
+            {"dataframe_split": {"columns": cols[:-1], "data": [r[:-1] for r in rows]}})
+        add("inputs_rows", "inputs: bare rows (no column names)", {"inputs": rows})
+    if name == "sklearn-titanic-imputer-logreg":
+        strings = [j for j, v in enumerate(rows[0]) if isinstance(v, str)]
+        changed = [list(r) for r in rows]
+        changed[1][strings[-1]] = None
+        add("split_null_string", f"a null in the string column {cols[strings[-1]]}",
+            {"dataframe_split": {"columns": cols, "data": changed}})
+    return c
+
+
 def parquet_bytes(columns, kind):
     import io
 
@@ -417,6 +468,8 @@ def stop(proc):
 
 
 def model_dir_of(name):
+    if name in SKLEARN_MODELS:
+        return os.path.join(HERE, "sklearn", name.removeprefix("sklearn-"))
     return os.path.join(HERE, "custom", name) if name in CUSTOM_MODELS else os.path.join(HERE, name)
 
 
@@ -431,7 +484,10 @@ def record(name):
     with open(log_path, "w") as logf:
         proc, workdir, cmd = serve(model_dir, port, logf)
         try:
-            cases = custom_cases_for(name) if name in CUSTOM_MODELS else cases_for(name)
+            if name in SKLEARN_MODELS:
+                cases = sklearn_cases_for(name)
+            else:
+                cases = custom_cases_for(name) if name in CUSTOM_MODELS else cases_for(name)
             for case, desc, method, path, ctype, body in cases:
                 status, rctype, rbody = request(port, method, path, ctype, body)
                 req = {"method": method, "path": path, "content_type": ctype, "body": body}

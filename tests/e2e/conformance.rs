@@ -192,12 +192,14 @@ fn start(model: &str) -> Server {
     if ECHO_MODELS.contains(&model) {
         let echo = format!("python_function={}", wasmflow_guests::ECHO_PATH);
         Server::start(&format!("models/custom/{model}"), &["--flavor-component", &echo, "-w", "1"])
+    } else if let Some(name) = model.strip_prefix("sklearn-") {
+        Server::start(&format!("models/sklearn/{name}"), &["-w", "1"])
     } else {
         Server::start(&format!("models/{model}"), &["-w", "1"])
     }
 }
 
-pub fn replay(model: &str) {
+pub(crate) fn replay(model: &str) {
     let server = start(model);
     let mut failures = Vec::new();
     let mut checked = 0;
@@ -312,6 +314,12 @@ fn every_recorded_model_has_a_test() {
                 assert!(dir.is_dir(), "{} is missing", dir.display());
             }
             continue;
+        } else if let Some(name) = model.strip_prefix("sklearn-") {
+            assert!(
+                crate::sklearn::CONFORMANCE.contains(&model.as_str()),
+                "tests/conformance/{model} has no replay test"
+            );
+            repo().join("models/sklearn").join(name)
         } else {
             assert!(onnx.contains(&model.as_str()), "tests/conformance/{model} has no replay test");
             repo().join("models").join(model)

@@ -62,7 +62,38 @@ const MODELS: &[&str] = &[
     // Written by MLflow 2.22 (default cloudpickle) with scikit-learn 1.5.2.
     "iris-rf-mlflow2",
     "iris-logreg-pipeline-mlflow2",
+    // Issue 13: KD-tree / ball-tree neighbours and their metrics, text imputers,
+    // HistGradientBoosting on text categories.
+    "iris-knn-auto-proba",
+    "diabetes-knn-balltree-manhattan-cloudpickle",
+    "synthetic-knn-cosine-proba",
+    "titanic-imputer-logreg",
+    "titanic-imputer-constant-rf-proba",
+    "synthetic-hgb-category-proba",
+    "synthetic-hgb-category-proba-cloudpickle",
 ];
+
+/// sklearn models with answers recorded from `mlflow models serve`
+/// (tests/conformance/sklearn-<name>, models/record_cases.py): sklearn's input
+/// validation (NaN, infinity, no rows, feature names) as MLflow answers it.
+pub const CONFORMANCE: &[&str] = &[
+    "sklearn-diabetes-linear",
+    "sklearn-diabetes-linear-nosig",
+    "sklearn-diabetes-gb",
+    "sklearn-diabetes-rf",
+    "sklearn-iris-rf",
+    "sklearn-diabetes-nan-hgb",
+    "sklearn-iris-svc-rbf",
+    "sklearn-titanic-imputer-logreg",
+    "sklearn-iris-knn-auto",
+];
+
+#[test]
+fn recorded_validation_answers_match_mlflow() {
+    for model in CONFORMANCE {
+        crate::conformance::replay(model);
+    }
+}
 
 /// The fixture's rows in each format MLflow accepts for its signature: DataFrame
 /// formats for named columns, array formats for a tensor signature (`columns: null`).

@@ -53,8 +53,8 @@ fn load_sklearn(request: &LoadRequest) -> Result<Model, WitError> {
 fn wit_error(e: Error) -> WitError {
     match e {
         Error::Load(m) => WitError::Load(m),
-        Error::InvalidInput(m) => WitError::InvalidInput(m),
         Error::Evaluation(m) => WitError::Evaluation(m),
+        Error::Internal(m) => WitError::Internal(m),
     }
 }
 
@@ -89,14 +89,14 @@ fn input_of(batch: Batch) -> Result<Input, Error> {
                         .map(|j| Column::Str((0..rows).map(|i| data[i * cols + j].clone()).collect()))
                         .collect(),
                 })),
-                _ => Err(Error::InvalidInput("tensor values do not fit its shape".into())),
+                _ => Err(Error::Internal("tensor values do not fit its shape".into())),
             }
         }
         Batch::Tensors(_) => {
-            Err(Error::InvalidInput("sklearn models take one array or a DataFrame, not a dict of arrays".into()))
+            Err(Error::Evaluation("sklearn models take one array or a DataFrame, not a dict of arrays".into()))
         }
         Batch::Json(_) => {
-            Err(Error::InvalidInput("sklearn models take an array or a DataFrame, not free-form JSON".into()))
+            Err(Error::Evaluation("sklearn models take an array or a DataFrame, not free-form JSON".into()))
         }
     }
 }
@@ -118,7 +118,7 @@ fn column_of(values: Values) -> Result<Column, Error> {
         Values::U64(v) => Column::F64(v.into_iter().map(|x| x as f64).collect()),
         Values::Boolean(v) => Column::F64(v.into_iter().map(|b| if b { 1.0 } else { 0.0 }).collect()),
         Values::Utf8(v) => Column::Str(v),
-        Values::Bytes(_) => return Err(Error::InvalidInput("sklearn models take no binary columns".into())),
+        Values::Bytes(_) => return Err(Error::Evaluation("sklearn models take no binary columns".into())),
     })
 }
 
@@ -130,6 +130,8 @@ fn tensor_of(output: NdArray) -> Tensor {
         Data::I64(v) => Values::I64(v),
         Data::Bool(v) => Values::Boolean(v),
         Data::Str(v) => Values::Utf8(v),
+        // Never an output (labels are checked at load); numpy prints a missing one as nan.
+        Data::StrOrMissing(v) => Values::Utf8(v.into_iter().map(|s| s.unwrap_or_else(|| "nan".into())).collect()),
         Data::Records(_) => Values::F64(Vec::new()),
     };
     Tensor { name: None, shape, values }

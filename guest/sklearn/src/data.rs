@@ -1,8 +1,10 @@
 //! The data an sklearn model sees: a DataFrame-like [`Frame`] of named numeric or
-//! text columns, or a dense float64 [`Matrix`], plus the check sklearn's
-//! `validate_data` makes before an estimator uses a frame as a matrix.
+//! text columns, or a dense float64 [`Matrix`], plus the checks sklearn's
+//! `validate_data` makes before an estimator uses a frame as a matrix
+//! ([`crate::validate`]).
 
 use crate::error::Error;
+use crate::validate::{self, Check};
 
 /// One column of a frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,30 +94,34 @@ pub struct Features {
     pub class: String,
     pub count: Option<usize>,
     pub names: Option<Vec<String>>,
+    /// What `validate_data` checks in the values.
+    pub check: Check,
 }
 
 impl Features {
-    /// The input as the matrix this estimator expects: a frame's columns picked by
-    /// the fitted names (by position when it was fitted without names).
+    /// Input that is checked by nothing but its width (a selection of columns).
+    pub fn unchecked(class: &str) -> Features {
+        Features { class: class.into(), count: None, names: None, check: Check::Nothing }
+    }
+
+    /// Where this estimator's columns are in `frame`: a model fitted on named
+    /// columns takes exactly those, in that order (sklearn's feature-name check);
+    /// one fitted without names takes the columns by position.
+    pub fn order(&self, frame: &Frame) -> Result<Vec<usize>, Error> {
+        if let Some(names) = &self.names {
+            validate::feature_names(names, &frame.names)?;
+        }
+        Ok((0..frame.columns.len()).collect())
+    }
+
+    /// The input as the matrix this estimator expects: a frame's columns in
+    /// [`Features::order`].
     pub fn matrix(&self, input: Input) -> Result<Matrix, Error> {
         let matrix = match input {
             Input::Matrix(m) => m,
             Input::Frame(frame) => {
                 let rows = frame.rows();
-                let order: Vec<usize> = match &self.names {
-                    Some(names) => names
-                        .iter()
-                        .map(|n| {
-                            frame.names.iter().position(|f| f == n).ok_or_else(|| {
-                                Error::InvalidInput(format!(
-                                    "The feature names should match those that were passed during fit. \
-                                     Feature names seen at fit time, yet now missing: {n}"
-                                ))
-                            })
-                        })
-                        .collect::<Result<_, _>>()?,
-                    None => (0..frame.columns.len()).collect(),
-                };
+                let order = self.order(&frame)?;
                 let mut data = Vec::with_capacity(rows * order.len());
                 for i in 0..rows {
                     for &c in &order {
@@ -133,8 +139,9 @@ impl Features {
                 Matrix { rows, cols: order.len(), data }
             }
         };
+        self.check.matrix(&matrix, &self.class)?;
         match self.count {
-            Some(n) if n != matrix.cols => Err(Error::InvalidInput(format!(
+            Some(n) if n != matrix.cols => Err(Error::Evaluation(format!(
                 "X has {} features, but {} is expecting {n} features as input.",
                 matrix.cols, self.class
             ))),

@@ -8,16 +8,18 @@ use std::fmt;
 pub enum Error {
     /// The model file is malformed or uses something not supported.
     Load(String),
-    /// The input does not fit the model (shape, columns, types).
-    InvalidInput(String),
-    /// The model failed on this input (e.g. an unknown category).
+    /// The model refused or failed on this input, as sklearn raises during
+    /// `predict` (validation, unknown category, wrong columns): MLflow answers
+    /// every such exception with 400 `BAD_REQUEST`, so there is no other input error.
     Evaluation(String),
+    /// A broken invariant between the host and the flavor (never the request's fault).
+    Internal(String),
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Load(m) | Error::InvalidInput(m) | Error::Evaluation(m) => f.write_str(m),
+            Error::Load(m) | Error::Evaluation(m) | Error::Internal(m) => f.write_str(m),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod mlmodel;
 pub mod npy;
 pub mod pickle;
 pub mod skops;
+pub mod validate;
 
 // The WIT export glue only links as a wasm component (its export names are not
 // valid native symbol names); everything else also builds and tests natively.

@@ -20,6 +20,9 @@ pub enum Data {
     Bool(Vec<bool>),
     /// Strings (object arrays, which skops stores as JSON, not as npy).
     Str(Vec<String>),
+    /// Strings with missing values (`None` / NaN) among them: an encoder's
+    /// `categories_` fitted on text with missing values (NaN sorts last).
+    StrOrMissing(Vec<Option<String>>),
     /// A structured (record) array: one column per named field.
     Records(Vec<(String, Data)>),
 }
@@ -159,6 +162,7 @@ pub(crate) fn to_row_major(data: Data, rows: usize, cols: usize) -> Data {
         Data::I64(v) => Data::I64(t(v, rows, cols)),
         Data::Bool(v) => Data::Bool(t(v, rows, cols)),
         Data::Str(v) => Data::Str(t(v, rows, cols)),
+        Data::StrOrMissing(v) => Data::StrOrMissing(t(v, rows, cols)),
         Data::Records(fields) => {
             Data::Records(fields.into_iter().map(|(n, d)| (n, to_row_major(d, rows, cols))).collect())
         }

@@ -17,6 +17,18 @@ use crate::npy::{self, Data, NdArray};
 /// The one function a skops file may name (inside a `functools.partial`).
 const CHECK_ARRAY: &str = "sklearn.utils.validation.check_array";
 
+/// Whether `class` keeps a tuple state (Cython `__getstate__`), not a `__dict__`:
+/// sklearn's binary trees (`KDTree`, `BallTree`) and distance metrics. Both readers
+/// keep that state as one attribute, [`TUPLE_STATE_ATTR`] (the class must still be
+/// allowed).
+pub fn tuple_state(class: &str) -> bool {
+    matches!(class, "sklearn.neighbors._kd_tree.KDTree" | "sklearn.neighbors._ball_tree.BallTree")
+        || class.starts_with("sklearn.metrics._dist_metrics.")
+}
+
+/// The attribute holding the state of a [`tuple_state`] object.
+pub const TUPLE_STATE_ATTR: &str = "__state__";
+
 /// Largest single entry (schema or array) read from the zip.
 const MAX_ENTRY_BYTES: u64 = 512 << 20;
 
@@ -92,6 +104,9 @@ impl Reader<'_, '_> {
                         Node::Dict(attrs) => attrs,
                         // An object without state (a loss's link).
                         Node::Json(Value::Null) => Vec::new(),
+                        Node::List(items) if tuple_state(&full) => {
+                            vec![(TUPLE_STATE_ATTR.to_string(), Node::List(items))]
+                        }
                         _ => return Err(load(format!("model.skops: the state of {full} is not a dict"))),
                     },
                 };
@@ -206,7 +221,7 @@ fn json_node(content: &Value) -> Result<Node, Error> {
 }
 
 /// The elements of an object array (stored as JSON by skops, as a list by
-/// pickle): all strings, or all numbers.
+/// pickle): all strings, all numbers, or strings and missing values (None, NaN).
 pub(crate) fn object_array_data(items: &[Node]) -> Result<Data, Error> {
     if let Some(strings) = items.iter().map(|n| n.as_str().map(str::to_string)).collect::<Option<Vec<_>>>() {
         return Ok(Data::Str(strings));
@@ -217,7 +232,15 @@ pub(crate) fn object_array_data(items: &[Node]) -> Result<Data, Error> {
     if let Some(floats) = items.iter().map(Node::as_f64).collect::<Option<Vec<_>>>() {
         return Ok(Data::F64(floats));
     }
-    Err(load("object arrays must hold only strings or only numbers"))
+    let text = |n: &Node| match n.as_str() {
+        Some(s) => Some(Some(s.to_string())),
+        None if n.is_none() || n.as_f64().is_some_and(f64::is_nan) => Some(None),
+        None => None,
+    };
+    if let Some(items) = items.iter().map(text).collect::<Option<Vec<_>>>() {
+        return Ok(Data::StrOrMissing(items));
+    }
+    Err(load("object arrays must hold only strings (and missing values) or only numbers"))
 }
 
 impl Node {

@@ -1,9 +1,8 @@
 //! Composition: `Pipeline` (steps in order, `passthrough` skipped) and
 //! `ColumnTransformer` (columns picked by name or position, outputs side by side).
 
-use super::preprocess::{
-    MinMaxScaler, OneHotEncoder, OrdinalEncoder, PolynomialFeatures, SimpleImputer, StandardScaler,
-};
+use super::impute::SimpleImputer;
+use super::preprocess::{MinMaxScaler, OneHotEncoder, OrdinalEncoder, PolynomialFeatures, StandardScaler};
 use super::{attr, short};
 use crate::data::{Column, Features, Frame, Input, Matrix};
 use crate::error::{Error, load};
@@ -51,28 +50,29 @@ impl Transform {
         })
     }
 
+    /// The step's output: a matrix, or text columns (an imputer on text) for the next step.
+    pub fn apply(&self, x: Input) -> Result<Input, Error> {
+        match self {
+            Transform::Impute(t) => t.transform(x),
+            Transform::Pipeline(steps) => steps.iter().try_fold(x, |x, step| step.apply(x)),
+            other => other.transform(x).map(Input::Matrix),
+        }
+    }
+
+    /// The step's output as a matrix.
     pub fn transform(&self, x: Input) -> Result<Matrix, Error> {
         match self {
             Transform::Standard(t) => t.transform(x),
             Transform::MinMax(t) => t.transform(x),
-            Transform::Impute(t) => t.transform(x),
             Transform::OneHot(t) => t.transform(x),
             Transform::Ordinal(t) => t.transform(x),
             Transform::Poly(t) => t.transform(x),
             Transform::Columns(t) => t.transform(x),
             Transform::Identity(features) => features.matrix(x),
-            Transform::Pipeline(steps) => {
-                let mut x = x;
-                for step in steps {
-                    x = Input::Matrix(step.transform(x)?);
-                }
-                match x {
-                    Input::Matrix(m) => Ok(m),
-                    Input::Frame(_) => {
-                        Err(Error::Evaluation("an empty Pipeline cannot turn a table into an array".into()))
-                    }
-                }
-            }
+            Transform::Impute(_) | Transform::Pipeline(_) => match self.apply(x)? {
+                Input::Matrix(m) => Ok(m),
+                frame => Features::unchecked("Pipeline").matrix(frame),
+            },
         }
     }
 }
@@ -158,8 +158,7 @@ impl ColumnTransformer {
             let picked = pick(&frame, selection)?;
             outputs.push(match part {
                 Part::Fitted(t) => t.transform(Input::Frame(picked))?,
-                Part::Passthrough => Features { class: "ColumnTransformer".into(), count: None, names: None }
-                    .matrix(Input::Frame(picked))?,
+                Part::Passthrough => Features::unchecked("ColumnTransformer").matrix(Input::Frame(picked))?,
             });
         }
         Ok(Matrix::hstack(rows, &outputs))
@@ -188,13 +187,13 @@ fn pick(frame: &Frame, selection: &Selection) -> Result<Frame, Error> {
             let missing: Vec<&String> = names.iter().filter(|n| !frame.names.contains(n)).collect();
             if !missing.is_empty() {
                 let list: Vec<String> = missing.iter().map(|n| format!("'{n}'")).collect();
-                return Err(Error::InvalidInput(format!("columns are missing: {{{}}}", list.join(", "))));
+                return Err(Error::Evaluation(format!("columns are missing: {{{}}}", list.join(", "))));
             }
             names.iter().map(|n| frame.names.iter().position(|f| f == n).expect("checked")).collect()
         }
         Selection::Positions(positions) => {
             if let Some(p) = positions.iter().find(|&&p| p >= frame.columns.len()) {
-                return Err(Error::InvalidInput(format!("column index {p} is out of range")));
+                return Err(Error::Evaluation(format!("column index {p} is out of range")));
             }
             positions.clone()
         }

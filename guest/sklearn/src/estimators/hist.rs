@@ -10,10 +10,11 @@
 
 use super::boosting::{labels, probabilities};
 use super::{Estimator, Method, attr, classes, features, floats, short};
-use crate::data::{Features, Matrix};
+use crate::data::{Column, Features, Frame, Input, Matrix};
 use crate::error::{Error, load};
 use crate::npy::{Data, NdArray};
 use crate::skops::Node;
+use crate::validate;
 
 /// One `TreePredictor`'s node arrays.
 #[derive(Debug, Clone)]
@@ -139,8 +140,12 @@ fn bitsets(node: Option<&Node>) -> Option<Vec<[u32; 8]>> {
 /// numeric ones, as the trees see them.
 #[derive(Debug, Clone)]
 struct Categorical {
-    /// Input columns of the categorical features, and their `categories_`.
+    /// Input columns of the categorical features, and their `categories_` (for
+    /// text categories, their codes 0, 1, …: [`Categorical::encode`] turns the text
+    /// into codes first).
     columns: Vec<(usize, Vec<f64>)>,
+    /// Text `categories_` of each categorical feature (`None` when numeric).
+    text: Vec<Option<Vec<Option<String>>>>,
     numeric: Vec<usize>,
     /// Known categories (from `_bin_mapper.bin_thresholds_`) per categorical feature.
     known: Vec<[u32; 8]>,
@@ -165,12 +170,20 @@ impl Categorical {
         if categories.len() != cat_columns.len() {
             return Err(bad("categories_ does not match is_categorical_"));
         }
-        let mut columns = Vec::new();
+        let (mut columns, mut text) = (Vec::new(), Vec::new());
         for (&c, cats) in cat_columns.iter().zip(categories) {
-            let Some(NdArray { data: Data::F64(v), .. }) = cats.as_array() else {
-                return Err(bad("only numeric categories are supported"));
+            let (codes, names) = match cats.as_array().map(|a| &a.data) {
+                Some(Data::F64(v)) => (v.clone(), None),
+                Some(Data::I64(v)) => (v.iter().map(|&x| x as f64).collect(), None),
+                Some(Data::Str(v)) => {
+                    ((0..v.len()).map(|k| k as f64).collect(), Some(v.iter().cloned().map(Some).collect()))
+                }
+                // Text with a missing category (last): missing values encode as NaN.
+                Some(Data::StrOrMissing(v)) => ((0..v.len()).map(|k| k as f64).collect(), Some(v.clone())),
+                _ => return Err(bad("categories_ holds an unsupported array")),
             };
-            columns.push((c, v.clone()));
+            columns.push((c, codes));
+            text.push(names);
         }
         let thresholds = attr(attr(node, "_bin_mapper")?, "bin_thresholds_")?.as_list().unwrap_or_default();
         let mut known = Vec::new();
@@ -190,7 +203,36 @@ impl Categorical {
         if known.len() != columns.len() {
             return Err(bad("bin_thresholds_ does not cover the categorical features"));
         }
-        Ok(Categorical { columns, numeric: (0..n_features).filter(|&i| !mask[i]).collect(), known })
+        Ok(Categorical { columns, text, numeric: (0..n_features).filter(|&i| !mask[i]).collect(), known })
+    }
+
+    /// A frame's text categorical columns as their codes (the encoder's
+    /// `categories_` positions; unknown text and numbers: NaN, i.e. missing).
+    fn encode(&self, features: &Features, mut frame: Frame) -> Result<Frame, Error> {
+        let order = features.order(&frame)?;
+        for ((c, _), text) in self.columns.iter().zip(&self.text) {
+            let Some(&at) = order.get(*c) else { continue };
+            let codes = match (&frame.columns[at], text) {
+                // Numeric categories: checked by the encoder (`ensure_all_finite="allow-nan"`).
+                (Column::F64(v), None) => {
+                    validate::finite(v, true, "float64", None)?;
+                    continue;
+                }
+                (Column::Str(v), Some(text)) => v
+                    .iter()
+                    .map(|s| text.iter().position(|t| t.as_ref() == Some(s)).map_or(f64::NAN, |k| k as f64))
+                    .collect(),
+                (Column::Str(v), None) => {
+                    return Err(Error::Evaluation(format!(
+                        "could not convert string to float: '{}'",
+                        v.first().map_or("", String::as_str)
+                    )));
+                }
+                (Column::F64(v), Some(_)) => vec![f64::NAN; v.len()],
+            };
+            frame.columns[at] = Column::F64(codes);
+        }
+        Ok(frame)
     }
 
     /// One input row as the trees see it.
@@ -300,6 +342,17 @@ impl HistBoosting {
 impl Estimator for HistBoosting {
     fn features(&self) -> &Features {
         &self.features
+    }
+
+    fn matrix(&self, x: Input) -> Result<Matrix, Error> {
+        match (&self.categorical, x) {
+            (Some(c), Input::Frame(frame)) => {
+                // The fitted `_preprocessor`'s encoder checks its columns first.
+                validate::column_rows(frame.rows())?;
+                self.features.matrix(Input::Frame(c.encode(&self.features, frame)?))
+            }
+            (_, x) => self.features.matrix(x),
+        }
     }
 
     fn has(&self, method: Method) -> bool {

@@ -9,6 +9,7 @@ mod boosting;
 mod compose;
 mod hist;
 mod iforest;
+mod impute;
 mod linear;
 mod mlp;
 mod naive_bayes;
@@ -21,6 +22,7 @@ use crate::data::{Features, Input, Matrix};
 use crate::error::{Error, load};
 use crate::npy::{Data, NdArray};
 use crate::skops::Node;
+use crate::validate::Check;
 
 pub use compose::Transform;
 
@@ -53,6 +55,13 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.naive_bayes.GaussianNB",
     "sklearn.neighbors._classification.KNeighborsClassifier",
     "sklearn.neighbors._regression.KNeighborsRegressor",
+    // A neighbours model's fitted `_tree` and its metric (tuple state, read as data).
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.neighbors._ball_tree.BallTree",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    "sklearn.metrics._dist_metrics.ManhattanDistance64",
+    "sklearn.metrics._dist_metrics.ChebyshevDistance64",
+    "sklearn.metrics._dist_metrics.MinkowskiDistance64",
     "sklearn.tree._classes.DecisionTreeClassifier",
     "sklearn.tree._classes.DecisionTreeRegressor",
     "sklearn.ensemble._forest.RandomForestClassifier",
@@ -145,6 +154,10 @@ impl Method {
 pub(crate) trait Estimator {
     /// The columns it was fitted on.
     fn features(&self) -> &Features;
+    /// The input as the matrix `predict` takes (`validate_data`).
+    fn matrix(&self, x: Input) -> Result<Matrix, Error> {
+        self.features().matrix(x)
+    }
     /// Whether it has `method` (`Predict` always).
     fn has(&self, method: Method) -> bool;
     fn predict(&self, x: &Matrix) -> Result<NdArray, Error>;
@@ -220,7 +233,7 @@ impl Predictor {
 
     fn run(&self, x: Input, method: Method) -> Result<NdArray, Error> {
         let e = self.estimator();
-        let x = e.features().matrix(x)?;
+        let x = e.matrix(x)?;
         match method {
             Method::Predict => e.predict(&x),
             Method::PredictProba => e.predict_proba(&x),
@@ -265,7 +278,7 @@ impl Model {
     pub fn predict(&self, input: Input) -> Result<NdArray, Error> {
         let mut x = input;
         for step in &self.steps {
-            x = Input::Matrix(step.transform(x)?);
+            x = step.apply(x)?;
         }
         self.predictor.run(x, self.method)
     }
@@ -301,13 +314,23 @@ fn features(node: &Node) -> Features {
         _ => None,
     });
     let count = node.get("n_features_in_").and_then(Node::as_i64).and_then(|n| usize::try_from(n).ok());
-    Features { class: short(node.class().unwrap_or("?")).to_string(), count, names }
+    let mut class = short(node.class().unwrap_or("?"));
+    if class == "OneVsRestClassifier" {
+        // Its estimators validate the input, and sklearn's messages name them.
+        let first = node.get("estimators_").and_then(Node::as_list).and_then(<[Node]>::first);
+        class = first.and_then(Node::class).map_or(class, short);
+    }
+    Features { class: class.to_string(), count, names, check: Check::of(class) }
 }
 
 /// `classes_` of a classifier: the labels its outputs are typed as.
 fn classes(node: &Node) -> Result<NdArray, Error> {
     match attr(node, "classes_")? {
-        Node::Array(a) if a.shape.len() == 1 && !a.is_empty() && !matches!(a.data, Data::Records(_)) => Ok(a.clone()),
+        Node::Array(a)
+            if a.shape.len() == 1 && !a.is_empty() && !matches!(a.data, Data::Records(_) | Data::StrOrMissing(_)) =>
+        {
+            Ok(a.clone())
+        }
         _ => Err(load(format!("{}.classes_ is not a 1-D array of labels", node.class().unwrap_or("?")))),
     }
 }
@@ -319,7 +342,7 @@ fn take(classes: &NdArray, indices: &[usize]) -> NdArray {
         Data::I64(c) => Data::I64(indices.iter().map(|&i| c[i]).collect()),
         Data::Bool(c) => Data::Bool(indices.iter().map(|&i| c[i]).collect()),
         Data::Str(c) => Data::Str(indices.iter().map(|&i| c[i].clone()).collect()),
-        Data::Records(_) => unreachable!("checked by classes()"),
+        Data::Records(_) | Data::StrOrMissing(_) => unreachable!("checked by classes()"),
     };
     NdArray { shape: vec![indices.len()], data }
 }

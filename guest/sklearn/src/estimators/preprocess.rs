@@ -1,12 +1,13 @@
 //! Column-wise preprocessing: `StandardScaler`, `RobustScaler`, `MaxAbsScaler`,
-//! `MinMaxScaler`, `SimpleImputer`, `PolynomialFeatures` (numeric) and
+//! `MinMaxScaler`, `PolynomialFeatures` (numeric) and
 //! `OneHotEncoder`, `OrdinalEncoder` (text or numeric categories, dense output).
 
 use super::{attr, features, floats};
 use crate::data::{Column, Features, Input, Matrix};
 use crate::error::{Error, load};
-use crate::npy::{Data, NdArray};
+use crate::npy::Data;
 use crate::skops::Node;
+use crate::validate;
 
 /// `(x - mean_) / scale_`, each part optional (`StandardScaler`; `RobustScaler`
 /// with `center_`; `MaxAbsScaler` with no centre, clipped to [-1, 1] when `clip`).
@@ -119,55 +120,11 @@ impl MinMaxScaler {
     }
 }
 
-/// Replaces missing values with `statistics_`; drops all-missing columns.
-#[derive(Debug, Clone)]
-pub struct SimpleImputer {
-    pub features: Features,
-    missing: f64,
-    statistics: Vec<f64>,
-}
-
-impl SimpleImputer {
-    pub fn build(node: &Node) -> Result<SimpleImputer, Error> {
-        if node.get("add_indicator").and_then(Node::as_bool).unwrap_or(false) {
-            return Err(load("SimpleImputer(add_indicator=True) is not supported yet"));
-        }
-        let missing = attr(node, "missing_values")?
-            .as_f64()
-            .ok_or_else(|| load("SimpleImputer: only numeric missing_values (e.g. NaN) are supported yet"))?;
-        let statistics = match attr(node, "statistics_")? {
-            Node::Array(NdArray { data: Data::Str(_), .. }) => {
-                return Err(load("SimpleImputer on text columns is not supported yet"));
-            }
-            _ => floats(node, "statistics_")?.1,
-        };
-        Ok(SimpleImputer { features: features(node), missing, statistics })
-    }
-
-    pub fn transform(&self, x: Input) -> Result<Matrix, Error> {
-        let m = self.features.matrix(x)?;
-        if m.cols != self.statistics.len() {
-            return Err(Error::InvalidInput(format!(
-                "X has {} features, but SimpleImputer is expecting {} features as input.",
-                m.cols,
-                self.statistics.len()
-            )));
-        }
-        let keep: Vec<usize> = (0..m.cols).filter(|&j| !self.statistics[j].is_nan()).collect();
-        let is_missing = |v: f64| if self.missing.is_nan() { v.is_nan() } else { v == self.missing };
-        let mut data = Vec::with_capacity(m.rows * keep.len());
-        for i in 0..m.rows {
-            let row = m.row(i);
-            data.extend(keep.iter().map(|&j| if is_missing(row[j]) { self.statistics[j] } else { row[j] }));
-        }
-        Ok(Matrix { rows: m.rows, cols: keep.len(), data })
-    }
-}
-
 /// Categories of one input column.
 #[derive(Debug, Clone)]
 enum Categories {
-    Text(Vec<String>),
+    /// Text; `None` is the missing-value category (a text input never matches it).
+    Text(Vec<Option<String>>),
     Numbers(Vec<f64>),
 }
 
@@ -216,7 +173,7 @@ impl OneHotEncoder {
             };
             for i in 0..rows {
                 let hit = match (column, cats) {
-                    (Column::Str(v), Categories::Text(c)) => c.iter().position(|c| *c == v[i]),
+                    (Column::Str(v), Categories::Text(c)) => c.iter().position(|c| c.as_ref() == Some(&v[i])),
                     (Column::F64(v), Categories::Numbers(c)) => c.iter().position(|c| *c == v[i]),
                     (Column::F64(_), Categories::Text(_)) | (Column::Str(_), Categories::Numbers(_)) => {
                         return Err(Error::Evaluation(format!(
@@ -251,7 +208,8 @@ fn categories(node: &Node, class: &str) -> Result<Vec<Categories>, Error> {
         attr(node, "categories_")?.as_list().ok_or_else(|| load(format!("{class}.categories_ is not a list")))?;
     list.iter()
         .map(|c| match c.as_array().map(|a| &a.data) {
-            Some(Data::Str(v)) => Ok(Categories::Text(v.clone())),
+            Some(Data::Str(v)) => Ok(Categories::Text(v.iter().cloned().map(Some).collect())),
+            Some(Data::StrOrMissing(v)) => Ok(Categories::Text(v.clone())),
             Some(Data::F64(v)) => Ok(Categories::Numbers(v.clone())),
             Some(Data::I64(v)) => Ok(Categories::Numbers(v.iter().map(|&x| x as f64).collect())),
             _ => Err(load(format!("{class}.categories_ holds an unsupported array"))),
@@ -301,7 +259,9 @@ impl OrdinalEncoder {
         for (j, (column, cats)) in columns.iter().zip(&self.categories).enumerate() {
             for i in 0..rows {
                 let code = match (column, cats) {
-                    (Column::Str(v), Categories::Text(c)) => c.iter().position(|c| *c == v[i]).map(|k| k as f64),
+                    (Column::Str(v), Categories::Text(c)) => {
+                        c.iter().position(|c| c.as_ref() == Some(&v[i])).map(|k| k as f64)
+                    }
                     // NaN is encoded as encoded_missing_value when it was seen in fit.
                     (Column::F64(v), Categories::Numbers(c)) => {
                         position_f64(c, v[i]).map(|k| if v[i].is_nan() { self.encoded_missing_value } else { k as f64 })
@@ -447,26 +407,17 @@ impl PolynomialFeatures {
 /// The input columns of an encoder in fit order: by name from a frame, by position otherwise.
 fn columns(features: &Features, count: usize, class: &str, x: Input) -> Result<Vec<Column>, Error> {
     let columns = match x {
-        Input::Frame(frame) => match &features.names {
-            Some(names) => names
-                .iter()
-                .map(|n| {
-                    frame
-                        .names
-                        .iter()
-                        .position(|f| f == n)
-                        .map(|at| frame.columns[at].clone())
-                        .ok_or_else(|| Error::InvalidInput(format!("{class}: column {n} is missing")))
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-            None => frame.columns,
-        },
+        Input::Frame(frame) => {
+            features.order(&frame)?;
+            validate::column_rows(frame.rows())?;
+            frame.columns
+        }
         Input::Matrix(m) => {
             (0..m.cols).map(|j| Column::F64((0..m.rows).map(|i| m.data[i * m.cols + j]).collect())).collect()
         }
     };
     if columns.len() != count {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::Evaluation(format!(
             "X has {} features, but {class} is expecting {count} features as input.",
             columns.len()
         )));

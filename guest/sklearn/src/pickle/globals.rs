@@ -63,6 +63,11 @@ const CALLS: &[(&str, Call)] = &[
     (TREE, Call::Tree),
     ("copyreg._reconstructor", Call::Reconstructor),
     ("copyreg.__newobj__", Call::NewObj),
+    // `newObj(KDTree)` etc.: how the Cython binary trees and distance metrics pickle;
+    // BUILD then sets their tuple state.
+    ("sklearn.neighbors._kd_tree.newObj", Call::NewObj),
+    ("sklearn.neighbors._ball_tree.newObj", Call::NewObj),
+    ("sklearn.metrics._dist_metrics.newObj", Call::NewObj),
     ("builtins.slice", Call::Slice),
     ("builtins.set", Call::Set),
     ("builtins.frozenset", Call::Set),

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use crate::error::{Error, load};
 use crate::npy::{self, NdArray, Scalar};
-use crate::skops::{self, Node};
+use crate::skops::{self, Node, TUPLE_STATE_ATTR, tuple_state};
 
 /// An index into the arena.
 pub(super) type Id = u32;
@@ -263,6 +263,11 @@ impl Converter<'_, '_> {
         for &state in states {
             self.spend(1)?;
             let parts = match self.arena.get(state) {
+                Value::Tuple(items) if tuple_state(class) => {
+                    let items = items.clone();
+                    entries.push((TUPLE_STATE_ATTR.to_string(), Node::List(self.list(&items, depth)?)));
+                    continue;
+                }
                 Value::Tuple(parts) if parts.len() == 2 => parts.as_slice(),
                 _ => std::slice::from_ref(&state),
             };

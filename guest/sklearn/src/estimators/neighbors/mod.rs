@@ -1,6 +1,14 @@
-//! `KNeighborsClassifier` / `KNeighborsRegressor` with the euclidean metric
-//! (`minkowski` with `p=2`), `uniform` or `distance` weights, searched by brute
-//! force over `_fit_X` (which is exact whatever `algorithm` built at fit time).
+//! `KNeighborsClassifier` / `KNeighborsRegressor` for dense data: minkowski with
+//! any `p`, euclidean, manhattan, chebyshev and cosine metrics, `uniform` or
+//! `distance` weights. Neighbours are found as the fitted model finds them
+//! ([`search`]): by brute force, or by walking its stored KD-tree / ball tree, so
+//! that samples at equal distances are chosen as sklearn chooses them.
+
+mod metric;
+mod search;
+
+use metric::Metric;
+use search::{Search, SpaceTree};
 
 use super::{argmax, attr, classes, features, floats, take};
 use crate::data::{Features, Matrix};
@@ -14,11 +22,12 @@ pub struct Neighbors {
     pub features: Features,
     /// `samples × features`, row-major.
     fit_x: Vec<f64>,
-    samples: usize,
     /// Class index (classifier) or target (regressor) per sample.
     y: Vec<f64>,
     k: usize,
     distance_weights: bool,
+    metric: Metric,
+    search: Search,
     pub classes: Option<NdArray>,
 }
 
@@ -26,10 +35,7 @@ impl Neighbors {
     pub fn build(node: &Node) -> Result<Neighbors, Error> {
         let class = node.class().unwrap_or("?").rsplit('.').next().unwrap_or("?").to_string();
         let bad = |what: String| load(format!("{class}: {what}"));
-        let metric = node.get("effective_metric_").and_then(Node::as_str).unwrap_or("?");
-        if metric != "euclidean" {
-            return Err(bad(format!("metric '{metric}' is not supported (euclidean / minkowski p=2 are)")));
-        }
+        let metric = Metric::of(node, &class)?;
         let distance_weights = match node.get("weights").and_then(Node::as_str) {
             Some("uniform") => false,
             Some("distance") => true,
@@ -63,24 +69,21 @@ impl Neighbors {
         } else {
             None
         };
-        Ok(Neighbors { features, fit_x, samples: *samples, y, k, distance_weights, classes })
+        let search = match node.get("_fit_method").and_then(Node::as_str) {
+            Some("brute") => Search::Brute,
+            Some("kd_tree" | "ball_tree") if metric != Metric::Cosine => {
+                Search::Tree(SpaceTree::build(attr(node, "_tree")?, *samples, *width)?)
+            }
+            other => return Err(bad(format!("fit method {other:?} is not supported"))),
+        };
+        Ok(Neighbors { features, fit_x, y, k, distance_weights, metric, search, classes })
     }
 
     /// The k nearest samples of each row, nearest first, with their weights
     /// (`None` for uniform): `1 / distance`, or, when some distance is zero,
     /// 1 for the zero-distance neighbours and 0 for the others (`_get_weights`).
     fn neighbours(&self, row: &[f64]) -> (Vec<usize>, Option<Vec<f64>>) {
-        let cols = row.len();
-        let mut dist: Vec<(f64, usize)> = (0..self.samples)
-            .map(|s| {
-                let fit = &self.fit_x[s * cols..(s + 1) * cols];
-                let d2: f64 = row.iter().zip(fit).map(|(a, b)| (a - b) * (a - b)).sum();
-                (d2.sqrt(), s)
-            })
-            .collect();
-        // Stable by (distance, index): ties keep the lower sample index.
-        dist.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        dist.truncate(self.k);
+        let dist = self.search.query(self.metric, row, &self.fit_x, self.k);
         let index = dist.iter().map(|d| d.1).collect();
         if !self.distance_weights {
             return (index, None);
