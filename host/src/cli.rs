@@ -134,6 +134,11 @@ pub struct ServeArgs {
     #[arg(long, env = "WASMFLOW_ISOLATION", value_enum, default_value_t = Isolation::Pooled)]
     pub isolation: Isolation,
 
+    /// Seconds the requests in flight get to finish after SIGTERM or SIGINT
+    /// (no new connection is accepted meanwhile); past it they are cut.
+    #[arg(long, env = "WASMFLOW_GRACEFUL_TIMEOUT", default_value_t = 30)]
+    pub graceful_timeout: u64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "WASMFLOW_MAX_BODY_SIZE", default_value_t = wasmflow_protocol::service::DEFAULT_MAX_BODY_SIZE)]
     pub max_body_size: usize,

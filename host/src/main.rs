@@ -53,7 +53,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
 
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    tokio.block_on(async {
+    let served = tokio.block_on(async {
         let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
             .await
             .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
@@ -68,9 +68,14 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             },
             started.elapsed().as_millis()
         );
-        server::serve(listener, server::router(state)).await?;
+        server::serve(listener, server::router(state), Duration::from_secs(args.graceful_timeout)).await?;
+        tracing::info!("stopped");
         Ok(())
-    })
+    });
+    // A guest cut at the end of the grace period may still be running on a
+    // blocking thread: do not wait for it (dropping the runtime would).
+    tokio.shutdown_background();
+    served
 }
 
 fn compile(args: CompileArgs) -> anyhow::Result<()> {

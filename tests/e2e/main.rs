@@ -12,6 +12,7 @@ mod isolation;
 mod load_faults;
 mod onnx;
 mod resilience;
+mod shutdown;
 mod sklearn;
 mod support;
 mod trees;

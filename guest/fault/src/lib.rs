@@ -5,6 +5,7 @@
 //! - `loop`: spins forever (until the host's deadline interrupts it);
 //! - `alloc`: allocates until the memory limit stops it;
 //! - `fail`: returns an `evaluation` error;
+//! - `slow`: works for half a second, then returns the input unchanged;
 //! - `count`: returns how many `count` requests this instance has served
 //!   (state that only a reused instance remembers).
 //!
@@ -52,6 +53,13 @@ impl GuestModel for FaultModel {
             Some("echo") => Ok(input),
             Some(fault @ ("trap" | "loop" | "alloc")) => misbehave(fault),
             Some("fail") => Err(Error::Evaluation("asked to fail".into())),
+            Some("slow") => {
+                let started = std::time::Instant::now();
+                while started.elapsed() < std::time::Duration::from_millis(500) {
+                    std::hint::black_box(started);
+                }
+                Ok(input)
+            }
             Some("count") => {
                 self.counted.set(self.counted.get() + 1);
                 let values = Values::I64(vec![self.counted.get()]);

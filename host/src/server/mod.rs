@@ -4,6 +4,7 @@
 mod error;
 mod routes;
 
+use std::future::IntoFuture as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,9 +41,27 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `router` on `listener` until SIGINT or SIGTERM.
-pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
+/// Serves `router` on `listener` until SIGINT or SIGTERM; then stops
+/// accepting connections and lets the requests in flight finish, for at most
+/// `grace` (past it they are cut, as gunicorn's `--graceful-timeout` does).
+pub async fn serve(listener: TcpListener, router: Router, grace: Duration) -> std::io::Result<()> {
+    let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
+    let signal = async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    };
+    let server = axum::serve(listener, router).with_graceful_shutdown(signal).into_future();
+    let grace_over = async move {
+        let _ = stop_seen.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = server => served,
+        () = grace_over => {
+            tracing::warn!("requests still in flight after the {} s grace period were cut", grace.as_secs());
+            Ok(())
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -58,5 +77,5 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
-    tracing::info!("shutting down");
+    tracing::info!("shutting down: no new connections; requests in flight finish");
 }
