@@ -139,6 +139,12 @@ pub struct ServeArgs {
     #[arg(long, env = "WASMFLOW_GRACEFUL_TIMEOUT", default_value_t = 30)]
     pub graceful_timeout: u64,
 
+    /// Seconds a client has to send a request's headers before its connection
+    /// is closed (slow clients cannot hold connections open; the body is bounded
+    /// by `--timeout`).
+    #[arg(long, env = "WASMFLOW_HEADER_TIMEOUT", default_value_t = 30)]
+    pub header_timeout: u64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "WASMFLOW_MAX_BODY_SIZE", default_value_t = wasmflow_protocol::service::DEFAULT_MAX_BODY_SIZE)]
     pub max_body_size: usize,

@@ -68,7 +68,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             },
             started.elapsed().as_millis()
         );
-        server::serve(listener, server::router(state), Duration::from_secs(args.graceful_timeout)).await?;
+        let limits = server::ConnectionLimits {
+            header_read_timeout: Duration::from_secs(args.header_timeout),
+            grace: Duration::from_secs(args.graceful_timeout),
+        };
+        server::serve(listener, server::router(state), limits).await?;
         tracing::info!("stopped");
         Ok(())
     });

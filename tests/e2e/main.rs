@@ -14,6 +14,7 @@ mod onnx;
 mod resilience;
 mod shutdown;
 mod sklearn;
+mod slow_clients;
 mod support;
 mod trees;
 mod uris;

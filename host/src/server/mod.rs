@@ -2,9 +2,9 @@
 //! [`Runtime`](crate::runtime::Runtime).
 
 mod error;
+mod listen;
 mod routes;
 
-use std::future::IntoFuture as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use wasmflow_protocol::Signature;
 
 use crate::runtime::Runtime;
+pub use listen::ConnectionLimits;
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -43,25 +44,9 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves `router` on `listener` until SIGINT or SIGTERM; then stops
 /// accepting connections and lets the requests in flight finish, for at most
-/// `grace` (past it they are cut, as gunicorn's `--graceful-timeout` does).
-pub async fn serve(listener: TcpListener, router: Router, grace: Duration) -> std::io::Result<()> {
-    let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
-    let signal = async move {
-        shutdown_signal().await;
-        let _ = stopping.send(true);
-    };
-    let server = axum::serve(listener, router).with_graceful_shutdown(signal).into_future();
-    let grace_over = async move {
-        let _ = stop_seen.wait_for(|stopping| *stopping).await;
-        tokio::time::sleep(grace).await;
-    };
-    tokio::select! {
-        served = server => served,
-        () = grace_over => {
-            tracing::warn!("requests still in flight after the {} s grace period were cut", grace.as_secs());
-            Ok(())
-        }
-    }
+/// `limits.grace` (past it they are cut, as gunicorn's `--graceful-timeout` does).
+pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimits) -> std::io::Result<()> {
+    listen::serve(listener, router, limits, shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

@@ -4,8 +4,8 @@
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest as _, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use wasmflow_protocol::service::{self, Route};
@@ -40,14 +40,16 @@ pub async fn version() -> Response {
     fixed(Route::Version)
 }
 
-/// `POST /invocations`: score the body with the model.
-pub async fn invocations(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
+/// `POST /invocations`: score the body with the model. The request's deadline
+/// (`-t`) covers reading the body too, so a client that trickles it cannot hold
+/// the connection longer than any other request.
+pub async fn invocations(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let deadline = Instant::now() + state.timeout;
-    let body = body.map_err(|rejection| match rejection.status() {
+    let headers: HeaderMap = request.headers().clone();
+    let body = tokio::time::timeout_at(deadline.into(), Bytes::from_request(request, &state))
+        .await
+        .map_err(|_| ScoringError::Timeout)?;
+    let body = body.map_err(|rejection: BytesRejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ScoringError::PayloadTooLarge { limit: state.max_body_size },
         _ => ScoringError::BadRequest { message: rejection.body_text(), stack_trace: None },
     })?;
