@@ -30,9 +30,8 @@ pub enum Command {
 /// Options of `wasmflow build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// Model URI, as for `serve`.
-    #[arg(short = 'm', long = "model-uri")]
-    pub model_uri: String,
+    #[command(flatten)]
+    pub model: ModelArgs,
 
     /// Where to write the component.
     #[arg(short = 'o', long, default_value = "model.wasm")]
@@ -44,24 +43,39 @@ pub struct BuildArgs {
     #[arg(long)]
     pub mount: bool,
 
-    /// MLflow tracking URI for `models:/` and `runs:/` URIs, as for `serve`.
+    #[command(flatten)]
+    pub load_limits: LoadLimitArgs,
+}
+
+/// Which model to serve and where to find it and its flavor's component,
+/// shared by `serve` and `build`.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Model URI: a model directory, a `file:` URI, `models:/<name>/<version>`,
+    /// `models:/<name>@<alias>`, `models:/<name>/latest`, `models:/<model_id>` or
+    /// `runs:/<run_id>/<path>`.
+    #[arg(short = 'm', long = "model-uri")]
+    pub model_uri: String,
+
+    /// MLflow tracking URI for `models:/` and `runs:/` URIs: `sqlite:///<path>`, a file
+    /// store (`./mlruns`, `file:` URI) or `http(s)://` tracking server (default: MLflow's,
+    /// `./mlruns` if it holds experiments, else `sqlite:///mlflow.db`).
     #[arg(long, env = "MLFLOW_TRACKING_URI")]
     pub tracking_uri: Option<String>,
 
-    /// MLflow registry URI, as for `serve`.
+    /// MLflow registry URI for `models:/<name>…` URIs (default: the tracking URI).
     #[arg(long, env = "MLFLOW_REGISTRY_URI")]
     pub registry_uri: Option<String>,
 
-    /// Serve MLflow flavor NAME with the component at PATH, as for `serve`.
+    /// Serve flavor NAME with the component at PATH instead of a built-in one
+    /// (repeatable), e.g. `--flavor-component my_flavor=target/my_flavor.wasm`.
     #[arg(long = "flavor-component", value_name = "NAME=PATH", value_parser = crate::flavors::parse_flavor_component)]
     pub flavor_components: Vec<(String, PathBuf)>,
 
-    /// Where downloaded models are kept, as for `serve`.
+    /// Directory of compiled components and of models downloaded from a tracking
+    /// server (`<dir>/models`) (default: ~/.cache/wasmflow).
     #[arg(long, env = "WASMFLOW_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub load_limits: LoadLimitArgs,
 }
 
 /// Bounds of a model instance, shared by `serve` and `build` (whose
@@ -93,21 +107,8 @@ impl LoadLimitArgs {
 // `-h` is the host, as in MLflow; help stays on `--help`.
 #[command(disable_help_flag = true)]
 pub struct ServeArgs {
-    /// Model URI: a model directory, a `file:` URI, `models:/<name>/<version>`,
-    /// `models:/<name>@<alias>`, `models:/<name>/latest`, `models:/<model_id>` or
-    /// `runs:/<run_id>/<path>`.
-    #[arg(short = 'm', long = "model-uri")]
-    pub model_uri: String,
-
-    /// MLflow tracking URI for `models:/` and `runs:/` URIs: `sqlite:///<path>`, a file
-    /// store (`./mlruns`, `file:` URI) or `http(s)://` tracking server (default: MLflow's,
-    /// `./mlruns` if it holds experiments, else `sqlite:///mlflow.db`).
-    #[arg(long, env = "MLFLOW_TRACKING_URI")]
-    pub tracking_uri: Option<String>,
-
-    /// MLflow registry URI for `models:/<name>…` URIs (default: the tracking URI).
-    #[arg(long, env = "MLFLOW_REGISTRY_URI")]
-    pub registry_uri: Option<String>,
+    #[command(flatten)]
+    pub model: ModelArgs,
 
     /// Port to listen on (0 picks a free one).
     #[arg(short = 'p', long, env = "MLFLOW_PORT", default_value_t = 5000)]
@@ -134,6 +135,11 @@ pub struct ServeArgs {
     #[arg(long, env = "WASMFLOW_ISOLATION", value_enum, default_value_t = Isolation::Pooled)]
     pub isolation: Isolation,
 
+    /// Most requests that wait for a busy model instance; past it a request is
+    /// answered 503 `TEMPORARILY_UNAVAILABLE` at once instead of queueing.
+    #[arg(long, env = "WASMFLOW_MAX_QUEUE", default_value_t = 1024)]
+    pub max_queue: usize,
+
     /// Seconds the requests in flight get to finish after SIGTERM or SIGINT
     /// (no new connection is accepted meanwhile); past it they are cut.
     #[arg(long, env = "WASMFLOW_GRACEFUL_TIMEOUT", default_value_t = 30)]
@@ -151,16 +157,6 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub load_limits: LoadLimitArgs,
-
-    /// Directory of compiled components and of models downloaded from a tracking
-    /// server (`<dir>/models`) (default: ~/.cache/wasmflow).
-    #[arg(long, env = "WASMFLOW_CACHE_DIR")]
-    pub cache_dir: Option<PathBuf>,
-
-    /// Serve flavor NAME with the component at PATH instead of a built-in one
-    /// (repeatable), e.g. `--flavor-component my_flavor=target/my_flavor.wasm`.
-    #[arg(long = "flavor-component", value_name = "NAME=PATH", value_parser = crate::flavors::parse_flavor_component)]
-    pub flavor_components: Vec<(String, PathBuf)>,
 
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
@@ -197,7 +193,7 @@ mod tests {
         ])
         .unwrap();
         let Command::Serve(args) = cli.command else { panic!("not serve") };
-        assert_eq!((args.model_uri.as_str(), args.port, args.host.as_str()), ("models/iris", 8080, "0.0.0.0"));
+        assert_eq!((args.model.model_uri.as_str(), args.port, args.host.as_str()), ("models/iris", 8080, "0.0.0.0"));
         assert_eq!((args.timeout, args.workers), (5, Some(3)));
     }
 
@@ -215,8 +211,8 @@ mod tests {
         ])
         .unwrap();
         let Command::Serve(args) = cli.command else { panic!("not serve") };
-        assert_eq!(args.tracking_uri.as_deref(), Some("sqlite:///mlflow.db"));
-        assert_eq!(args.registry_uri.as_deref(), Some("http://localhost:5000"));
+        assert_eq!(args.model.tracking_uri.as_deref(), Some("sqlite:///mlflow.db"));
+        assert_eq!(args.model.registry_uri.as_deref(), Some("http://localhost:5000"));
     }
 
     #[test]

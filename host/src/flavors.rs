@@ -34,17 +34,6 @@ impl FlavorComponents {
         names
     }
 
-    /// The component that serves `model`: its own (`flavors.wasmflow.component`)
-    /// or the one for its flavor.
-    pub fn for_model(&self, model: &crate::model::ResolvedModel) -> anyhow::Result<Cow<'static, [u8]>> {
-        match &model.own_component {
-            Some(path) => Ok(Cow::Owned(
-                std::fs::read(path).with_context(|| format!("cannot read component {}", path.display()))?,
-            )),
-            None => self.bytes(&model.flavor),
-        }
-    }
-
     /// The component bytes for `flavor`.
     pub fn bytes(&self, flavor: &str) -> anyhow::Result<Cow<'static, [u8]>> {
         if let Some(path) = self.custom.get(flavor) {

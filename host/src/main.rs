@@ -7,13 +7,14 @@ mod model;
 mod runtime;
 mod server;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
 
-use cli::{BuildArgs, Cli, Command, CompileArgs, ServeArgs};
+use cli::{BuildArgs, Cli, Command, CompileArgs, ModelArgs, ServeArgs};
 use runtime::{Runtime, RuntimeOptions};
 
 fn main() -> anyhow::Result<()> {
@@ -30,8 +31,15 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let started = Instant::now();
+/// The model a command works on, the components that can serve it, and the cache directory.
+struct Resolved {
+    model: model::ResolvedModel,
+    components: flavors::FlavorComponents,
+    cache_dir: Option<PathBuf>,
+}
+
+/// Resolves the model URI once (downloading it if it is remote) and picks its flavor.
+fn resolve(args: &ModelArgs) -> anyhow::Result<Resolved> {
     let components = flavors::FlavorComponents::new(args.flavor_components.clone());
     let cache_dir = args.cache_dir.clone().or_else(runtime::default_cache_dir);
     let sources = model::Sources {
@@ -40,8 +48,20 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         cache_dir: cache_dir.clone(),
     };
     let model = model::resolve(&args.model_uri, &components, &sources)?;
+    Ok(Resolved { model, components, cache_dir })
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let Resolved { model, components, cache_dir } = resolve(&args.model)?;
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let options = RuntimeOptions { workers, isolation: args.isolation, cache_dir, limits: args.load_limits.limits() };
+    let options = RuntimeOptions {
+        workers,
+        isolation: args.isolation,
+        cache_dir,
+        limits: args.load_limits.limits(),
+        max_queue: args.max_queue,
+    };
     let runtime = Runtime::start(&model, &components, &options)
         .with_context(|| format!("cannot load the model in {}", model.dir.display()))?;
     tracing::info!("{}", runtime.describe());
@@ -89,13 +109,7 @@ fn compile(args: CompileArgs) -> anyhow::Result<()> {
 }
 
 fn build_component(args: BuildArgs) -> anyhow::Result<()> {
-    let components = flavors::FlavorComponents::new(args.flavor_components.clone());
-    let sources = model::Sources {
-        tracking_uri: args.tracking_uri,
-        registry_uri: args.registry_uri,
-        cache_dir: args.cache_dir.or_else(runtime::default_cache_dir),
-    };
-    let model = model::resolve(&args.model_uri, &components, &sources)?;
+    let Resolved { model, components, .. } = resolve(&args.model)?;
     let contents = if args.mount { build::Contents::Mounted } else { build::Contents::Embedded };
     let built = build::build(&model, &components, contents, &args.load_limits.limits(), &args.output)
         .with_context(|| format!("cannot build a component for the model in {}", model.dir.display()))?;

@@ -67,6 +67,10 @@ pub enum ScoringError {
     /// `RESOURCE_EXHAUSTED`, 429.
     #[error("{0}")]
     ResourceExhausted(String),
+    /// Every instance is busy and the queue of waiting requests is full
+    /// (`--max-queue`): `TEMPORARILY_UNAVAILABLE`, 503, so a balancer retries elsewhere.
+    #[error("The server is at capacity: {queued} requests are already waiting for a model instance. Retry later.")]
+    Overloaded { queued: usize },
 }
 
 /// A finished HTTP answer: status, content type and body (errors and the
@@ -124,6 +128,7 @@ impl ScoringError {
             ScoringError::NotImplemented(_) => "NOT_IMPLEMENTED",
             ScoringError::Timeout => "DEADLINE_EXCEEDED",
             ScoringError::PayloadTooLarge { .. } | ScoringError::ResourceExhausted(_) => "RESOURCE_EXHAUSTED",
+            ScoringError::Overloaded { .. } => "TEMPORARILY_UNAVAILABLE",
         }
     }
 
@@ -143,6 +148,7 @@ impl ScoringError {
             ScoringError::Timeout => 504,
             ScoringError::PayloadTooLarge { .. } => 413,
             ScoringError::ResourceExhausted(_) => 429,
+            ScoringError::Overloaded { .. } => 503,
         }
     }
 
@@ -233,6 +239,7 @@ mod tests {
             (ScoringError::Timeout, "DEADLINE_EXCEEDED", 504, "application/json"),
             (ScoringError::PayloadTooLarge { limit: 10 }, "RESOURCE_EXHAUSTED", 413, "application/json"),
             (ScoringError::ResourceExhausted("busy".into()), "RESOURCE_EXHAUSTED", 429, "application/json"),
+            (ScoringError::Overloaded { queued: 8 }, "TEMPORARILY_UNAVAILABLE", 503, "application/json"),
         ];
         for (e, code, status, ct) in cases {
             assert_eq!(e.error_code(), code, "{e:?}");

@@ -50,7 +50,7 @@ pub fn build(
     output: &Path,
 ) -> anyhow::Result<Built> {
     let started = Instant::now();
-    let flavor_bytes = components.for_model(model)?;
+    let flavor_bytes = model.component(components)?;
     // The front end asks the flavor for exactly this request at run time: the
     // MLmodel's sections, as `front.preload` reads them (no SERVING_MODEL_CONFIG).
     let sections = model

@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use sha2::{Digest, Sha256};
 
-use super::rest_store::RestStore;
+use super::store::ArtifactProxy;
 
 /// Where models are cached: `<cache dir>/models`, or the system temp directory
 /// when there is no cache directory.
@@ -37,7 +37,7 @@ fn entry(root: &Path, server: &str, path: &str) -> PathBuf {
 /// The local directory holding the artifacts at `mlflow-artifacts:/<path>` of `server`,
 /// downloaded on first use. MLflow never rewrites a logged model's artifacts, so a
 /// complete entry is reused; registry lookups (aliases, latest) are always fresh.
-pub fn fetch(server: &RestStore, path: &str, root: &Path) -> anyhow::Result<PathBuf> {
+pub fn fetch(server: &dyn ArtifactProxy, path: &str, root: &Path) -> anyhow::Result<PathBuf> {
     let path = path.trim_matches('/');
     let dest = entry(root, server.base(), path);
     if dest.join("MLmodel").is_file() {
@@ -72,7 +72,7 @@ pub fn fetch(server: &RestStore, path: &str, root: &Path) -> anyhow::Result<Path
 }
 
 /// Downloads a directory recursively; returns the number of files.
-fn download_dir(server: &RestStore, path: &str, into: &Path, depth: usize) -> anyhow::Result<usize> {
+fn download_dir(server: &dyn ArtifactProxy, path: &str, into: &Path, depth: usize) -> anyhow::Result<usize> {
     if depth > 32 {
         bail!("artifact directories nest too deeply at mlflow-artifacts:/{path}");
     }
@@ -94,6 +94,7 @@ fn download_dir(server: &RestStore, path: &str, into: &Path, depth: usize) -> an
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::rest_store::RestStore;
 
     #[test]
     fn entries_are_per_server_and_path_and_readable() {

@@ -15,6 +15,7 @@ mod sqlite_store;
 mod store;
 mod uri;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -22,7 +23,7 @@ use wasmflow_protocol::MlModel;
 
 use crate::flavors::FlavorComponents;
 use rest_store::RestStore;
-use store::Store;
+use store::{ArtifactProxy, Store};
 use uri::{ModelUri, StoreUri};
 
 /// Where model URIs are looked up (`--tracking-uri`, `--registry-uri`) and where
@@ -51,6 +52,19 @@ pub struct ResolvedModel {
     pub own_component: Option<PathBuf>,
     /// `model_config` from `SERVING_MODEL_CONFIG` or the MLmodel file (`{}` if none).
     pub model_config: serde_json::Value,
+}
+
+impl ResolvedModel {
+    /// The component that serves this model: its own (`flavors.wasmflow.component`)
+    /// or the one `components` has for its flavor.
+    pub fn component(&self, components: &FlavorComponents) -> anyhow::Result<Cow<'static, [u8]>> {
+        match &self.own_component {
+            Some(path) => Ok(Cow::Owned(
+                std::fs::read(path).with_context(|| format!("cannot read component {}", path.display()))?,
+            )),
+            None => components.bytes(&self.flavor),
+        }
+    }
 }
 
 /// Resolves a model URI to a model directory and picks the flavor that serves it.
@@ -165,14 +179,14 @@ enum Artifacts<'a> {
 }
 
 enum ProxyServer<'a> {
-    Store(&'a RestStore),
+    Store(&'a dyn ArtifactProxy),
     Other(RestStore),
 }
 
 impl ProxyServer<'_> {
-    fn get(&self) -> &RestStore {
+    fn get(&self) -> &dyn ArtifactProxy {
         match self {
-            ProxyServer::Store(server) => server,
+            ProxyServer::Store(server) => *server,
             ProxyServer::Other(server) => server,
         }
     }

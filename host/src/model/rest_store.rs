@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
-use super::store::{ModelVersion, Run, Store, no_such_model, no_such_version};
+use super::store::{ArtifactProxy, ModelVersion, Run, Store, no_such_model, no_such_version};
 use super::uri::Selector;
 
 /// Characters left as they are in one path segment of an artifact URL.
@@ -51,10 +51,6 @@ impl RestStore {
             .build()
             .context("cannot set up the HTTP client")?;
         Ok(RestStore { base: base.trim_end_matches('/').to_string(), client })
-    }
-
-    pub fn base(&self) -> &str {
-        &self.base
     }
 
     /// `MLFLOW_TRACKING_TOKEN` (bearer) or `MLFLOW_TRACKING_USERNAME`/`_PASSWORD` (basic), as MLflow's client.
@@ -161,42 +157,6 @@ impl RestStore {
             source: version["source"].as_str().unwrap_or_default().to_string(),
             storage_location: download.or_else(|| version["storage_location"].as_str().map(str::to_string)),
         })
-    }
-
-    /// Lists one artifact directory through the proxy: (name, is_dir) pairs.
-    pub fn list_artifacts(&self, path: &str) -> anyhow::Result<Vec<(String, bool)>> {
-        let body = match self.get("/api/2.0/mlflow-artifacts/artifacts", &[("path", path)])? {
-            Ok(body) => body,
-            Err(e) if e.not_found() => return Ok(Vec::new()),
-            Err(e) => return Err(self.failed(&format!("listing artifacts at mlflow-artifacts:/{path}"), &e)),
-        };
-        let mut files = Vec::new();
-        for file in body["files"].as_array().into_iter().flatten() {
-            let name = file["path"].as_str().unwrap_or_default();
-            let name = name.rsplit('/').next().unwrap_or_default();
-            if name.is_empty() || name == "." || name == ".." {
-                bail!("the tracking server {} listed an unsafe artifact name under {path}", self.base);
-            }
-            files.push((name.to_string(), file["is_dir"].as_bool().unwrap_or(false)));
-        }
-        Ok(files)
-    }
-
-    /// Downloads one artifact file through the proxy into `dest`.
-    pub fn download_artifact(&self, path: &str, dest: &Path) -> anyhow::Result<()> {
-        let encoded: Vec<String> = path.split('/').map(|s| utf8_percent_encode(s, SEGMENT).to_string()).collect();
-        let url = format!("{}/api/2.0/mlflow-artifacts/artifacts/{}", self.base, encoded.join("/"));
-        let what = format!("GET mlflow-artifacts:/{path}");
-        let mut response = match self.send(self.client.get(url), &what)? {
-            Ok(response) => response,
-            Err(e) => return Err(self.failed(&format!("downloading artifact mlflow-artifacts:/{path}"), &e)),
-        };
-        let mut file = std::fs::File::create(dest).with_context(|| format!("cannot write {}", dest.display()))?;
-        response.copy_to(&mut file).map_err(|e| {
-            anyhow::anyhow!("download of mlflow-artifacts:/{path} from {} failed: {}", self.base, root_cause(&e))
-        })?;
-        file.flush()?;
-        Ok(())
     }
 }
 
@@ -319,7 +279,49 @@ impl Store for RestStore {
         }
     }
 
-    fn server(&self) -> Option<&RestStore> {
+    fn server(&self) -> Option<&dyn ArtifactProxy> {
         Some(self)
+    }
+}
+
+impl ArtifactProxy for RestStore {
+    fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Lists one artifact directory through the proxy: (name, is_dir) pairs.
+    fn list_artifacts(&self, path: &str) -> anyhow::Result<Vec<(String, bool)>> {
+        let body = match self.get("/api/2.0/mlflow-artifacts/artifacts", &[("path", path)])? {
+            Ok(body) => body,
+            Err(e) if e.not_found() => return Ok(Vec::new()),
+            Err(e) => return Err(self.failed(&format!("listing artifacts at mlflow-artifacts:/{path}"), &e)),
+        };
+        let mut files = Vec::new();
+        for file in body["files"].as_array().into_iter().flatten() {
+            let name = file["path"].as_str().unwrap_or_default();
+            let name = name.rsplit('/').next().unwrap_or_default();
+            if name.is_empty() || name == "." || name == ".." {
+                bail!("the tracking server {} listed an unsafe artifact name under {path}", self.base);
+            }
+            files.push((name.to_string(), file["is_dir"].as_bool().unwrap_or(false)));
+        }
+        Ok(files)
+    }
+
+    /// Downloads one artifact file through the proxy into `dest`.
+    fn download_artifact(&self, path: &str, dest: &Path) -> anyhow::Result<()> {
+        let encoded: Vec<String> = path.split('/').map(|s| utf8_percent_encode(s, SEGMENT).to_string()).collect();
+        let url = format!("{}/api/2.0/mlflow-artifacts/artifacts/{}", self.base, encoded.join("/"));
+        let what = format!("GET mlflow-artifacts:/{path}");
+        let mut response = match self.send(self.client.get(url), &what)? {
+            Ok(response) => response,
+            Err(e) => return Err(self.failed(&format!("downloading artifact mlflow-artifacts:/{path}"), &e)),
+        };
+        let mut file = std::fs::File::create(dest).with_context(|| format!("cannot write {}", dest.display()))?;
+        response.copy_to(&mut file).map_err(|e| {
+            anyhow::anyhow!("download of mlflow-artifacts:/{path} from {} failed: {}", self.base, root_cause(&e))
+        })?;
+        file.flush()?;
+        Ok(())
     }
 }

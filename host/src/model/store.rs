@@ -1,6 +1,6 @@
 //! What wasmflow asks of an MLflow tracking / registry store, whatever keeps it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::uri::Selector;
 
@@ -54,10 +54,22 @@ pub trait Store {
         Vec::new()
     }
 
-    /// The base URL of the tracking server, for `mlflow-artifacts:` locations.
-    fn server(&self) -> Option<&super::rest_store::RestStore> {
+    /// The tracking server's artifact proxy, for `mlflow-artifacts:` locations.
+    fn server(&self) -> Option<&dyn ArtifactProxy> {
         None
     }
+}
+
+/// A tracking server's artifact proxy (`mlflow server --serve-artifacts`).
+pub trait ArtifactProxy {
+    /// The server's base URL (`http://host:port`).
+    fn base(&self) -> &str;
+
+    /// The entries under `path`: (path relative to the artifact root, is a directory).
+    fn list_artifacts(&self, path: &str) -> anyhow::Result<Vec<(String, bool)>>;
+
+    /// Downloads the artifact `path` into the file `dest`.
+    fn download_artifact(&self, path: &str, dest: &Path) -> anyhow::Result<()>;
 }
 
 /// The message for a version that is not there, listing what is.

@@ -51,6 +51,8 @@ pub struct RuntimeOptions {
     pub cache_dir: Option<PathBuf>,
     /// Memory cap of one instance, and how long a model may take to load.
     pub limits: LoadLimits,
+    /// Most requests waiting for a busy instance; more are answered 503 at once.
+    pub max_queue: usize,
 }
 
 /// A model loaded into a pool of sandboxed instances.
@@ -70,7 +72,7 @@ impl Runtime {
         options: &RuntimeOptions,
     ) -> anyhow::Result<Self> {
         let cache_dir = options.cache_dir.as_deref();
-        let bytes = components.for_model(model)?;
+        let bytes = model.component(components)?;
         let sections = load_sections(model)?;
         let (engine, component, reuse) = match options.isolation {
             Isolation::Pooled => {
@@ -104,7 +106,7 @@ impl Runtime {
             load: load_request_of(sections),
             limits: options.limits,
         };
-        let pool = Pool::new(spec, options.workers, reuse)?;
+        let pool = Pool::new(spec, options.workers, reuse, options.max_queue)?;
         let metadata = pool.with_instance(|i| i.metadata())??;
         Ok(Self { pool: Arc::new(pool), metadata })
     }

@@ -3,6 +3,7 @@
 //! trapped (crash, deadline, memory limit) is discarded and replaced lazily.
 //! With [`Reuse::Never`] every request gets a new instance, dropped after it.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -29,17 +30,46 @@ pub struct Pool {
     reuse: Reuse,
     idle: Mutex<Vec<Instance>>,
     slots: Arc<Semaphore>,
+    queue: Queue,
+}
+
+/// The requests waiting for an instance, at most `limit` (`--max-queue`).
+struct Queue {
+    waiting: AtomicUsize,
+    limit: usize,
+}
+
+/// A place in the [`Queue`], given up on drop.
+struct Place<'a>(&'a AtomicUsize);
+
+impl Queue {
+    /// Takes a place, or refuses with 503 when the queue is full.
+    fn enter(&self) -> Result<Place<'_>, ScoringError> {
+        let before = self.waiting.fetch_add(1, Ordering::AcqRel);
+        let place = Place(&self.waiting);
+        if before >= self.limit {
+            return Err(ScoringError::Overloaded { queued: before });
+        }
+        Ok(place)
+    }
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Pool {
     /// Creates the warm instances now (one instance for [`Reuse::Never`]), so
     /// a model that cannot load fails at start-up.
-    pub fn new(spec: InstanceSpec, size: usize, reuse: Reuse) -> anyhow::Result<Self> {
+    pub fn new(spec: InstanceSpec, size: usize, reuse: Reuse, max_queue: usize) -> anyhow::Result<Self> {
         let size = size.max(1);
         let warm = if reuse == Reuse::Warm { size } else { 1 };
         let load_within = spec.limits.timeout;
         let idle = (0..warm).map(|_| Instance::new(&spec, load_within)).collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Self { spec, reuse, idle: Mutex::new(idle), slots: Arc::new(Semaphore::new(size)) })
+        let queue = Queue { waiting: AtomicUsize::new(0), limit: max_queue };
+        Ok(Self { spec, reuse, idle: Mutex::new(idle), slots: Arc::new(Semaphore::new(size)), queue })
     }
 
     /// Borrows an idle instance (creating one if a trap discarded it).
@@ -57,10 +87,16 @@ impl Pool {
         params: Vec<Param>,
         deadline: Instant,
     ) -> Result<Batch, ScoringError> {
-        let permit = tokio::time::timeout_at(deadline.into(), self.slots.clone().acquire_owned())
-            .await
-            .map_err(|_| ScoringError::Timeout)?
-            .expect("the pool's semaphore is never closed");
+        let permit = match self.slots.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let _place = self.queue.enter()?;
+                tokio::time::timeout_at(deadline.into(), self.slots.clone().acquire_owned())
+                    .await
+                    .map_err(|_| ScoringError::Timeout)?
+                    .expect("the pool's semaphore is never closed")
+            }
+        };
         let pool = Arc::clone(self);
         let task = tokio::task::spawn_blocking(move || {
             let _permit = permit;
