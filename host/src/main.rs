@@ -1,12 +1,5 @@
 //! `wasmflow`: serve MLflow models through WebAssembly flavor components.
 
-mod build;
-mod cli;
-mod flavors;
-mod model;
-mod runtime;
-mod server;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,8 +7,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 
-use cli::{BuildArgs, Cli, Command, CompileArgs, ModelArgs, ServeArgs};
-use runtime::{Runtime, RuntimeOptions};
+use wasmflow::cli::{BuildArgs, Cli, Command, CompileArgs, ModelArgs, ServeArgs};
+use wasmflow::runtime::{Runtime, RuntimeOptions};
+use wasmflow::{build, flavors, model, runtime, server};
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

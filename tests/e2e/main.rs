@@ -3,11 +3,13 @@
 //! onnxruntime predictions (models/expected/) and answers recorded from a real
 //! `mlflow models serve` (tests/conformance/).
 
+mod cache_faults;
 mod conformance;
 mod custom;
 mod edge;
 mod endpoints;
 mod hostile_bodies;
+mod hostile_models;
 mod isolation;
 mod load_faults;
 mod onnx;

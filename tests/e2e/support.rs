@@ -73,8 +73,16 @@ impl Server {
     /// environment `env`; MLflow's tracking and registry variables are cleared first.
     pub fn start_in(cwd: &Path, env: &[(&str, &str)], model: &str, extra: &[&str]) -> Server {
         warm_cache();
-        let mut child =
-            serve_command(cwd, env, model, extra).stderr(Stdio::piped()).spawn().expect("cannot start wasmflow");
+        Server::spawn(serve_command(cwd, env, model, &cache_dir(), extra), model)
+    }
+
+    /// Serves the model directory `model` with its own compile cache `cache`.
+    pub fn start_with_cache(model: &str, cache: &Path, extra: &[&str]) -> Server {
+        Server::spawn(serve_command(&repo(), &[], model, cache, extra), model)
+    }
+
+    fn spawn(mut command: Command, model: &str) -> Server {
+        let mut child = command.stderr(Stdio::piped()).spawn().expect("cannot start wasmflow");
         let stderr = child.stderr.take().unwrap();
         let log = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = mpsc::channel();
@@ -159,12 +167,12 @@ pub fn answer(response: reqwest::blocking::Response) -> Answer {
 }
 
 /// `wasmflow serve -m model -p 0 … extra` in `cwd`, with the shared component cache.
-fn serve_command(cwd: &Path, env: &[(&str, &str)], model: &str, extra: &[&str]) -> Command {
+fn serve_command(cwd: &Path, env: &[(&str, &str)], model: &str, cache: &Path, extra: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wasmflow"));
     command
         .current_dir(cwd)
         .args(["serve", "-m", model, "-p", "0", "-h", "127.0.0.1", "--cache-dir"])
-        .arg(cache_dir())
+        .arg(cache)
         .args(extra)
         .env_remove("MLFLOW_TRACKING_URI")
         .env_remove("MLFLOW_REGISTRY_URI")
@@ -179,8 +187,10 @@ fn serve_command(cwd: &Path, env: &[(&str, &str)], model: &str, extra: &[&str]) 
 /// (`None` if killed by a signal) and stderr. Panics if it is still running after 60 s.
 pub fn serve_fails(cwd: &Path, env: &[(&str, &str)], model: &str, extra: &[&str]) -> (Option<i32>, String) {
     warm_cache();
-    let mut child =
-        serve_command(cwd, env, model, extra).stderr(Stdio::piped()).spawn().expect("cannot start wasmflow");
+    let mut child = serve_command(cwd, env, model, &cache_dir(), extra)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start wasmflow");
     let mut stderr = child.stderr.take().unwrap();
     let reader = std::thread::spawn(move || {
         let mut text = String::new();

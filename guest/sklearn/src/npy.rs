@@ -216,7 +216,7 @@ fn read_field(body: &[u8], count: usize, stride: usize, offset: usize, scalar: S
 type Header = (Vec<(String, Scalar)>, bool, Vec<usize>);
 
 fn parse_header(header: &str) -> Result<Header, Error> {
-    let bad = || Error::Load(format!("malformed .npy header: {header}"));
+    let bad = || Error::Load(format!("malformed .npy header: {}", header.trim()));
     let descr_at = header.find("'descr':").ok_or_else(bad)? + "'descr':".len();
     let rest = header[descr_at..].trim_start();
     let fields = if rest.starts_with('[') {
@@ -235,7 +235,10 @@ fn parse_header(header: &str) -> Result<Header, Error> {
         .split(',')
         .map(str::trim)
         .filter(|d| !d.is_empty())
-        .map(|d| d.trim_end_matches('L').parse::<usize>().map_err(|_| bad()))
+        .map(|d| match d.trim_end_matches('L').parse::<u64>() {
+            Ok(d) => usize::try_from(d).map_err(|_| Error::Load(format!("array dimension {d} is too large"))),
+            Err(_) => Err(bad()),
+        })
         .collect::<Result<_, _>>()?;
     Ok((fields, fortran, shape))
 }

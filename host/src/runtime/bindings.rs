@@ -9,6 +9,6 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::wasmflow::inference::predictor::{
-    Batch, Column, Error, Error as FlavorError, LoadRequest, Metadata, Param, ParamValue, Scalar, Tensor, TensorInfo,
-    Values,
+    Batch, Column, Dtype, Error, Error as FlavorError, LoadRequest, Metadata, Param, ParamValue, Scalar, Tensor,
+    TensorInfo, Values,
 };

@@ -4,7 +4,11 @@
 //! Compiling a component that holds tract takes about 10 s with Cranelift;
 //! loading the precompiled artifact takes about half a millisecond (it is
 //! mmapped). Artifacts are keyed by the component's SHA-256 and the engine's
-//! compatibility hash, written atomically, and rebuilt if unreadable.
+//! compatibility hash, written atomically with a CRC-32 trailer, and rebuilt
+//! if unreadable, truncated or corrupt: wasmtime checks an artifact's header,
+//! not its machine code, so a flipped byte in a cached file would otherwise
+//! run as code. (A CRC is for damage, not for an attacker: whoever can write
+//! the user's cache directory can run code as the user anyway.)
 
 use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
@@ -57,11 +61,18 @@ pub fn load_or_compile<'a>(
     let Some(dir) = cache_dir else { return compile(engine, name, &make()?) };
     let path = dir.join(format!("{name}-{}.cwasm", cache_key(engine, source_digest)));
     if path.is_file() {
-        // SAFETY: the file was written by `precompile_component` of an engine
-        // with the same compatibility hash (it is in the name), into the
-        // user's own cache directory; wasmtime validates its header.
-        match unsafe { Component::deserialize_file(engine, &path) } {
-            Ok(component) => return Ok(component),
+        match fs::read(&path).map(|file| {
+            unseal(&file).map(|artifact| {
+                // SAFETY: the artifact was written by `precompile_component` of an
+                // engine with the same compatibility hash (it is in the name), into
+                // the user's own cache directory, and its CRC matches what was
+                // written; wasmtime validates its header.
+                unsafe { Component::deserialize(engine, artifact) }
+            })
+        }) {
+            Ok(Some(Ok(component))) => return Ok(component),
+            Ok(Some(Err(e))) => tracing::warn!("ignoring unreadable cached component {}: {e}", path.display()),
+            Ok(None) => tracing::warn!("ignoring corrupt cached component {} (checksum)", path.display()),
             Err(e) => tracing::warn!("ignoring unreadable cached component {}: {e}", path.display()),
         }
     }
@@ -73,7 +84,7 @@ pub fn load_or_compile<'a>(
         .map_err(anyhow::Error::from)
         .with_context(|| format!("compiling the {name} component"))?;
     tracing::info!("compiled the {name} component in {:.1} s", started.elapsed().as_secs_f64());
-    if let Err(e) = store(&path, &artifact) {
+    if let Err(e) = store(&path, &seal(&artifact)) {
         tracing::warn!("cannot cache the compiled {name} component in {}: {e:#}", dir.display());
     }
     // SAFETY: `artifact` was produced just now by this engine.
@@ -99,6 +110,25 @@ fn cache_key(engine: &Engine, source_digest: &[u8]) -> String {
     format!("{}-{:016x}", hex::encode(&source_digest[..12]), hasher.finish())
 }
 
+/// What follows each cached artifact: its CRC-32 (little-endian), then this tag.
+const TRAILER_TAG: &[u8; 8] = b"wfcrc32\0";
+
+/// `artifact` followed by its trailer.
+fn seal(artifact: &[u8]) -> Vec<u8> {
+    let mut sealed = Vec::with_capacity(artifact.len() + 4 + TRAILER_TAG.len());
+    sealed.extend_from_slice(artifact);
+    sealed.extend_from_slice(&crc32fast::hash(artifact).to_le_bytes());
+    sealed.extend_from_slice(TRAILER_TAG);
+    sealed
+}
+
+/// The artifact of a cached file, if its trailer is there and its CRC matches.
+fn unseal(file: &[u8]) -> Option<&[u8]> {
+    let body = file.strip_suffix(TRAILER_TAG)?;
+    let (artifact, crc) = body.split_at_checked(body.len().checked_sub(4)?)?;
+    (crc32fast::hash(artifact).to_le_bytes() == crc).then_some(artifact)
+}
+
 /// Writes `artifact` to `path` atomically (temporary file, then rename).
 fn store(path: &Path, artifact: &[u8]) -> anyhow::Result<()> {
     let dir = path.parent().context("cache path has no directory")?;
@@ -121,6 +151,18 @@ mod tests {
         let key = |bytes: &[u8]| cache_key(&engine, &Sha256::digest(bytes));
         assert_eq!(key(b"a"), key(b"a"));
         assert_ne!(key(b"a"), key(b"b"));
+    }
+
+    #[test]
+    fn sealed_artifacts_round_trip_and_damage_is_caught() {
+        let sealed = seal(b"machine code");
+        assert_eq!(unseal(&sealed), Some(&b"machine code"[..]));
+        let mut flipped = sealed.clone();
+        flipped[3] ^= 1;
+        assert_eq!(unseal(&flipped), None, "a flipped bit");
+        assert_eq!(unseal(&sealed[..sealed.len() - 1]), None, "truncated");
+        assert_eq!(unseal(b"machine code"), None, "no trailer (an older cache)");
+        assert_eq!(unseal(TRAILER_TAG), None, "a trailer alone");
     }
 
     #[test]

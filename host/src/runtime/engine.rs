@@ -9,12 +9,35 @@ use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, OptLevel, Po
 /// How often the engine's epoch advances; request deadlines are counted in these.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// Code-generation choices the benchmarks vary one at a time (bench/compute);
+/// serving always uses [`Tuning::SERVING`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuning {
+    /// Epoch checks in compiled code, which is what lets a deadline stop a guest.
+    pub epoch_interruption: bool,
+    /// The relaxed-simd proposal (`Config::wasm_relaxed_simd`).
+    pub relaxed_simd: bool,
+}
+
+impl Tuning {
+    pub const SERVING: Tuning = Tuning { epoch_interruption: true, relaxed_simd: true };
+}
+
 /// An engine for flavor components: component model on, Cranelift optimising
 /// for speed, epoch interruption on (so deadlines work). Instances are
 /// allocated on demand, unless `pooling` asks for the pooling allocator.
 pub fn new_engine(pooling: Option<&PoolingLimits>) -> anyhow::Result<Engine> {
+    tuned_engine(pooling, Tuning::SERVING)
+}
+
+/// [`new_engine`] with other code-generation choices (for the benchmarks).
+pub fn tuned_engine(pooling: Option<&PoolingLimits>, tuning: Tuning) -> anyhow::Result<Engine> {
     let mut config = Config::new();
-    config.wasm_component_model(true).epoch_interruption(true).cranelift_opt_level(OptLevel::Speed);
+    config
+        .wasm_component_model(true)
+        .epoch_interruption(tuning.epoch_interruption)
+        .wasm_relaxed_simd(tuning.relaxed_simd)
+        .cranelift_opt_level(OptLevel::Speed);
     if let Some(limits) = pooling {
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(limits.config()));
     }

@@ -22,6 +22,19 @@ pub struct HostState {
     memory: MemoryCap,
 }
 
+impl HostState {
+    /// A state around `wasi`, whose linear memories may grow to `max_memory`
+    /// bytes (install it with `store.limiter(HostState::limiter)`).
+    pub fn new(wasi: WasiCtx, max_memory: usize) -> Self {
+        Self { wasi, table: ResourceTable::new(), memory: MemoryCap::new(max_memory) }
+    }
+
+    /// The memory cap, for `Store::limiter`.
+    pub fn limiter(&mut self) -> &mut dyn wasmtime::ResourceLimiter {
+        &mut self.memory
+    }
+}
+
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
@@ -68,9 +81,8 @@ impl Instance {
             .map_err(anyhow::Error::from)
             .with_context(|| format!("cannot open model directory {}", spec.model_dir.display()))?;
         let wasi = wasi.build();
-        let memory = MemoryCap::new(spec.limits.max_memory);
-        let mut store = Store::new(&spec.engine, HostState { wasi, table: ResourceTable::new(), memory });
-        store.limiter(|state| &mut state.memory);
+        let mut store = Store::new(&spec.engine, HostState::new(wasi, spec.limits.max_memory));
+        store.limiter(HostState::limiter);
         store.set_epoch_deadline(ticks(load_within));
         store.epoch_deadline_trap();
         let limits = LoadLimits { timeout: load_within, ..spec.limits };

@@ -2,12 +2,12 @@
 //! `bindgen!`, model instances and their pool. The rest of the host sees only
 //! [`Runtime`] and protocol types.
 
-mod bindings;
-mod cache;
+pub mod bindings;
+pub mod cache;
 mod convert;
-mod engine;
-mod instance;
-mod limits;
+pub mod engine;
+pub mod instance;
+pub mod limits;
 mod pool;
 mod preinit;
 pub mod snapshot;
@@ -98,14 +98,7 @@ impl Runtime {
             }
         };
         engine::start_epoch_ticker(&engine);
-        let pre = instance::linker(&engine)?.instantiate_pre(&component)?;
-        let spec = InstanceSpec {
-            engine,
-            pre: FlavorPre::new(pre)?,
-            model_dir: model.dir.clone(),
-            load: load_request_of(sections),
-            limits: options.limits,
-        };
+        let spec = instance_spec(engine, &component, model, sections, options.limits)?;
         let pool = Pool::new(spec, options.workers, reuse, options.max_queue)?;
         let metadata = pool.with_instance(|i| i.metadata())??;
         Ok(Self { pool: Arc::new(pool), metadata })
@@ -131,8 +124,27 @@ impl Runtime {
     }
 }
 
+/// What instances of `model` are made from: the compiled `component` linked
+/// with WASI, the model directory and the load request built from `sections`.
+pub fn instance_spec(
+    engine: wasmtime::Engine,
+    component: &wasmtime::component::Component,
+    model: &ResolvedModel,
+    sections: LoadSections,
+    limits: LoadLimits,
+) -> anyhow::Result<InstanceSpec> {
+    let pre = instance::linker(&engine)?.instantiate_pre(component)?;
+    Ok(InstanceSpec {
+        engine,
+        pre: FlavorPre::new(pre)?,
+        model_dir: model.dir.clone(),
+        load: load_request_of(sections),
+        limits,
+    })
+}
+
 /// The MLmodel sections the model is loaded with (`SERVING_MODEL_CONFIG` applied).
-fn load_sections(model: &ResolvedModel) -> anyhow::Result<LoadSections> {
+pub fn load_sections(model: &ResolvedModel) -> anyhow::Result<LoadSections> {
     model
         .mlmodel
         .load_sections(&model.flavor, Some(&model.model_config))

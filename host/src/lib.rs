@@ -1,0 +1,14 @@
+//! The wasmflow host as a library: what the `wasmflow` binary (src/main.rs)
+//! is made of, so benchmarks and tools use the same wasmtime layer instead of
+//! copying it.
+//!
+//! Dependencies point one way: `cli` → `runtime`, `flavors`; `build` and
+//! `runtime` → `model` → `flavors`; `server` → `runtime`. Everything wasmtime
+//! lives in [`runtime`]; everything MLflow-protocol in the `wasmflow-protocol` crate.
+
+pub mod build;
+pub mod cli;
+pub mod flavors;
+pub mod model;
+pub mod runtime;
+pub mod server;
