@@ -47,6 +47,8 @@ pub enum Node {
     Array(NdArray),
     /// An allow-listed object: `module.Class` and its `__dict__`.
     Object { class: String, attrs: Vec<(String, Node)> },
+    /// Raw bytes (`bytes`, `bytearray`): an XGBoost booster's saved model.
+    Bytes(Vec<u8>),
     /// A value kept by name only (a type, a dtype, a slice): never reconstructed.
     Opaque(String),
 }
@@ -134,6 +136,15 @@ impl Reader<'_, '_> {
                 }
                 Ok(Node::Opaque(format!("functools.partial({CHECK_ARRAY})")))
             }
+            "BytesNode" | "BytearrayNode" => {
+                let file = value.get("file").and_then(Value::as_str).unwrap_or("");
+                Ok(Node::Bytes(entry(self.zip, file)?))
+            }
+            // `defaultdict(factory)`: its items (the factory is a type, kept by name).
+            "DefaultDictNode" => match content.get("main") {
+                Some(main) => self.node(main),
+                None => Err(load("model.skops: a defaultdict has no items")),
+            },
             "RandomStateNode" => Ok(Node::Opaque("numpy.random.RandomState".into())),
             "RandomGeneratorNode" => Ok(Node::Opaque("numpy.random.Generator".into())),
             other => Err(load(format!(

@@ -5,6 +5,7 @@
 //! are ever reconstructed. A model whose tree holds anything else fails at load,
 //! naming the class.
 
+mod booster;
 mod boosting;
 mod compose;
 mod hist;
@@ -108,6 +109,48 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
     "sklearn.ensemble._iforest.IsolationForest",
+    // More linear models (`coef_`, `intercept_`; GLMs with their loss's link).
+    "sklearn.linear_model._logistic.LogisticRegressionCV",
+    "sklearn.linear_model._ridge.RidgeCV",
+    "sklearn.linear_model._ridge.RidgeClassifier",
+    "sklearn.linear_model._ridge.RidgeClassifierCV",
+    "sklearn.linear_model._perceptron.Perceptron",
+    "sklearn.linear_model._passive_aggressive.PassiveAggressiveClassifier",
+    "sklearn.linear_model._passive_aggressive.PassiveAggressiveRegressor",
+    "sklearn.linear_model._coordinate_descent.LassoCV",
+    "sklearn.linear_model._coordinate_descent.ElasticNetCV",
+    "sklearn.linear_model._coordinate_descent.MultiTaskLasso",
+    "sklearn.linear_model._coordinate_descent.MultiTaskLassoCV",
+    "sklearn.linear_model._coordinate_descent.MultiTaskElasticNet",
+    "sklearn.linear_model._coordinate_descent.MultiTaskElasticNetCV",
+    "sklearn.linear_model._least_angle.Lars",
+    "sklearn.linear_model._least_angle.LarsCV",
+    "sklearn.linear_model._least_angle.LassoLars",
+    "sklearn.linear_model._least_angle.LassoLarsCV",
+    "sklearn.linear_model._least_angle.LassoLarsIC",
+    "sklearn.linear_model._omp.OrthogonalMatchingPursuit",
+    "sklearn.linear_model._omp.OrthogonalMatchingPursuitCV",
+    "sklearn.linear_model._bayes.BayesianRidge",
+    "sklearn.linear_model._bayes.ARDRegression",
+    "sklearn.linear_model._huber.HuberRegressor",
+    "sklearn.linear_model._theil_sen.TheilSenRegressor",
+    "sklearn.linear_model._quantile.QuantileRegressor",
+    "sklearn.linear_model._ransac.RANSACRegressor",
+    "sklearn.linear_model._glm.glm.PoissonRegressor",
+    "sklearn.linear_model._glm.glm.GammaRegressor",
+    "sklearn.linear_model._glm.glm.TweedieRegressor",
+    "sklearn._loss.loss.HalfTweedieLossIdentity",
+    "sklearn.discriminant_analysis.LinearDiscriminantAnalysis",
+    // XGBoost's and LightGBM's scikit-learn estimators, and their boosters (state only:
+    // the saved model as bytes or text, read by wasmflow-tree-formats).
+    "xgboost.sklearn.XGBClassifier",
+    "xgboost.sklearn.XGBRegressor",
+    "xgboost.sklearn.XGBRFClassifier",
+    "xgboost.sklearn.XGBRFRegressor",
+    "xgboost.core.Booster",
+    "lightgbm.sklearn.LGBMClassifier",
+    "lightgbm.sklearn.LGBMRegressor",
+    "lightgbm.basic.Booster",
 ];
 
 /// The pyfunc method MLflow calls (`pyfunc_predict_fn`).
@@ -178,22 +221,14 @@ pub enum Predictor {
     Svm(svm::Svm),
     Mlp(mlp::Mlp),
     IsolationForest(iforest::IsolationForest),
+    Booster(booster::Booster),
 }
 
 impl Predictor {
     fn build(node: &Node) -> Result<Predictor, Error> {
         let class = node.class().unwrap_or("?");
         match short(class) {
-            "LogisticRegression"
-            | "LinearRegression"
-            | "Ridge"
-            | "Lasso"
-            | "ElasticNet"
-            | "SGDClassifier"
-            | "SGDRegressor"
-            | "LinearSVC"
-            | "LinearSVR"
-            | "OneVsRestClassifier" => linear::Linear::build(node).map(Predictor::Linear),
+            name if linear::CLASSES.contains(&name) => linear::Linear::build(node).map(Predictor::Linear),
             "DecisionTreeClassifier"
             | "DecisionTreeRegressor"
             | "RandomForestClassifier"
@@ -209,6 +244,8 @@ impl Predictor {
             "SVC" | "SVR" => svm::Svm::build(node).map(Predictor::Svm),
             "MLPClassifier" | "MLPRegressor" => mlp::Mlp::build(node).map(Predictor::Mlp),
             "IsolationForest" => iforest::IsolationForest::build(node).map(Predictor::IsolationForest),
+            "XGBClassifier" | "XGBRegressor" | "XGBRFClassifier" | "XGBRFRegressor" | "LGBMClassifier"
+            | "LGBMRegressor" => booster::Booster::build(node).map(Predictor::Booster),
             "GaussianNB" => naive_bayes::GaussianNb::build(node).map(Predictor::NaiveBayes),
             "KNeighborsClassifier" | "KNeighborsRegressor" => {
                 neighbors::Neighbors::build(node).map(Predictor::Neighbors)
@@ -228,6 +265,7 @@ impl Predictor {
             Predictor::Svm(e) => e,
             Predictor::Mlp(e) => e,
             Predictor::IsolationForest(e) => e,
+            Predictor::Booster(e) => e,
         }
     }
 

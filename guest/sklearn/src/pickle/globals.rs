@@ -39,6 +39,8 @@ enum Call {
     /// `_codecs.encode(text, 'latin1')`: how protocols ≤ 2 write bytes.
     Encode,
     OrderedDict,
+    /// `defaultdict(factory)`: an empty dict (the factory, a type, is never called).
+    DefaultDict,
     /// numpy's random generators (an estimator's `random_state`), kept by name.
     Random(&'static str),
     /// `functools.partial(check_array)` (HistGradientBoosting's `_preprocessor`),
@@ -76,6 +78,8 @@ const CALLS: &[(&str, Call)] = &[
     ("builtins.bytearray", Call::Bytes),
     ("_codecs.encode", Call::Encode),
     ("collections.OrderedDict", Call::OrderedDict),
+    // LightGBM's Booster keeps `best_score` as `defaultdict(OrderedDict)`.
+    ("collections.defaultdict", Call::DefaultDict),
     ("functools.partial", Call::Partial),
     ("numpy.random._pickle.__randomstate_ctor", Call::Random(RANDOM_STATE)),
     ("numpy.random._pickle.__generator_ctor", Call::Random("numpy.random.Generator")),
@@ -89,6 +93,11 @@ const CALLS: &[(&str, Call)] = &[
     ("sklearn._loss._loss.CyHalfPoissonLoss", Call::Loss("sklearn._loss._loss.CyHalfPoissonLoss")),
     ("sklearn._loss._loss.CyHalfGammaLoss", Call::Loss("sklearn._loss._loss.CyHalfGammaLoss")),
     ("sklearn._loss._loss.CyHalfTweedieLoss", Call::Loss("sklearn._loss._loss.CyHalfTweedieLoss")),
+    ("sklearn._loss._loss.CyHalfTweedieLossIdentity", Call::Loss("sklearn._loss._loss.CyHalfTweedieLossIdentity")),
+    (
+        "sklearn._loss._loss.__pyx_unpickle_CyHalfTweedieLossIdentity",
+        Call::Loss("sklearn._loss._loss.CyHalfTweedieLossIdentity"),
+    ),
     ("sklearn._loss._loss.CyHalfBinomialLoss", Call::Loss("sklearn._loss._loss.CyHalfBinomialLoss")),
     ("sklearn._loss._loss.CyExponentialLoss", Call::Loss("sklearn._loss._loss.CyExponentialLoss")),
     ("sklearn._loss._loss.CyHalfMultinomialLoss", Call::Loss("sklearn._loss._loss.CyHalfMultinomialLoss")),
@@ -172,11 +181,12 @@ pub(super) fn lookup(module: &str, name: &str, allowed: &dyn Fn(&str) -> bool) -
     };
     let full = format!("{module}.{name}");
     let listed = CALLS.iter().any(|(n, _)| *n == full) || TYPES.contains(&full.as_str());
-    if module.starts_with("sklearn.") && !listed && !allowed(&full) {
-        return Err(load(format!("global {full} is not supported by wasmflow's sklearn flavor")));
-    }
-    if listed || (module.starts_with("sklearn.") && allowed(&full)) {
+    if listed || allowed(&full) {
         return Ok(Value::Global(full));
+    }
+    // The libraries whose estimators the flavor knows: name the class plainly.
+    if ["sklearn.", "xgboost.", "lightgbm."].iter().any(|p| module.starts_with(p)) {
+        return Err(load(format!("global {full} is not supported by wasmflow's sklearn flavor")));
     }
     Err(load(format!(
         "global {full} is refused: a pickle may only rebuild numpy arrays and allow-listed scikit-learn \
@@ -184,15 +194,12 @@ pub(super) fn lookup(module: &str, name: &str, allowed: &dyn Fn(&str) -> bool) -
     )))
 }
 
-/// An allow-listed sklearn class (not the Tree, which is rebuilt by REDUCE).
+/// An allow-listed class (not the Tree, which is rebuilt by REDUCE).
 fn class(arena: &Arena, id: Id) -> Result<String, Error> {
     match arena.get(id) {
         // Not the Tree, the losses or check_array: those are only ever REDUCEd or named.
-        Value::Global(name)
-            if name.starts_with("sklearn.")
-                && !CALLS.iter().any(|(n, _)| n == name)
-                && !TYPES.contains(&name.as_str()) =>
-        {
+        // Globals come only from `lookup`: listed callables and types, or allowed classes.
+        Value::Global(name) if !CALLS.iter().any(|(n, _)| n == name) && !TYPES.contains(&name.as_str()) => {
             Ok(name.clone())
         }
         other => Err(load(format!("cannot create an instance of {}", other.kind()))),
@@ -274,6 +281,7 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
             Value::Bytes(Cow::Owned(bytes.map_err(|_| bad("the text is not latin-1"))?))
         }
         (Call::OrderedDict, []) => Value::Dict(Vec::new()),
+        (Call::DefaultDict, [] | [_]) => Value::Dict(Vec::new()),
         (Call::Partial, [func]) => match arena.get(*func) {
             Value::Global(f) if f == CHECK_ARRAY => Value::Opaque(PARTIAL),
             other => return Err(bad(&format!("only partial(check_array) is supported, not of a {}", other.kind()))),
