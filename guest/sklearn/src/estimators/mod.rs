@@ -7,7 +7,10 @@
 
 mod booster;
 mod boosting;
+mod centroid;
 mod compose;
+mod discrete_nb;
+mod dummy;
 mod hist;
 mod iforest;
 mod impute;
@@ -141,6 +144,11 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.linear_model._glm.glm.TweedieRegressor",
     "sklearn._loss.loss.HalfTweedieLossIdentity",
     "sklearn.discriminant_analysis.LinearDiscriminantAnalysis",
+    "sklearn.naive_bayes.MultinomialNB",
+    "sklearn.naive_bayes.ComplementNB",
+    "sklearn.naive_bayes.BernoulliNB",
+    "sklearn.naive_bayes.CategoricalNB",
+    "sklearn.neighbors._nearest_centroid.NearestCentroid",
     // XGBoost's and LightGBM's scikit-learn estimators, and their boosters (state only:
     // the saved model as bytes or text, read by wasmflow-tree-formats).
     "xgboost.sklearn.XGBClassifier",
@@ -222,6 +230,9 @@ pub enum Predictor {
     Mlp(mlp::Mlp),
     IsolationForest(iforest::IsolationForest),
     Booster(booster::Booster),
+    DiscreteNb(discrete_nb::DiscreteNb),
+    Dummy(dummy::Dummy),
+    Centroid(centroid::NearestCentroid),
 }
 
 impl Predictor {
@@ -231,6 +242,8 @@ impl Predictor {
             name if linear::CLASSES.contains(&name) => linear::Linear::build(node).map(Predictor::Linear),
             "DecisionTreeClassifier"
             | "DecisionTreeRegressor"
+            | "ExtraTreeClassifier"
+            | "ExtraTreeRegressor"
             | "RandomForestClassifier"
             | "RandomForestRegressor"
             | "ExtraTreesClassifier"
@@ -244,6 +257,11 @@ impl Predictor {
             "SVC" | "SVR" => svm::Svm::build(node).map(Predictor::Svm),
             "MLPClassifier" | "MLPRegressor" => mlp::Mlp::build(node).map(Predictor::Mlp),
             "IsolationForest" => iforest::IsolationForest::build(node).map(Predictor::IsolationForest),
+            "MultinomialNB" | "ComplementNB" | "BernoulliNB" | "CategoricalNB" => {
+                discrete_nb::DiscreteNb::build(node).map(Predictor::DiscreteNb)
+            }
+            "DummyClassifier" | "DummyRegressor" => dummy::Dummy::build(node).map(Predictor::Dummy),
+            "NearestCentroid" => centroid::NearestCentroid::build(node).map(Predictor::Centroid),
             "XGBClassifier" | "XGBRegressor" | "XGBRFClassifier" | "XGBRFRegressor" | "LGBMClassifier"
             | "LGBMRegressor" => booster::Booster::build(node).map(Predictor::Booster),
             "GaussianNB" => naive_bayes::GaussianNb::build(node).map(Predictor::NaiveBayes),
@@ -266,6 +284,9 @@ impl Predictor {
             Predictor::Mlp(e) => e,
             Predictor::IsolationForest(e) => e,
             Predictor::Booster(e) => e,
+            Predictor::DiscreteNb(e) => e,
+            Predictor::Dummy(e) => e,
+            Predictor::Centroid(e) => e,
         }
     }
 
