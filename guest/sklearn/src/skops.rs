@@ -17,6 +17,20 @@ use crate::npy::{self, Data, NdArray};
 /// The one function a skops file may name (inside a `functools.partial`).
 const CHECK_ARRAY: &str = "sklearn.utils.validation.check_array";
 
+/// Functions an estimator keeps as a parameter or attribute but never calls at
+/// predict time (a selector's `score_func`, BisectingKMeans' `_kmeans_single`):
+/// both readers keep them by name, and nothing calls them.
+pub const INERT_FUNCTIONS: &[&str] = &[
+    "sklearn.feature_selection._univariate_selection.f_classif",
+    "sklearn.feature_selection._univariate_selection.f_regression",
+    "sklearn.feature_selection._univariate_selection.chi2",
+    "sklearn.feature_selection._univariate_selection.r_regression",
+    "sklearn.feature_selection._mutual_info.mutual_info_classif",
+    "sklearn.feature_selection._mutual_info.mutual_info_regression",
+    "sklearn.cluster._kmeans._kmeans_single_lloyd",
+    "sklearn.cluster._kmeans._kmeans_single_elkan",
+];
+
 /// Whether `class` keeps a tuple state (Cython `__getstate__`), not a `__dict__`:
 /// sklearn's binary trees (`KDTree`, `BallTree`) and distance metrics. Both readers
 /// keep that state as one attribute, [`TUPLE_STATE_ATTR`] (the class must still be
@@ -124,6 +138,9 @@ impl Reader<'_, '_> {
             // HistGradientBoosting's fitted `_preprocessor` checks its numeric columns with
             // `partial(check_array, ...)`: kept by name, never called, and no other function.
             "FunctionNode" if format!("{module}.{class}") == CHECK_ARRAY => Ok(Node::Opaque(CHECK_ARRAY.into())),
+            "FunctionNode" if INERT_FUNCTIONS.contains(&format!("{module}.{class}").as_str()) => {
+                Ok(Node::Opaque(format!("{module}.{class}")))
+            }
             "PartialNode" if module == "functools" && class == "partial" => {
                 let func = content.get("func").map(|f| self.node(f)).transpose()?;
                 if func != Some(Node::Opaque(CHECK_ARRAY.into())) {

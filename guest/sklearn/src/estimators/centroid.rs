@@ -39,23 +39,8 @@ impl NearestCentroid {
         Ok(NearestCentroid { features, centroids, std_dev, prior, classes })
     }
 
-    /// `euclidean_distances(x, centroids)` of every row (sklearn's formula and order).
     fn distances(x: &Matrix, centroids: &[f64]) -> Vec<f64> {
-        let n = x.cols;
-        let norms = |v: &[f64]| -> Vec<f64> { v.chunks(n).map(|r| r.iter().map(|a| a * a).sum()).collect() };
-        let (xx, cc) = (norms(&x.data), norms(centroids));
-        let mut out = Vec::with_capacity(x.rows * cc.len());
-        for i in 0..x.rows {
-            let row = x.row(i);
-            for (c, centroid) in centroids.chunks(n).enumerate() {
-                let dot: f64 = row.iter().zip(centroid).map(|(a, b)| a * b).sum();
-                let mut d = -2.0 * dot;
-                d += xx[i];
-                d += cc[c];
-                out.push(d.max(0.0).sqrt());
-            }
-        }
-        out
+        euclidean_distances(x, centroids)
     }
 
     /// `_decision_function`: one discriminant score per class.
@@ -106,4 +91,23 @@ impl Estimator for NearestCentroid {
         }
         Ok(NdArray { shape: vec![x.rows, k], data: Data::F64(out) })
     }
+}
+
+/// `euclidean_distances(x, centres)` of every row, in sklearn's formula and order.
+pub(super) fn euclidean_distances(x: &Matrix, centroids: &[f64]) -> Vec<f64> {
+    let n = x.cols;
+    let norms = |v: &[f64]| -> Vec<f64> { v.chunks(n).map(|r| r.iter().map(|a| a * a).sum()).collect() };
+    let (xx, cc) = (norms(&x.data), norms(centroids));
+    let mut out = Vec::with_capacity(x.rows * cc.len());
+    for i in 0..x.rows {
+        let row = x.row(i);
+        for (c, centroid) in centroids.chunks(n).enumerate() {
+            let dot: f64 = row.iter().zip(centroid).map(|(a, b)| a * b).sum();
+            let mut d = -2.0 * dot;
+            d += xx[i];
+            d += cc[c];
+            out.push(d.max(0.0).sqrt());
+        }
+    }
+    out
 }

@@ -1,7 +1,9 @@
 //! Composition: `Pipeline` (steps in order, `passthrough` skipped) and
 //! `ColumnTransformer` (columns picked by name or position, outputs side by side).
 
+use super::decomposition::Projection;
 use super::impute::SimpleImputer;
+use super::select::Selector;
 use super::preprocess::{MinMaxScaler, OneHotEncoder, OrdinalEncoder, PolynomialFeatures, StandardScaler};
 use super::{attr, short};
 use crate::data::{Column, Features, Frame, Input, Matrix};
@@ -19,6 +21,8 @@ pub enum Transform {
     Poly(PolynomialFeatures),
     Columns(ColumnTransformer),
     Pipeline(Vec<Transform>),
+    Project(Projection),
+    Select(Selector),
     /// `FunctionTransformer(func=None)`, which fitted ColumnTransformers hold for
     /// `"passthrough"`: the selected columns as they are.
     Identity(Features),
@@ -43,6 +47,14 @@ impl Transform {
                 Transform::Identity(super::features(node))
             }
             "ColumnTransformer" => Transform::Columns(ColumnTransformer::build(node)?),
+            "PCA" | "IncrementalPCA" | "TruncatedSVD" | "FastICA" | "RBFSampler" | "SkewedChi2Sampler" | "KMeans"
+            | "MiniBatchKMeans" | "BisectingKMeans" | "Normalizer" | "Binarizer" => {
+                Transform::Project(Projection::build(node)?)
+            }
+            "VarianceThreshold" | "SelectKBest" | "SelectPercentile" | "SelectFpr" | "SelectFdr" | "SelectFwe"
+            | "GenericUnivariateSelect" | "RFE" | "RFECV" | "SequentialFeatureSelector" => {
+                Transform::Select(Selector::build(node)?)
+            }
             "Pipeline" => Transform::Pipeline(
                 pipeline_steps(node)?.into_iter().map(Transform::build).collect::<Result<Vec<_>, _>>()?,
             ),
@@ -68,6 +80,8 @@ impl Transform {
             Transform::Ordinal(t) => t.transform(x),
             Transform::Poly(t) => t.transform(x),
             Transform::Columns(t) => t.transform(x),
+            Transform::Project(t) => t.transform(x),
+            Transform::Select(t) => t.transform(x),
             Transform::Identity(features) => features.matrix(x),
             Transform::Impute(_) | Transform::Pipeline(_) => match self.apply(x)? {
                 Input::Matrix(m) => Ok(m),

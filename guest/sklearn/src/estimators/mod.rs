@@ -9,6 +9,7 @@ mod booster;
 mod boosting;
 mod centroid;
 mod compose;
+mod decomposition;
 mod discrete_nb;
 mod dummy;
 mod hist;
@@ -19,6 +20,7 @@ mod mlp;
 mod naive_bayes;
 mod neighbors;
 mod preprocess;
+mod select;
 mod svm;
 mod tree;
 
@@ -144,6 +146,29 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.linear_model._glm.glm.TweedieRegressor",
     "sklearn._loss.loss.HalfTweedieLossIdentity",
     "sklearn.discriminant_analysis.LinearDiscriminantAnalysis",
+    "sklearn.decomposition._pca.PCA",
+    "sklearn.decomposition._incremental_pca.IncrementalPCA",
+    "sklearn.decomposition._truncated_svd.TruncatedSVD",
+    "sklearn.decomposition._fastica.FastICA",
+    "sklearn.kernel_approximation.RBFSampler",
+    "sklearn.kernel_approximation.SkewedChi2Sampler",
+    "sklearn.cluster._kmeans.KMeans",
+    "sklearn.cluster._kmeans.MiniBatchKMeans",
+    "sklearn.cluster._bisect_k_means.BisectingKMeans",
+    // BisectingKMeans' fitted tree of clusters (not used by transform).
+    "sklearn.cluster._bisect_k_means._BisectingTree",
+    "sklearn.preprocessing._data.Normalizer",
+    "sklearn.preprocessing._data.Binarizer",
+    "sklearn.feature_selection._variance_threshold.VarianceThreshold",
+    "sklearn.feature_selection._univariate_selection.SelectKBest",
+    "sklearn.feature_selection._univariate_selection.SelectPercentile",
+    "sklearn.feature_selection._univariate_selection.SelectFpr",
+    "sklearn.feature_selection._univariate_selection.SelectFdr",
+    "sklearn.feature_selection._univariate_selection.SelectFwe",
+    "sklearn.feature_selection._univariate_selection.GenericUnivariateSelect",
+    "sklearn.feature_selection._rfe.RFE",
+    "sklearn.feature_selection._rfe.RFECV",
+    "sklearn.feature_selection._sequential.SequentialFeatureSelector",
     "sklearn.naive_bayes.MultinomialNB",
     "sklearn.naive_bayes.ComplementNB",
     "sklearn.naive_bayes.BernoulliNB",

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use super::value::{Arena, Array, ArrayData, Dtype, Id, Layout, NONE, Object, Value};
 use crate::error::{Error, load};
 use crate::npy::{self, Scalar};
+use crate::skops;
 
 /// What calling an allow-listed global does.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -180,7 +181,9 @@ pub(super) fn lookup(module: &str, name: &str, allowed: &dyn Fn(&str) -> bool) -
         other => other,
     };
     let full = format!("{module}.{name}");
-    let listed = CALLS.iter().any(|(n, _)| *n == full) || TYPES.contains(&full.as_str());
+    let listed = CALLS.iter().any(|(n, _)| *n == full)
+        || TYPES.contains(&full.as_str())
+        || skops::INERT_FUNCTIONS.contains(&full.as_str());
     if listed || allowed(&full) {
         return Ok(Value::Global(full));
     }
@@ -199,7 +202,10 @@ fn class(arena: &Arena, id: Id) -> Result<String, Error> {
     match arena.get(id) {
         // Not the Tree, the losses or check_array: those are only ever REDUCEd or named.
         // Globals come only from `lookup`: listed callables and types, or allowed classes.
-        Value::Global(name) if !CALLS.iter().any(|(n, _)| n == name) && !TYPES.contains(&name.as_str()) => {
+        Value::Global(name)
+            if !CALLS.iter().any(|(n, _)| n == name)
+                && !TYPES.contains(&name.as_str())
+                && !skops::INERT_FUNCTIONS.contains(&name.as_str()) => {
             Ok(name.clone())
         }
         other => Err(load(format!("cannot create an instance of {}", other.kind()))),
