@@ -16,6 +16,7 @@ mod hist;
 mod iforest;
 mod impute;
 mod linear;
+mod meta;
 mod mlp;
 mod naive_bayes;
 mod neighbors;
@@ -169,6 +170,24 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.feature_selection._rfe.RFE",
     "sklearn.feature_selection._rfe.RFECV",
     "sklearn.feature_selection._sequential.SequentialFeatureSelector",
+    "sklearn.svm._classes.NuSVC",
+    "sklearn.svm._classes.NuSVR",
+    "sklearn.svm._classes.OneClassSVM",
+    "sklearn.ensemble._voting.VotingClassifier",
+    "sklearn.ensemble._voting.VotingRegressor",
+    "sklearn.ensemble._stacking.StackingClassifier",
+    "sklearn.ensemble._stacking.StackingRegressor",
+    "sklearn.ensemble._bagging.BaggingClassifier",
+    "sklearn.ensemble._bagging.BaggingRegressor",
+    "sklearn.ensemble._weight_boosting.AdaBoostClassifier",
+    "sklearn.ensemble._weight_boosting.AdaBoostRegressor",
+    "sklearn.multioutput.MultiOutputRegressor",
+    "sklearn.compose._target.TransformedTargetRegressor",
+    // An ensemble's `named_estimators_` (a dict).
+    "sklearn.utils._bunch.Bunch",
+    // Cross-validation splitters kept as a Stacking model's `cv` (never used).
+    "sklearn.model_selection._split.KFold",
+    "sklearn.model_selection._split.StratifiedKFold",
     "sklearn.naive_bayes.MultinomialNB",
     "sklearn.naive_bayes.ComplementNB",
     "sklearn.naive_bayes.BernoulliNB",
@@ -258,6 +277,7 @@ pub enum Predictor {
     DiscreteNb(discrete_nb::DiscreteNb),
     Dummy(dummy::Dummy),
     Centroid(centroid::NearestCentroid),
+    Ensemble(meta::Ensemble),
 }
 
 impl Predictor {
@@ -279,13 +299,16 @@ impl Predictor {
             "HistGradientBoostingClassifier" | "HistGradientBoostingRegressor" => {
                 hist::HistBoosting::build(node).map(Predictor::Hist)
             }
-            "SVC" | "SVR" => svm::Svm::build(node).map(Predictor::Svm),
+            "SVC" | "SVR" | "NuSVC" | "NuSVR" | "OneClassSVM" => svm::Svm::build(node).map(Predictor::Svm),
             "MLPClassifier" | "MLPRegressor" => mlp::Mlp::build(node).map(Predictor::Mlp),
             "IsolationForest" => iforest::IsolationForest::build(node).map(Predictor::IsolationForest),
             "MultinomialNB" | "ComplementNB" | "BernoulliNB" | "CategoricalNB" => {
                 discrete_nb::DiscreteNb::build(node).map(Predictor::DiscreteNb)
             }
             "DummyClassifier" | "DummyRegressor" => dummy::Dummy::build(node).map(Predictor::Dummy),
+            "VotingClassifier" | "VotingRegressor" | "StackingClassifier" | "StackingRegressor"
+            | "BaggingClassifier" | "BaggingRegressor" | "AdaBoostClassifier" | "AdaBoostRegressor"
+            | "MultiOutputRegressor" | "TransformedTargetRegressor" => meta::Ensemble::build(node).map(Predictor::Ensemble),
             "NearestCentroid" => centroid::NearestCentroid::build(node).map(Predictor::Centroid),
             "XGBClassifier" | "XGBRegressor" | "XGBRFClassifier" | "XGBRFRegressor" | "LGBMClassifier"
             | "LGBMRegressor" => booster::Booster::build(node).map(Predictor::Booster),
@@ -312,6 +335,7 @@ impl Predictor {
             Predictor::DiscreteNb(e) => e,
             Predictor::Dummy(e) => e,
             Predictor::Centroid(e) => e,
+            Predictor::Ensemble(e) => e,
         }
     }
 

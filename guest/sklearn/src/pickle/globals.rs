@@ -53,6 +53,8 @@ enum Call {
 }
 
 const TREE: &str = "sklearn.tree._tree.Tree";
+/// sklearn's dict with attribute access, rebuilt as a plain dict.
+const BUNCH: &str = "sklearn.utils._bunch.Bunch";
 
 /// Allow-listed callables (numpy writes `numpy.core` before 2.0, `numpy._core` since).
 const CALLS: &[(&str, Call)] = &[
@@ -303,6 +305,10 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
 /// `NEWOBJ` / `NEWOBJ_EX`: `cls.__new__(cls)` for an allow-listed sklearn class.
 pub(super) fn new_object(arena: &mut Arena, cls: Id, args: Id, kwargs: Option<Id>) -> Result<Id, Error> {
     let class = class(arena, cls)?;
+    if class == BUNCH {
+        // A dict subclass (an ensemble's `named_estimators_`): its items follow.
+        return arena.push(Value::Dict(Vec::new()));
+    }
     let no_args = arena.tuple(args).is_some_and(<[Id]>::is_empty);
     let no_kwargs = kwargs.is_none_or(|k| matches!(arena.get(k), Value::Dict(d) if d.is_empty()));
     if !no_args || !no_kwargs {
@@ -325,6 +331,8 @@ pub(super) fn build(arena: &mut Arena, target: Id, state: Id) -> Result<(), Erro
         }
         // A generator's state (its seed) is read, to refuse what it names, and dropped.
         Value::Opaque(name) if name.starts_with("numpy.random.") || *name == PARTIAL => return Ok(()),
+        // `Bunch.__setstate__` ignores its state.
+        Value::Dict(_) => return Ok(()),
         Value::Array(_) => Value::Array(Box::new(array_state(arena, state)?)),
         Value::Dtype(dtype) => Value::Dtype(Box::new(dtype_state(arena, (**dtype).clone(), state)?)),
         other => return Err(load(format!("BUILD on a {} is not supported", other.kind()))),
