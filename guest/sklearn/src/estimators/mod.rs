@@ -14,6 +14,7 @@ mod discrete_nb;
 mod dummy;
 mod hist;
 mod iforest;
+mod kernel;
 mod impute;
 mod linear;
 mod meta;
@@ -188,6 +189,14 @@ pub const ALLOWED: &[&str] = &[
     // Cross-validation splitters kept as a Stacking model's `cv` (never used).
     "sklearn.model_selection._split.KFold",
     "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.kernel_ridge.KernelRidge",
+    "sklearn.semi_supervised._label_propagation.LabelPropagation",
+    "sklearn.semi_supervised._label_propagation.LabelSpreading",
+    "sklearn.discriminant_analysis.QuadraticDiscriminantAnalysis",
+    "sklearn.cross_decomposition._pls.PLSRegression",
+    "sklearn.cross_decomposition._pls.PLSCanonical",
+    "sklearn.cross_decomposition._pls.CCA",
+    "sklearn.isotonic.IsotonicRegression",
     "sklearn.naive_bayes.MultinomialNB",
     "sklearn.naive_bayes.ComplementNB",
     "sklearn.naive_bayes.BernoulliNB",
@@ -278,6 +287,7 @@ pub enum Predictor {
     Dummy(dummy::Dummy),
     Centroid(centroid::NearestCentroid),
     Ensemble(meta::Ensemble),
+    Kernel(kernel::KernelModel),
 }
 
 impl Predictor {
@@ -309,6 +319,8 @@ impl Predictor {
             "VotingClassifier" | "VotingRegressor" | "StackingClassifier" | "StackingRegressor"
             | "BaggingClassifier" | "BaggingRegressor" | "AdaBoostClassifier" | "AdaBoostRegressor"
             | "MultiOutputRegressor" | "TransformedTargetRegressor" => meta::Ensemble::build(node).map(Predictor::Ensemble),
+            "KernelRidge" | "LabelPropagation" | "LabelSpreading" | "QuadraticDiscriminantAnalysis" | "PLSRegression"
+            | "PLSCanonical" | "CCA" | "IsotonicRegression" => kernel::KernelModel::build(node).map(Predictor::Kernel),
             "NearestCentroid" => centroid::NearestCentroid::build(node).map(Predictor::Centroid),
             "XGBClassifier" | "XGBRegressor" | "XGBRFClassifier" | "XGBRFRegressor" | "LGBMClassifier"
             | "LGBMRegressor" => booster::Booster::build(node).map(Predictor::Booster),
@@ -336,6 +348,7 @@ impl Predictor {
             Predictor::Dummy(e) => e,
             Predictor::Centroid(e) => e,
             Predictor::Ensemble(e) => e,
+            Predictor::Kernel(e) => e,
         }
     }
 
