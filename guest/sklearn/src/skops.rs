@@ -29,6 +29,10 @@ pub const INERT_FUNCTIONS: &[&str] = &[
     "sklearn.feature_selection._mutual_info.mutual_info_regression",
     "sklearn.cluster._kmeans._kmeans_single_lloyd",
     "sklearn.cluster._kmeans._kmeans_single_elkan",
+    // FeatureAgglomeration's pooling_func (the mean is computed here, never called).
+    "numpy.mean",
+    "numpy._core.fromnumeric.mean",
+    "numpy.core.fromnumeric.mean",
 ];
 
 /// Whether `class` keeps a tuple state (Cython `__getstate__`), not a `__dict__`:

@@ -3,6 +3,7 @@
 
 use super::decomposition::Projection;
 use super::impute::SimpleImputer;
+use super::mapping::FeatureMap;
 use super::select::Selector;
 use super::preprocess::{MinMaxScaler, OneHotEncoder, OrdinalEncoder, PolynomialFeatures, StandardScaler};
 use super::{attr, short};
@@ -22,6 +23,7 @@ pub enum Transform {
     Columns(ColumnTransformer),
     Pipeline(Vec<Transform>),
     Project(Projection),
+    Map(FeatureMap),
     Select(Selector),
     /// `FunctionTransformer(func=None)`, which fitted ColumnTransformers hold for
     /// `"passthrough"`: the selected columns as they are.
@@ -48,9 +50,11 @@ impl Transform {
             }
             "ColumnTransformer" => Transform::Columns(ColumnTransformer::build(node)?),
             "PCA" | "IncrementalPCA" | "TruncatedSVD" | "FastICA" | "RBFSampler" | "SkewedChi2Sampler" | "KMeans"
-            | "MiniBatchKMeans" | "BisectingKMeans" | "Normalizer" | "Binarizer" => {
+            | "MiniBatchKMeans" | "BisectingKMeans" | "Normalizer" | "Binarizer" | "NeighborhoodComponentsAnalysis" => {
                 Transform::Project(Projection::build(node)?)
             }
+            "BernoulliRBM" | "Nystroem" | "AdditiveChi2Sampler" | "FeatureAgglomeration" | "TfidfTransformer"
+            | "KernelPCA" | "FactorAnalysis" => Transform::Map(FeatureMap::build(node)?),
             "VarianceThreshold" | "SelectKBest" | "SelectPercentile" | "SelectFpr" | "SelectFdr" | "SelectFwe"
             | "GenericUnivariateSelect" | "RFE" | "RFECV" | "SequentialFeatureSelector" => {
                 Transform::Select(Selector::build(node)?)
@@ -81,6 +85,7 @@ impl Transform {
             Transform::Poly(t) => t.transform(x),
             Transform::Columns(t) => t.transform(x),
             Transform::Project(t) => t.transform(x),
+            Transform::Map(t) => t.transform(x),
             Transform::Select(t) => t.transform(x),
             Transform::Identity(features) => features.matrix(x),
             Transform::Impute(_) | Transform::Pipeline(_) => match self.apply(x)? {

@@ -72,7 +72,7 @@ impl Projection {
                 };
                 (Kind::Pca { components, offset, scale }, k)
             }
-            "TruncatedSVD" | "FastICA" => {
+            "TruncatedSVD" | "FastICA" | "NeighborhoodComponentsAnalysis" => {
                 let (k, n, components) = matrix(node, "components_", n)?;
                 let mean = match node.get("mean_") {
                     Some(m) if !m.is_none() && class == "FastICA" => Some(floats(node, "mean_")?.1),

@@ -17,6 +17,7 @@ mod iforest;
 mod kernel;
 mod impute;
 mod linear;
+mod mapping;
 mod meta;
 mod mlp;
 mod naive_bayes;
@@ -197,6 +198,15 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.cross_decomposition._pls.PLSCanonical",
     "sklearn.cross_decomposition._pls.CCA",
     "sklearn.isotonic.IsotonicRegression",
+    "sklearn.neural_network._rbm.BernoulliRBM",
+    "sklearn.kernel_approximation.Nystroem",
+    "sklearn.kernel_approximation.AdditiveChi2Sampler",
+    "sklearn.cluster._agglomerative.FeatureAgglomeration",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.decomposition._kernel_pca.KernelPCA",
+    "sklearn.preprocessing._data.KernelCenterer",
+    "sklearn.decomposition._factor_analysis.FactorAnalysis",
+    "sklearn.neighbors._nca.NeighborhoodComponentsAnalysis",
     "sklearn.naive_bayes.MultinomialNB",
     "sklearn.naive_bayes.ComplementNB",
     "sklearn.naive_bayes.BernoulliNB",
