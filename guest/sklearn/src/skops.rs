@@ -215,7 +215,8 @@ impl Reader<'_, '_> {
                 if shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) != Some(items.len()) {
                     return Err(load("model.skops: a JSON array does not match its shape"));
                 }
-                if items.iter().any(|i| matches!(i, Node::Object { .. })) {
+                // Objects, or arrays (KBinsDiscretizer's bin_edges_): kept as a list.
+                if items.iter().any(|i| matches!(i, Node::Object { .. }) || is_array(i)) {
                     return Ok(Node::List(items));
                 }
                 Ok(Node::Array(NdArray { shape, data: object_array_data(&items)? }))
@@ -250,6 +251,11 @@ fn json_node(content: &Value) -> Result<Node, Error> {
         "-Infinity" => Node::Float(f64::NEG_INFINITY),
         _ => Node::Json(serde_json::from_str(text).map_err(|e| load(format!("model.skops: bad JSON node: {e}")))?),
     })
+}
+
+/// Whether `node` is an array with at least one dimension (not a numpy scalar).
+pub(crate) fn is_array(node: &Node) -> bool {
+    matches!(node, Node::Array(a) if !a.shape.is_empty())
 }
 
 /// The elements of an object array (stored as JSON by skops, as a list by

@@ -2,6 +2,7 @@
 //! `ColumnTransformer` (columns picked by name or position, outputs side by side).
 
 use super::decomposition::Projection;
+use super::distribution::Distribution;
 use super::impute::SimpleImputer;
 use super::mapping::FeatureMap;
 use super::select::Selector;
@@ -24,6 +25,7 @@ pub enum Transform {
     Pipeline(Vec<Transform>),
     Project(Projection),
     Map(FeatureMap),
+    Distribution(Distribution),
     Select(Selector),
     /// `FunctionTransformer(func=None)`, which fitted ColumnTransformers hold for
     /// `"passthrough"`: the selected columns as they are.
@@ -55,6 +57,9 @@ impl Transform {
             }
             "BernoulliRBM" | "Nystroem" | "AdditiveChi2Sampler" | "FeatureAgglomeration" | "TfidfTransformer"
             | "KernelPCA" | "FactorAnalysis" => Transform::Map(FeatureMap::build(node)?),
+            "PowerTransformer" | "QuantileTransformer" | "KBinsDiscretizer" => {
+                Transform::Distribution(Distribution::build(node)?)
+            }
             "VarianceThreshold" | "SelectKBest" | "SelectPercentile" | "SelectFpr" | "SelectFdr" | "SelectFwe"
             | "GenericUnivariateSelect" | "RFE" | "RFECV" | "SequentialFeatureSelector" => {
                 Transform::Select(Selector::build(node)?)
@@ -86,6 +91,7 @@ impl Transform {
             Transform::Columns(t) => t.transform(x),
             Transform::Project(t) => t.transform(x),
             Transform::Map(t) => t.transform(x),
+            Transform::Distribution(t) => t.transform(x),
             Transform::Select(t) => t.transform(x),
             Transform::Identity(features) => features.matrix(x),
             Transform::Impute(_) | Transform::Pipeline(_) => match self.apply(x)? {

@@ -11,6 +11,7 @@ mod centroid;
 mod compose;
 mod decomposition;
 mod discrete_nb;
+mod distribution;
 mod dummy;
 mod hist;
 mod iforest;
@@ -22,6 +23,7 @@ mod meta;
 mod mlp;
 mod naive_bayes;
 mod neighbors;
+mod outlier;
 mod preprocess;
 mod select;
 mod svm;
@@ -207,6 +209,11 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.preprocessing._data.KernelCenterer",
     "sklearn.decomposition._factor_analysis.FactorAnalysis",
     "sklearn.neighbors._nca.NeighborhoodComponentsAnalysis",
+    "sklearn.covariance._elliptic_envelope.EllipticEnvelope",
+    "sklearn.linear_model._stochastic_gradient.SGDOneClassSVM",
+    "sklearn.preprocessing._data.PowerTransformer",
+    "sklearn.preprocessing._data.QuantileTransformer",
+    "sklearn.preprocessing._discretization.KBinsDiscretizer",
     "sklearn.naive_bayes.MultinomialNB",
     "sklearn.naive_bayes.ComplementNB",
     "sklearn.naive_bayes.BernoulliNB",
@@ -298,6 +305,7 @@ pub enum Predictor {
     Centroid(centroid::NearestCentroid),
     Ensemble(meta::Ensemble),
     Kernel(kernel::KernelModel),
+    Outlier(outlier::Outlier),
 }
 
 impl Predictor {
@@ -331,6 +339,7 @@ impl Predictor {
             | "MultiOutputRegressor" | "TransformedTargetRegressor" => meta::Ensemble::build(node).map(Predictor::Ensemble),
             "KernelRidge" | "LabelPropagation" | "LabelSpreading" | "QuadraticDiscriminantAnalysis" | "PLSRegression"
             | "PLSCanonical" | "CCA" | "IsotonicRegression" => kernel::KernelModel::build(node).map(Predictor::Kernel),
+            "EllipticEnvelope" | "SGDOneClassSVM" => outlier::Outlier::build(node).map(Predictor::Outlier),
             "NearestCentroid" => centroid::NearestCentroid::build(node).map(Predictor::Centroid),
             "XGBClassifier" | "XGBRegressor" | "XGBRFClassifier" | "XGBRFRegressor" | "LGBMClassifier"
             | "LGBMRegressor" => booster::Booster::build(node).map(Predictor::Booster),
@@ -359,6 +368,7 @@ impl Predictor {
             Predictor::Centroid(e) => e,
             Predictor::Ensemble(e) => e,
             Predictor::Kernel(e) => e,
+            Predictor::Outlier(e) => e,
         }
     }
 

@@ -334,7 +334,7 @@ impl Converter<'_, '_> {
             }
             (Layout::Object, ArrayData::Items(items)) => {
                 let nodes = self.list(items, depth)?;
-                if nodes.iter().any(|n| matches!(n, Node::Object { .. })) {
+                if nodes.iter().any(|n| matches!(n, Node::Object { .. }) || skops::is_array(n)) {
                     if array.fortran && array.shape.len() > 1 {
                         return Err(load("Fortran-ordered arrays of objects are not supported"));
                     }
