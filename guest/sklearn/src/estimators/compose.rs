@@ -6,6 +6,7 @@ use super::distribution::Distribution;
 use super::impute::SimpleImputer;
 use super::mapping::FeatureMap;
 use super::select::Selector;
+use super::target_encoder::TargetEncoder;
 use super::preprocess::{MinMaxScaler, OneHotEncoder, OrdinalEncoder, PolynomialFeatures, StandardScaler};
 use super::{attr, short};
 use crate::data::{Column, Features, Frame, Input, Matrix};
@@ -26,6 +27,7 @@ pub enum Transform {
     Project(Projection),
     Map(FeatureMap),
     Distribution(Distribution),
+    Target(TargetEncoder),
     Select(Selector),
     /// `FunctionTransformer(func=None)`, which fitted ColumnTransformers hold for
     /// `"passthrough"`: the selected columns as they are.
@@ -52,16 +54,18 @@ impl Transform {
             }
             "ColumnTransformer" => Transform::Columns(ColumnTransformer::build(node)?),
             "PCA" | "IncrementalPCA" | "TruncatedSVD" | "FastICA" | "RBFSampler" | "SkewedChi2Sampler" | "KMeans"
-            | "MiniBatchKMeans" | "BisectingKMeans" | "Normalizer" | "Binarizer" | "NeighborhoodComponentsAnalysis" => {
+            | "MiniBatchKMeans" | "BisectingKMeans" | "Normalizer" | "Binarizer" | "NeighborhoodComponentsAnalysis"
+            | "SparsePCA" | "MiniBatchSparsePCA" => {
                 Transform::Project(Projection::build(node)?)
             }
             "BernoulliRBM" | "Nystroem" | "AdditiveChi2Sampler" | "FeatureAgglomeration" | "TfidfTransformer"
             | "KernelPCA" | "FactorAnalysis" => Transform::Map(FeatureMap::build(node)?),
+            "TargetEncoder" => Transform::Target(TargetEncoder::build(node)?),
             "PowerTransformer" | "QuantileTransformer" | "KBinsDiscretizer" => {
                 Transform::Distribution(Distribution::build(node)?)
             }
             "VarianceThreshold" | "SelectKBest" | "SelectPercentile" | "SelectFpr" | "SelectFdr" | "SelectFwe"
-            | "GenericUnivariateSelect" | "RFE" | "RFECV" | "SequentialFeatureSelector" => {
+            | "GenericUnivariateSelect" | "SelectFromModel" | "RFE" | "RFECV" | "SequentialFeatureSelector" => {
                 Transform::Select(Selector::build(node)?)
             }
             "Pipeline" => Transform::Pipeline(
@@ -92,6 +96,7 @@ impl Transform {
             Transform::Project(t) => t.transform(x),
             Transform::Map(t) => t.transform(x),
             Transform::Distribution(t) => t.transform(x),
+            Transform::Target(t) => t.transform(x),
             Transform::Select(t) => t.transform(x),
             Transform::Identity(features) => features.matrix(x),
             Transform::Impute(_) | Transform::Pipeline(_) => match self.apply(x)? {

@@ -1,5 +1,5 @@
 //! Transformers that map each row through fitted arrays: linear projections
-//! (`PCA`, `IncrementalPCA`, `TruncatedSVD`, `FastICA`), random Fourier features
+//! (`PCA`, `IncrementalPCA`, `TruncatedSVD`, `FastICA`, NCA; `SparsePCA` by ridge regression), random Fourier features
 //! (`RBFSampler`, `SkewedChi2Sampler`), distances to cluster centres (`KMeans`,
 //! `MiniBatchKMeans`, `BisectingKMeans`), and the row-wise `Normalizer` and
 //! `Binarizer`, each in sklearn's order of operations.
@@ -18,6 +18,9 @@ enum Kind {
     Centered { mean: Option<Vec<f64>>, components: Vec<f64> },
     /// `cos(f(X) @ weights + offset) * factor`; f is `log(X + skewedness)` for the skewed χ² sampler.
     Fourier { weights: Vec<f64>, offset: Vec<f64>, factor: f64, skewedness: Option<f64> },
+    /// `SparsePCA`: `(X - mean)` regressed on `components` (`ridge_regression`,
+    /// Cholesky): `solve(C Cᵀ + αI, C (x - mean))` with `cholesky` the factor of `C Cᵀ + αI`.
+    Ridge { mean: Vec<f64>, components: Vec<f64>, cholesky: Vec<f64> },
     /// Euclidean distances to each centre.
     Distances { centers: Vec<f64> },
     /// Rows divided by their l1, l2 or max norm.
@@ -82,6 +85,23 @@ impl Projection {
                     return Err(load(format!("{class}.mean_ does not match components_")));
                 }
                 (Kind::Centered { mean, components }, k)
+            }
+            "SparsePCA" | "MiniBatchSparsePCA" => {
+                let (k, n, components) = matrix(node, "components_", n)?;
+                let (_, mean) = floats(node, "mean_")?;
+                let alpha = node.get("ridge_alpha").and_then(Node::as_f64).unwrap_or(0.01);
+                if mean.len() != n {
+                    return Err(load(format!("{class}.mean_ does not match components_")));
+                }
+                let mut a = vec![0.0; k * k];
+                for r in 0..k {
+                    for c in 0..k {
+                        a[r * k + c] = dot(&components[r * n..(r + 1) * n], &components[c * n..(c + 1) * n]);
+                    }
+                    a[r * k + r] += alpha;
+                }
+                let cholesky = cholesky(a, k).ok_or_else(|| load(format!("{class}: C Cᵀ + αI is not positive")))?;
+                (Kind::Ridge { mean, components, cholesky }, k)
             }
             "RBFSampler" | "SkewedChi2Sampler" => {
                 let (_, k, weights) = matrix(node, "random_weights_", None)?;
@@ -162,6 +182,15 @@ impl Projection {
                 }
                 out
             }
+            Kind::Ridge { mean, components, cholesky } => {
+                let mut out = Vec::with_capacity(rows * k);
+                for i in 0..rows {
+                    let xm: Vec<f64> = m.row(i).iter().zip(mean).map(|(a, b)| a - b).collect();
+                    let b: Vec<f64> = (0..k).map(|r| project(components, &xm, r)).collect();
+                    out.extend(solve_cholesky(cholesky, k, b));
+                }
+                out
+            }
             Kind::Distances { centers } => euclidean_distances(m, centers),
             Kind::Normalize(norm) => {
                 let mut out = m.data.clone();
@@ -186,4 +215,34 @@ impl Projection {
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The lower Cholesky factor `L` of a symmetric positive `k × k` matrix (`A = L Lᵀ`).
+fn cholesky(a: Vec<f64>, k: usize) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; k * k];
+    for i in 0..k {
+        for j in 0..=i {
+            let s = a[i * k + j] - (0..j).map(|p| l[i * k + p] * l[j * k + p]).sum::<f64>();
+            if i == j {
+                if s <= 0.0 {
+                    return None;
+                }
+                l[i * k + i] = s.sqrt();
+            } else {
+                l[i * k + j] = s / l[j * k + j];
+            }
+        }
+    }
+    Some(l)
+}
+
+/// Solves `L Lᵀ x = b`.
+fn solve_cholesky(l: &[f64], k: usize, mut b: Vec<f64>) -> Vec<f64> {
+    for i in 0..k {
+        b[i] = (b[i] - (0..i).map(|p| l[i * k + p] * b[p]).sum::<f64>()) / l[i * k + i];
+    }
+    for i in (0..k).rev() {
+        b[i] = (b[i] - (i + 1..k).map(|p| l[p * k + i] * b[p]).sum::<f64>()) / l[i * k + i];
+    }
+    b
 }

@@ -27,6 +27,7 @@ mod outlier;
 mod preprocess;
 mod select;
 mod svm;
+mod target_encoder;
 mod tree;
 
 use crate::data::{Features, Input, Matrix};
@@ -214,6 +215,10 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.preprocessing._data.PowerTransformer",
     "sklearn.preprocessing._data.QuantileTransformer",
     "sklearn.preprocessing._discretization.KBinsDiscretizer",
+    "sklearn.feature_selection._from_model.SelectFromModel",
+    "sklearn.decomposition._sparse_pca.SparsePCA",
+    "sklearn.decomposition._sparse_pca.MiniBatchSparsePCA",
+    "sklearn.preprocessing._target_encoder.TargetEncoder",
     "sklearn.naive_bayes.MultinomialNB",
     "sklearn.naive_bayes.ComplementNB",
     "sklearn.naive_bayes.BernoulliNB",

@@ -1,8 +1,8 @@
 //! Feature selectors: the columns kept (`_get_support_mask`), from the fitted
 //! statistics as sklearn derives the mask (`SelectKBest`, `SelectPercentile`,
 //! `SelectFpr`, `SelectFdr`, `SelectFwe`, `GenericUnivariateSelect`,
-//! `VarianceThreshold`) or from the stored `support_` (`RFE`, `RFECV`,
-//! `SequentialFeatureSelector`).
+//! `VarianceThreshold`, `SelectFromModel` over a linear model's `coef_`) or from
+//! the stored `support_` (`RFE`, `RFECV`, `SequentialFeatureSelector`).
 
 use super::{attr, features, floats, short};
 use crate::data::{Features, Input, Matrix};
@@ -41,6 +41,7 @@ impl Selector {
                     other => return Err(load(format!("GenericUnivariateSelect: mode '{other}' is not supported"))),
                 }
             }
+            "SelectFromModel" => from_model(node)?,
             "RFE" | "RFECV" | "SequentialFeatureSelector" => match attr(node, "support_")? {
                 Node::Array(NdArray { data: Data::Bool(m), .. }) => m.clone(),
                 Node::Array(NdArray { data: Data::I64(m), .. }) => m.iter().map(|&v| v != 0).collect(),
@@ -148,4 +149,42 @@ fn by_pvalue(node: &Node, class: &str, alpha: f64) -> Result<Vec<bool>, Error> {
             }
         }
     })
+}
+
+/// `SelectFromModel`: importances `|coef_|` (summed over rows for 2-D, `norm_order=1`)
+/// at or above the threshold (`mean` by default, `1e-5` for l1-penalised models).
+fn from_model(node: &Node) -> Result<Vec<bool>, Error> {
+    let estimator = attr(node, "estimator_")?;
+    let name = short(estimator.class().unwrap_or("?"));
+    if node.get("max_features").is_some_and(|m| !m.is_none()) {
+        return Err(load("SelectFromModel with max_features is not supported"));
+    }
+    if node.get("importance_getter").and_then(Node::as_str).is_some_and(|g| g != "auto") {
+        return Err(load("SelectFromModel: only importance_getter='auto' is supported"));
+    }
+    let (shape, coef) = floats(estimator, "coef_")
+        .map_err(|_| load(format!("SelectFromModel over {name}: only models with coef_ are supported")))?;
+    let importances: Vec<f64> = match shape.as_slice() {
+        [_] => coef.iter().map(|c| c.abs()).collect(),
+        [r, n] => (0..*n).map(|j| (0..*r).fold(0.0, |s, i| s + coef[i * n + j].abs())).collect(),
+        _ => return Err(load("SelectFromModel: coef_ is not 1-D or 2-D")),
+    };
+    let mean = importances.iter().fold(0.0, |s, v| s + v) / importances.len().max(1) as f64;
+    let l1 = estimator.get("penalty").and_then(Node::as_str) == Some("l1") || name.contains("Lasso");
+    let threshold = match node.get("threshold") {
+        None => mean,
+        Some(t) if t.is_none() => {
+            if l1 {
+                1e-5
+            } else {
+                mean
+            }
+        }
+        Some(t) => match (t.as_f64(), t.as_str()) {
+            (Some(v), _) => v,
+            (_, Some("mean")) => mean,
+            _ => return Err(load("SelectFromModel: only a number or 'mean' threshold is supported")),
+        },
+    };
+    Ok(importances.iter().map(|&v| v >= threshold).collect())
 }
