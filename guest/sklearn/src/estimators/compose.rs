@@ -3,6 +3,7 @@
 
 use super::decomposition::Projection;
 use super::distribution::Distribution;
+use super::embedding::TreesEmbedding;
 use super::impute::SimpleImputer;
 use super::mapping::FeatureMap;
 use super::select::Selector;
@@ -28,6 +29,7 @@ pub enum Transform {
     Map(FeatureMap),
     Distribution(Distribution),
     Target(TargetEncoder),
+    Embedding(TreesEmbedding),
     Select(Selector),
     /// `FunctionTransformer(func=None)`, which fitted ColumnTransformers hold for
     /// `"passthrough"`: the selected columns as they are.
@@ -55,12 +57,13 @@ impl Transform {
             "ColumnTransformer" => Transform::Columns(ColumnTransformer::build(node)?),
             "PCA" | "IncrementalPCA" | "TruncatedSVD" | "FastICA" | "RBFSampler" | "SkewedChi2Sampler" | "KMeans"
             | "MiniBatchKMeans" | "BisectingKMeans" | "Normalizer" | "Binarizer" | "NeighborhoodComponentsAnalysis"
-            | "SparsePCA" | "MiniBatchSparsePCA" => {
+            | "SparsePCA" | "MiniBatchSparsePCA" | "DictionaryLearning" | "MiniBatchDictionaryLearning" => {
                 Transform::Project(Projection::build(node)?)
             }
             "BernoulliRBM" | "Nystroem" | "AdditiveChi2Sampler" | "FeatureAgglomeration" | "TfidfTransformer"
             | "KernelPCA" | "FactorAnalysis" => Transform::Map(FeatureMap::build(node)?),
             "TargetEncoder" => Transform::Target(TargetEncoder::build(node)?),
+            "RandomTreesEmbedding" => Transform::Embedding(TreesEmbedding::build(node)?),
             "PowerTransformer" | "QuantileTransformer" | "KBinsDiscretizer" => {
                 Transform::Distribution(Distribution::build(node)?)
             }
@@ -97,6 +100,7 @@ impl Transform {
             Transform::Map(t) => t.transform(x),
             Transform::Distribution(t) => t.transform(x),
             Transform::Target(t) => t.transform(x),
+            Transform::Embedding(t) => t.transform(x),
             Transform::Select(t) => t.transform(x),
             Transform::Identity(features) => features.matrix(x),
             Transform::Impute(_) | Transform::Pipeline(_) => match self.apply(x)? {

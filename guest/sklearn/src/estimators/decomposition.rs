@@ -1,5 +1,5 @@
 //! Transformers that map each row through fitted arrays: linear projections
-//! (`PCA`, `IncrementalPCA`, `TruncatedSVD`, `FastICA`, NCA; `SparsePCA` by ridge regression), random Fourier features
+//! (`PCA`, `IncrementalPCA`, `TruncatedSVD`, `FastICA`, NCA; `SparsePCA` by ridge regression; dictionary learning's one-atom OMP code), random Fourier features
 //! (`RBFSampler`, `SkewedChi2Sampler`), distances to cluster centres (`KMeans`,
 //! `MiniBatchKMeans`, `BisectingKMeans`), and the row-wise `Normalizer` and
 //! `Binarizer`, each in sklearn's order of operations.
@@ -21,6 +21,9 @@ enum Kind {
     /// `SparsePCA`: `(X - mean)` regressed on `components` (`ridge_regression`,
     /// Cholesky): `solve(C Cᵀ + αI, C (x - mean))` with `cholesky` the factor of `C Cᵀ + αI`.
     Ridge { mean: Vec<f64>, components: Vec<f64>, cholesky: Vec<f64> },
+    /// Dictionary learning's OMP code with one non-zero coefficient per row: the atom
+    /// most correlated with the row (first of equals), weighted `(x·d / l) / l`, `l = ‖d‖`.
+    Omp1 { atoms: Vec<f64> },
     /// Euclidean distances to each centre.
     Distances { centers: Vec<f64> },
     /// Rows divided by their l1, l2 or max norm.
@@ -102,6 +105,22 @@ impl Projection {
                 }
                 let cholesky = cholesky(a, k).ok_or_else(|| load(format!("{class}: C Cᵀ + αI is not positive")))?;
                 (Kind::Ridge { mean, components, cholesky }, k)
+            }
+            "DictionaryLearning" | "MiniBatchDictionaryLearning" => {
+                let (k, n, atoms) = matrix(node, "components_", n)?;
+                let algorithm = node.get("transform_algorithm").and_then(Node::as_str).unwrap_or("omp");
+                let nonzero = match node.get("transform_n_nonzero_coefs").and_then(Node::as_i64) {
+                    Some(v) => v,
+                    None => ((0.1 * n as f64) as i64).max(1),
+                };
+                let plain = node.get("split_sign").and_then(Node::as_bool) != Some(true)
+                    && node.get("positive_code").and_then(Node::as_bool) != Some(true);
+                if algorithm != "omp" || nonzero != 1 || !plain {
+                    return Err(load(format!(
+                        "{class}: only transform_algorithm='omp' with one non-zero coefficient is supported"
+                    )));
+                }
+                (Kind::Omp1 { atoms }, k)
             }
             "RBFSampler" | "SkewedChi2Sampler" => {
                 let (_, k, weights) = matrix(node, "random_weights_", None)?;
@@ -188,6 +207,18 @@ impl Projection {
                     let xm: Vec<f64> = m.row(i).iter().zip(mean).map(|(a, b)| a - b).collect();
                     let b: Vec<f64> = (0..k).map(|r| project(components, &xm, r)).collect();
                     out.extend(solve_cholesky(cholesky, k, b));
+                }
+                out
+            }
+            Kind::Omp1 { atoms } => {
+                let mut out = vec![0.0; rows * k];
+                for i in 0..rows {
+                    let cov: Vec<f64> = (0..k).map(|r| project(atoms, m.row(i), r)).collect();
+                    let best = (0..k).fold(0, |b, r| if cov[r].abs() > cov[b].abs() { r } else { b });
+                    let l = dot(&atoms[best * n..(best + 1) * n], &atoms[best * n..(best + 1) * n]).sqrt();
+                    if cov[best] * cov[best] >= f64::MIN_POSITIVE {
+                        out[i * k + best] = cov[best] / l / l;
+                    }
                 }
                 out
             }

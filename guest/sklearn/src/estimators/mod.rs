@@ -13,6 +13,7 @@ mod decomposition;
 mod discrete_nb;
 mod distribution;
 mod dummy;
+mod embedding;
 mod hist;
 mod iforest;
 mod kernel;
@@ -219,6 +220,9 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.decomposition._sparse_pca.SparsePCA",
     "sklearn.decomposition._sparse_pca.MiniBatchSparsePCA",
     "sklearn.preprocessing._target_encoder.TargetEncoder",
+    "sklearn.ensemble._forest.RandomTreesEmbedding",
+    "sklearn.decomposition._dict_learning.DictionaryLearning",
+    "sklearn.decomposition._dict_learning.MiniBatchDictionaryLearning",
     "sklearn.naive_bayes.MultinomialNB",
     "sklearn.naive_bayes.ComplementNB",
     "sklearn.naive_bayes.BernoulliNB",
