@@ -61,6 +61,13 @@ NOT_APPLICABLE = {
 }
 
 
+# Estimators whose defaults need a particular target: binary, multilabel, or two
+# continuous targets (cross decomposition with n_components=2).
+BINARY = {"FixedThresholdClassifier", "TunedThresholdClassifierCV"}
+MULTILABEL = {"MultiOutputClassifier", "ClassifierChain"}
+TWO_TARGETS = {"CCA", "PLSCanonical", "PLSSVD"}
+
+
 def kind_of(cls):
     from sklearn.base import ClassifierMixin, OutlierMixin, RegressorMixin
 
@@ -92,10 +99,16 @@ def data(name, est, kind):
     if kind == "regressor":
         X, y = load_diabetes(return_X_y=True)
         X, y = X[:200], y[:200]
-        if tags.target_tags.multi_output and not tags.target_tags.single_output:
+        if (tags.target_tags.multi_output and not tags.target_tags.single_output) or name in TWO_TARGETS:
             y = np.c_[y, y[::-1] * 0.5]
     else:
         X, y = load_iris(return_X_y=True)
+        if name in BINARY:
+            y = (y == 2).astype(int)
+        elif name in MULTILABEL:
+            y = np.c_[y == 0, y == 2].astype(int)
+        elif name in TWO_TARGETS:
+            y = np.c_[y, y[::-1] * 0.5]
     if not tags.input_tags.two_d_array:
         X = X[:, :1]
     if tags.input_tags.categorical or name == "CategoricalNB":

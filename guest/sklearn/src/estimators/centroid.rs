@@ -73,7 +73,10 @@ impl Estimator for NearestCentroid {
         let uniform = self.prior.iter().all(|&p| (p - 1.0 / k as f64).abs() <= 1e-8 + 1e-5 * (1.0 / k as f64));
         let picks: Vec<usize> = if uniform {
             // pairwise_distances_argmin: the first smallest distance.
-            Self::distances(x, &self.centroids).chunks(k).map(|r| argmax(&r.iter().map(|d| -d).collect::<Vec<_>>())).collect()
+            Self::distances(x, &self.centroids)
+                .chunks(k)
+                .map(|r| argmax(&r.iter().map(|d| -d).collect::<Vec<_>>()))
+                .collect()
         } else {
             self.scores(x).chunks(k).map(argmax).collect()
         };

@@ -6,9 +6,9 @@ use super::distribution::Distribution;
 use super::embedding::TreesEmbedding;
 use super::impute::SimpleImputer;
 use super::mapping::FeatureMap;
+use super::preprocess::{MinMaxScaler, OneHotEncoder, OrdinalEncoder, PolynomialFeatures, StandardScaler};
 use super::select::Selector;
 use super::target_encoder::TargetEncoder;
-use super::preprocess::{MinMaxScaler, OneHotEncoder, OrdinalEncoder, PolynomialFeatures, StandardScaler};
 use super::{attr, short};
 use crate::data::{Column, Features, Frame, Input, Matrix};
 use crate::error::{Error, load};
@@ -55,22 +55,46 @@ impl Transform {
                 Transform::Identity(super::features(node))
             }
             "ColumnTransformer" => Transform::Columns(ColumnTransformer::build(node)?),
-            "PCA" | "IncrementalPCA" | "TruncatedSVD" | "FastICA" | "RBFSampler" | "SkewedChi2Sampler" | "KMeans"
-            | "MiniBatchKMeans" | "BisectingKMeans" | "Normalizer" | "Binarizer" | "NeighborhoodComponentsAnalysis"
-            | "SparsePCA" | "MiniBatchSparsePCA" | "DictionaryLearning" | "MiniBatchDictionaryLearning" => {
-                Transform::Project(Projection::build(node)?)
-            }
-            "BernoulliRBM" | "Nystroem" | "AdditiveChi2Sampler" | "FeatureAgglomeration" | "TfidfTransformer"
-            | "KernelPCA" | "FactorAnalysis" => Transform::Map(FeatureMap::build(node)?),
+            "PCA"
+            | "IncrementalPCA"
+            | "TruncatedSVD"
+            | "FastICA"
+            | "RBFSampler"
+            | "SkewedChi2Sampler"
+            | "KMeans"
+            | "MiniBatchKMeans"
+            | "BisectingKMeans"
+            | "Normalizer"
+            | "Binarizer"
+            | "NeighborhoodComponentsAnalysis"
+            | "SparsePCA"
+            | "MiniBatchSparsePCA"
+            | "DictionaryLearning"
+            | "MiniBatchDictionaryLearning"
+            | "PLSSVD" => Transform::Project(Projection::build(node)?),
+            "BernoulliRBM"
+            | "Nystroem"
+            | "AdditiveChi2Sampler"
+            | "FeatureAgglomeration"
+            | "TfidfTransformer"
+            | "KernelPCA"
+            | "FactorAnalysis" => Transform::Map(FeatureMap::build(node)?),
             "TargetEncoder" => Transform::Target(TargetEncoder::build(node)?),
             "RandomTreesEmbedding" => Transform::Embedding(TreesEmbedding::build(node)?),
             "PowerTransformer" | "QuantileTransformer" | "KBinsDiscretizer" => {
                 Transform::Distribution(Distribution::build(node)?)
             }
-            "VarianceThreshold" | "SelectKBest" | "SelectPercentile" | "SelectFpr" | "SelectFdr" | "SelectFwe"
-            | "GenericUnivariateSelect" | "SelectFromModel" | "RFE" | "RFECV" | "SequentialFeatureSelector" => {
-                Transform::Select(Selector::build(node)?)
-            }
+            "VarianceThreshold"
+            | "SelectKBest"
+            | "SelectPercentile"
+            | "SelectFpr"
+            | "SelectFdr"
+            | "SelectFwe"
+            | "GenericUnivariateSelect"
+            | "SelectFromModel"
+            | "RFE"
+            | "RFECV"
+            | "SequentialFeatureSelector" => Transform::Select(Selector::build(node)?),
             "Pipeline" => Transform::Pipeline(
                 pipeline_steps(node)?.into_iter().map(Transform::build).collect::<Result<Vec<_>, _>>()?,
             ),

@@ -24,6 +24,8 @@ enum Kind {
     /// Dictionary learning's OMP code with one non-zero coefficient per row: the atom
     /// most correlated with the row (first of equals), weighted `(x·d / l) / l`, `l = ‖d‖`.
     Omp1 { atoms: Vec<f64> },
+    /// `PLSSVD`: `((X - x_mean) / x_std) @ x_weights` (`weights` features × components).
+    Svd { mean: Vec<f64>, std: Vec<f64>, weights: Vec<f64> },
     /// Euclidean distances to each centre.
     Distances { centers: Vec<f64> },
     /// Rows divided by their l1, l2 or max norm.
@@ -105,6 +107,15 @@ impl Projection {
                 }
                 let cholesky = cholesky(a, k).ok_or_else(|| load(format!("{class}: C Cᵀ + αI is not positive")))?;
                 (Kind::Ridge { mean, components, cholesky }, k)
+            }
+            "PLSSVD" => {
+                let (rows, k, weights) = matrix(node, "x_weights_", None)?;
+                let (_, mean) = floats(node, "_x_mean")?;
+                let (_, std) = floats(node, "_x_std")?;
+                if mean.len() != rows || std.len() != rows {
+                    return Err(load("PLSSVD: _x_mean / _x_std do not match x_weights_"));
+                }
+                (Kind::Svd { mean, std, weights }, k)
             }
             "DictionaryLearning" | "MiniBatchDictionaryLearning" => {
                 let (k, n, atoms) = matrix(node, "components_", n)?;
@@ -210,6 +221,14 @@ impl Projection {
                 }
                 out
             }
+            Kind::Svd { mean, std, weights } => (0..rows)
+                .flat_map(|i| {
+                    let xr: Vec<f64> = m.row(i).iter().zip(mean).zip(std).map(|((v, a), s)| (v - a) / s).collect();
+                    (0..k)
+                        .map(move |c| xr.iter().enumerate().map(|(j, v)| v * weights[j * k + c]).sum())
+                        .collect::<Vec<f64>>()
+                })
+                .collect(),
             Kind::Omp1 { atoms } => {
                 let mut out = vec![0.0; rows * k];
                 for i in 0..rows {

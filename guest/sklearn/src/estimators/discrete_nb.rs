@@ -15,7 +15,10 @@ enum Kind {
     /// Adds the class prior only when there is a single class.
     Complement,
     /// `binarize` threshold (None: taken as is), and `neg_prob.sum(axis=1)` per class.
-    Bernoulli { threshold: Option<f64>, neg_sum: Vec<f64> },
+    Bernoulli {
+        threshold: Option<f64>,
+        neg_sum: Vec<f64>,
+    },
     /// `feature_log_prob_[i]`: `classes × categories` for feature i.
     Categorical(Vec<(usize, Vec<f64>)>),
 }

@@ -82,7 +82,10 @@ impl KernelModel {
                 }
                 let (mut rs, mut log_det) = (Vec::new(), Vec::new());
                 for (r, s) in rotations.iter().zip(scalings) {
-                    let (Node::Array(NdArray { shape, data: Data::F64(r) }), Node::Array(NdArray { data: Data::F64(s), .. })) = (r, s)
+                    let (
+                        Node::Array(NdArray { shape, data: Data::F64(r) }),
+                        Node::Array(NdArray { data: Data::F64(s), .. }),
+                    ) = (r, s)
                     else {
                         return Err(load("QuadraticDiscriminantAnalysis: rotations_ / scalings_ are not arrays"));
                     };
@@ -117,7 +120,10 @@ impl KernelModel {
                 }
                 let clip = match node.get("out_of_bounds").and_then(Node::as_str).unwrap_or("nan") {
                     "nan" => None,
-                    "clip" => Some((attr(node, "X_min_")?.as_f64().unwrap_or(x[0]), attr(node, "X_max_")?.as_f64().unwrap_or(x[x.len() - 1]))),
+                    "clip" => Some((
+                        attr(node, "X_min_")?.as_f64().unwrap_or(x[0]),
+                        attr(node, "X_max_")?.as_f64().unwrap_or(x[x.len() - 1]),
+                    )),
                     other => return Err(load(format!("IsotonicRegression: out_of_bounds='{other}' is not supported"))),
                 };
                 features.count = Some(1);
@@ -208,7 +214,8 @@ impl KernelModel {
                 NdArray { shape, data: Data::F64(data) }
             }
             Kind::Isotonic { x: xs, y, clip } => {
-                let data = x.data.iter().map(|&v| interp1d(xs, y, clip.map_or(v, |(lo, hi)| v.clamp(lo, hi)))).collect();
+                let data =
+                    x.data.iter().map(|&v| interp1d(xs, y, clip.map_or(v, |(lo, hi)| v.clamp(lo, hi)))).collect();
                 NdArray { shape: vec![x.rows], data: Data::F64(data) }
             }
             _ => unreachable!("regressors only"),

@@ -191,10 +191,15 @@ impl FeatureMap {
                     out.extend(row.iter().map(|&v| if v != 0.0 { (v * interval).sqrt() } else { 0.0 }));
                     for j in 1..*steps {
                         let jf = j as f64;
-                        let factor = |v: f64| (2.0 * v * interval / (std::f64::consts::PI * jf * interval).cosh()).sqrt();
+                        let factor =
+                            |v: f64| (2.0 * v * interval / (std::f64::consts::PI * jf * interval).cosh()).sqrt();
                         let log_step = |v: f64| interval * v.ln();
-                        out.extend(row.iter().map(|&v| if v != 0.0 { factor(v) * (jf * log_step(v)).cos() } else { 0.0 }));
-                        out.extend(row.iter().map(|&v| if v != 0.0 { factor(v) * (jf * log_step(v)).sin() } else { 0.0 }));
+                        out.extend(
+                            row.iter().map(|&v| if v != 0.0 { factor(v) * (jf * log_step(v)).cos() } else { 0.0 }),
+                        );
+                        out.extend(
+                            row.iter().map(|&v| if v != 0.0 { factor(v) * (jf * log_step(v)).sin() } else { 0.0 }),
+                        );
                     }
                 }
             }
@@ -208,7 +213,9 @@ impl FeatureMap {
             Kind::Tfidf { idf, l2 } => {
                 for i in 0..rows {
                     let mut row: Vec<f64> = match idf {
-                        Some(idf) => m.row(i).iter().zip(idf).map(|(v, w)| if *v != 0.0 { v * w } else { 0.0 }).collect(),
+                        Some(idf) => {
+                            m.row(i).iter().zip(idf).map(|(v, w)| if *v != 0.0 { v * w } else { 0.0 }).collect()
+                        }
                         None => m.row(i).to_vec(),
                     };
                     if *l2 {

@@ -15,16 +15,30 @@ use crate::skops::Node;
 #[derive(Debug, Clone)]
 enum Kind {
     /// `voting='hard'` (labels voted by weight) or `'soft'` (mean probabilities).
-    Voting { soft: bool, weights: Option<Vec<f64>> },
+    Voting {
+        soft: bool,
+        weights: Option<Vec<f64>>,
+    },
     /// Members' outputs side by side (`predict_proba` minus the first column for
     /// two classes, else `predict`), then the final estimator.
-    Stacking { proba: Vec<bool>, last: Box<Predictor> },
+    Stacking {
+        proba: Vec<bool>,
+        last: Box<Predictor>,
+    },
     /// Members on `X[:, features]`, averaged.
-    Bagging { subsets: Vec<Vec<usize>> },
-    AdaBoost { weights: Vec<f64> },
+    Bagging {
+        subsets: Vec<Vec<usize>>,
+    },
+    AdaBoost {
+        weights: Vec<f64>,
+    },
     MultiOutput,
     /// The regressor, then the inverse of a `StandardScaler` target transform (if any).
-    Target { mean: f64, scale: f64, one_d: bool },
+    Target {
+        mean: f64,
+        scale: f64,
+        one_d: bool,
+    },
 }
 
 /// A fitted ensemble.
@@ -120,7 +134,9 @@ impl Ensemble {
                         };
                         (get("mean_", 0.0)?, get("scale_", 1.0)?)
                     }
-                    other => return Err(load(format!("TransformedTargetRegressor: transformer {other:?} is not supported"))),
+                    other => {
+                        return Err(load(format!("TransformedTargetRegressor: transformer {other:?} is not supported")));
+                    }
                 };
                 let one_d = node.get("_training_dim").and_then(Node::as_i64).unwrap_or(1) == 1;
                 (vec![regressor], Kind::Target { mean, scale, one_d })
@@ -260,9 +276,7 @@ impl Ensemble {
                 let out = (0..rows)
                     .map(|i| match weights {
                         None => preds.iter().fold(0.0, |s, p| s + p[i]) / n as f64,
-                        Some(w) => {
-                            preds.iter().zip(w).fold(0.0, |s, (p, w)| s + p[i] * w) / w.iter().sum::<f64>()
-                        }
+                        Some(w) => preds.iter().zip(w).fold(0.0, |s, (p, w)| s + p[i] * w) / w.iter().sum::<f64>(),
                     })
                     .collect();
                 (vec![rows], out)

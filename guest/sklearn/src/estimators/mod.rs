@@ -8,6 +8,7 @@
 mod booster;
 mod boosting;
 mod centroid;
+mod chain;
 mod compose;
 mod decomposition;
 mod discrete_nb;
@@ -16,8 +17,8 @@ mod dummy;
 mod embedding;
 mod hist;
 mod iforest;
-mod kernel;
 mod impute;
+mod kernel;
 mod linear;
 mod mapping;
 mod meta;
@@ -223,6 +224,12 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.ensemble._forest.RandomTreesEmbedding",
     "sklearn.decomposition._dict_learning.DictionaryLearning",
     "sklearn.decomposition._dict_learning.MiniBatchDictionaryLearning",
+    "sklearn.multioutput.MultiOutputClassifier",
+    "sklearn.multioutput.ClassifierChain",
+    "sklearn.multioutput.RegressorChain",
+    "sklearn.model_selection._classification_threshold.FixedThresholdClassifier",
+    "sklearn.model_selection._classification_threshold.TunedThresholdClassifierCV",
+    "sklearn.cross_decomposition._pls.PLSSVD",
     "sklearn.naive_bayes.MultinomialNB",
     "sklearn.naive_bayes.ComplementNB",
     "sklearn.naive_bayes.BernoulliNB",
@@ -315,6 +322,7 @@ pub enum Predictor {
     Ensemble(meta::Ensemble),
     Kernel(kernel::KernelModel),
     Outlier(outlier::Outlier),
+    Wrapper(chain::Wrapper),
 }
 
 impl Predictor {
@@ -343,12 +351,30 @@ impl Predictor {
                 discrete_nb::DiscreteNb::build(node).map(Predictor::DiscreteNb)
             }
             "DummyClassifier" | "DummyRegressor" => dummy::Dummy::build(node).map(Predictor::Dummy),
-            "VotingClassifier" | "VotingRegressor" | "StackingClassifier" | "StackingRegressor"
-            | "BaggingClassifier" | "BaggingRegressor" | "AdaBoostClassifier" | "AdaBoostRegressor"
-            | "MultiOutputRegressor" | "TransformedTargetRegressor" => meta::Ensemble::build(node).map(Predictor::Ensemble),
-            "KernelRidge" | "LabelPropagation" | "LabelSpreading" | "QuadraticDiscriminantAnalysis" | "PLSRegression"
-            | "PLSCanonical" | "CCA" | "IsotonicRegression" => kernel::KernelModel::build(node).map(Predictor::Kernel),
+            "VotingClassifier"
+            | "VotingRegressor"
+            | "StackingClassifier"
+            | "StackingRegressor"
+            | "BaggingClassifier"
+            | "BaggingRegressor"
+            | "AdaBoostClassifier"
+            | "AdaBoostRegressor"
+            | "MultiOutputRegressor"
+            | "TransformedTargetRegressor" => meta::Ensemble::build(node).map(Predictor::Ensemble),
+            "KernelRidge"
+            | "LabelPropagation"
+            | "LabelSpreading"
+            | "QuadraticDiscriminantAnalysis"
+            | "PLSRegression"
+            | "PLSCanonical"
+            | "CCA"
+            | "IsotonicRegression" => kernel::KernelModel::build(node).map(Predictor::Kernel),
             "EllipticEnvelope" | "SGDOneClassSVM" => outlier::Outlier::build(node).map(Predictor::Outlier),
+            "MultiOutputClassifier"
+            | "ClassifierChain"
+            | "RegressorChain"
+            | "FixedThresholdClassifier"
+            | "TunedThresholdClassifierCV" => chain::Wrapper::build(node).map(Predictor::Wrapper),
             "NearestCentroid" => centroid::NearestCentroid::build(node).map(Predictor::Centroid),
             "XGBClassifier" | "XGBRegressor" | "XGBRFClassifier" | "XGBRFRegressor" | "LGBMClassifier"
             | "LGBMRegressor" => booster::Booster::build(node).map(Predictor::Booster),
@@ -378,6 +404,7 @@ impl Predictor {
             Predictor::Ensemble(e) => e,
             Predictor::Kernel(e) => e,
             Predictor::Outlier(e) => e,
+            Predictor::Wrapper(e) => e,
         }
     }
 

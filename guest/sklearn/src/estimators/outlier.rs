@@ -55,9 +55,7 @@ impl Outlier {
             Kind::Envelope { location, precision } => {
                 let n = location.len();
                 let d: Vec<f64> = row.iter().zip(location).map(|(a, b)| a - b).collect();
-                let s: f64 = (0..n)
-                    .map(|i| d[i] * (0..n).map(|j| precision[i * n + j] * d[j]).sum::<f64>())
-                    .sum();
+                let s: f64 = (0..n).map(|i| d[i] * (0..n).map(|j| precision[i * n + j] * d[j]).sum::<f64>()).sum();
                 let dist = s.sqrt();
                 -(dist * dist) - self.offset
             }

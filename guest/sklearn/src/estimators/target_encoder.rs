@@ -21,9 +21,8 @@ pub struct TargetEncoder {
 
 impl TargetEncoder {
     pub fn build(node: &Node) -> Result<TargetEncoder, Error> {
-        let list = |name: &str| {
-            attr(node, name)?.as_list().ok_or_else(|| load(format!("TargetEncoder.{name} is not a list")))
-        };
+        let list =
+            |name: &str| attr(node, name)?.as_list().ok_or_else(|| load(format!("TargetEncoder.{name} is not a list")));
         let categories = list("categories_")?
             .iter()
             .map(|c| match c {

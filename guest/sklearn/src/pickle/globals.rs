@@ -207,7 +207,8 @@ fn class(arena: &Arena, id: Id) -> Result<String, Error> {
         Value::Global(name)
             if !CALLS.iter().any(|(n, _)| n == name)
                 && !TYPES.contains(&name.as_str())
-                && !skops::INERT_FUNCTIONS.contains(&name.as_str()) => {
+                && !skops::INERT_FUNCTIONS.contains(&name.as_str()) =>
+        {
             Ok(name.clone())
         }
         other => Err(load(format!("cannot create an instance of {}", other.kind()))),
