@@ -27,9 +27,9 @@ use crate::validate::Check;
 enum Inner {
     /// `predict` as the class answers it, and (classifiers) the plain values
     /// `predict_proba` starts from.
-    Xgb { predict: XgbModel, values: Option<XgbModel> },
+    Xgb { predict: Box<XgbModel>, values: Option<Box<XgbModel>> },
     /// The booster, and `_classes` for a classifier.
-    Lgb { model: LgbModel, classes: Option<NdArray> },
+    Lgb { model: Box<LgbModel>, classes: Option<NdArray> },
 }
 
 /// A fitted XGBoost or LightGBM scikit-learn estimator.
@@ -51,9 +51,10 @@ impl Booster {
                 return Err(load(format!("{class}._Booster has no saved model (handle)")));
             };
             let predict = xgboost::load_serialized(handle, &format!("{class}._Booster"), api).map_err(named)?;
-            let values = (api == Api::Classifier).then(|| XgbModel { api: Api::Regressor, ..predict.clone() });
+            let values =
+                (api == Api::Classifier).then(|| Box::new(XgbModel { api: Api::Regressor, ..predict.clone() }));
             let (n, names) = (predict.forest.n_features(), predict.feature_names.clone());
-            (Inner::Xgb { predict, values }, n, (!names.is_empty()).then_some(names))
+            (Inner::Xgb { predict: Box::new(predict), values }, n, (!names.is_empty()).then_some(names))
         } else {
             let Some(text) = booster.get("_handle").and_then(Node::as_str) else {
                 return Err(load(format!("{class}._Booster has no model text (_handle)")));
@@ -71,7 +72,7 @@ impl Booster {
                 None
             };
             let n = model.forest.n_features();
-            (Inner::Lgb { model, classes }, n, None)
+            (Inner::Lgb { model: Box::new(model), classes }, n, None)
         };
         let features = Features { class: name.to_string(), count: Some(n_features), names, check: Check::Rows };
         Ok(Booster { features, inner })

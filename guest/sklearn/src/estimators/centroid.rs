@@ -102,12 +102,12 @@ pub(super) fn euclidean_distances(x: &Matrix, centroids: &[f64]) -> Vec<f64> {
     let norms = |v: &[f64]| -> Vec<f64> { v.chunks(n).map(|r| r.iter().map(|a| a * a).sum()).collect() };
     let (xx, cc) = (norms(&x.data), norms(centroids));
     let mut out = Vec::with_capacity(x.rows * cc.len());
-    for i in 0..x.rows {
+    for (i, xx) in xx.iter().enumerate() {
         let row = x.row(i);
         for (c, centroid) in centroids.chunks(n).enumerate() {
             let dot: f64 = row.iter().zip(centroid).map(|(a, b)| a * b).sum();
             let mut d = -2.0 * dot;
-            d += xx[i];
+            d += xx;
             d += cc[c];
             out.push(d.max(0.0).sqrt());
         }

@@ -170,7 +170,7 @@ fn yeo_johnson(x: f64, lambda: f64) -> f64 {
 fn interp(x: f64, xp: &[f64], fp: &[f64]) -> f64 {
     let n = xp.len();
     if x <= xp[0] {
-        return if x == xp[0] || x < xp[0] { fp[0] } else { f64::NAN };
+        return fp[0];
     }
     if x >= xp[n - 1] {
         return fp[n - 1];

@@ -234,10 +234,10 @@ fn squared_distances(train: &[f64], x: &Matrix) -> Vec<f64> {
     let xx: Vec<f64> = x.data.chunks(n).map(|r| dot(r, r)).collect();
     let mut out = Vec::with_capacity(tt.len() * x.rows);
     for (t, row) in train.chunks(n).enumerate() {
-        for i in 0..x.rows {
+        for (i, xx) in xx.iter().enumerate() {
             let mut d = -2.0 * dot(row, x.row(i));
             d += tt[t];
-            d += xx[i];
+            d += xx;
             out.push(d.max(0.0));
         }
     }

@@ -135,7 +135,9 @@ impl Ensemble {
                         (get("mean_", 0.0)?, get("scale_", 1.0)?)
                     }
                     other => {
-                        return Err(load(format!("TransformedTargetRegressor: transformer {other:?} is not supported")));
+                        return Err(load(format!(
+                            "TransformedTargetRegressor: transformer {other:?} is not supported"
+                        )));
                     }
                 };
                 let one_d = node.get("_training_dim").and_then(Node::as_i64).unwrap_or(1) == 1;
@@ -223,9 +225,9 @@ impl Ensemble {
             }
             Kind::AdaBoost { weights } => {
                 // `np.where(prediction == class, w, -1 / (k - 1) * w)`, summed over members.
-                for m in 0..n {
-                    let picks = self.indices(&self.members[m].estimator().predict(x)?, false)?;
-                    let (w, other) = (weights[m], -1.0 / (k - 1) as f64 * weights[m]);
+                for (member, &w) in self.members.iter().zip(weights) {
+                    let picks = self.indices(&member.estimator().predict(x)?, false)?;
+                    let other = -1.0 / (k - 1) as f64 * w;
                     for (i, &pick) in picks.iter().enumerate() {
                         for c in 0..k {
                             out[i * k + c] += if c == pick { w } else { other };

@@ -315,7 +315,7 @@ pub enum Predictor {
     Svm(svm::Svm),
     Mlp(mlp::Mlp),
     IsolationForest(iforest::IsolationForest),
-    Booster(booster::Booster),
+    Booster(Box<booster::Booster>),
     DiscreteNb(discrete_nb::DiscreteNb),
     Dummy(dummy::Dummy),
     Centroid(centroid::NearestCentroid),
@@ -377,7 +377,7 @@ impl Predictor {
             | "TunedThresholdClassifierCV" => chain::Wrapper::build(node).map(Predictor::Wrapper),
             "NearestCentroid" => centroid::NearestCentroid::build(node).map(Predictor::Centroid),
             "XGBClassifier" | "XGBRegressor" | "XGBRFClassifier" | "XGBRFRegressor" | "LGBMClassifier"
-            | "LGBMRegressor" => booster::Booster::build(node).map(Predictor::Booster),
+            | "LGBMRegressor" => booster::Booster::build(node).map(|b| Predictor::Booster(Box::new(b))),
             "GaussianNB" => naive_bayes::GaussianNb::build(node).map(Predictor::NaiveBayes),
             "KNeighborsClassifier" | "KNeighborsRegressor" => {
                 neighbors::Neighbors::build(node).map(Predictor::Neighbors)
@@ -397,7 +397,7 @@ impl Predictor {
             Predictor::Svm(e) => e,
             Predictor::Mlp(e) => e,
             Predictor::IsolationForest(e) => e,
-            Predictor::Booster(e) => e,
+            Predictor::Booster(e) => e.as_ref(),
             Predictor::DiscreteNb(e) => e,
             Predictor::Dummy(e) => e,
             Predictor::Centroid(e) => e,
