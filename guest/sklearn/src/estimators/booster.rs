@@ -173,3 +173,39 @@ impl Estimator for Booster {
         Booster::predict_proba(self, x)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(class: &str, booster: &str, key: &str, value: Node) -> Node {
+        let inner = Node::Object { class: booster.into(), attrs: vec![(key.into(), value)] };
+        Node::Object { class: class.into(), attrs: vec![("_Booster".into(), inner)] }
+    }
+
+    #[test]
+    fn broken_boosters_fail_at_load_naming_the_class() {
+        let cases = [
+            model(
+                "xgboost.sklearn.XGBClassifier",
+                "xgboost.core.Booster",
+                "handle",
+                Node::Bytes(b"{L\x00\x00".to_vec()),
+            ),
+            model("xgboost.sklearn.XGBRegressor", "xgboost.core.Booster", "handle", Node::Bytes(b"binary".to_vec())),
+            model("xgboost.sklearn.XGBRegressor", "xgboost.core.Booster", "handle", Node::Json("text".into())),
+            model(
+                "lightgbm.sklearn.LGBMRegressor",
+                "lightgbm.basic.Booster",
+                "_handle",
+                Node::Json("tree\nversion=v4\n".into()),
+            ),
+            model("lightgbm.sklearn.LGBMClassifier", "lightgbm.basic.Booster", "_handle", Node::Json(1.into())),
+        ];
+        for node in cases {
+            let class = node.class().unwrap().to_string();
+            let Err(Error::Load(m)) = Booster::build(&node) else { panic!("{class} accepted") };
+            assert!(m.contains(&class) && !m.contains('\n'), "{m}");
+        }
+    }
+}
