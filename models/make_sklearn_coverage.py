@@ -6,12 +6,23 @@ guest/sklearn/tests/parity.rs checks them on every `cargo test` (the sweep itsel
 models/sklearn_sweep.py, writes its ~300 models to a temporary directory).
 
 Run from the repository root with the fixtures venv:
-    /tmp/wasmflow-ci-venv/bin/python models/make_sklearn_coverage.py
+    /tmp/wasmflow-ci-venv/bin/python models/make_sklearn_coverage.py                 # all
+    /tmp/wasmflow-ci-venv/bin/python models/make_sklearn_coverage.py cov-iris-lda-proba  # some
 """
+
+import sys
 
 import numpy as np
 
-from make_sklearn_models import write
+from make_sklearn_models import write as write_model
+
+# Names on the command line: write only those.
+ONLY = {a for a in sys.argv[1:] if not a.startswith("--")}
+
+
+def write(name, *args):
+    if not ONLY or name in ONLY:
+        write_model(name, *args)
 
 
 def main():
@@ -65,6 +76,9 @@ def main():
         [("tree", tree.DecisionTreeClassifier(max_depth=3, random_state=0)), ("nb", naive_bayes.GaussianNB())], cv=3))
     clf("cov-iris-bagging", ensemble.BaggingClassifier(n_estimators=4, max_features=3, random_state=0))
     clf("cov-iris-adaboost", ensemble.AdaBoostClassifier(n_estimators=5, random_state=0))
+    from sklearn.calibration import CalibratedClassifierCV
+
+    clf("cov-iris-calibrated", CalibratedClassifierCV(svm.LinearSVC(), cv=3))
 
     reg("cov-diabetes-huber", linear_model.HuberRegressor())
     reg("cov-diabetes-lassolars", linear_model.LassoLars(alpha=0.01))

@@ -223,6 +223,11 @@ impl Linear {
         out
     }
 
+    /// `decision_function` of a classifier: one score per row and target.
+    pub(super) fn decision(&self, x: &Matrix) -> Vec<f64> {
+        self.scores(x)
+    }
+
     fn predict(&self, x: &Matrix) -> Result<NdArray, Error> {
         let mut scores = self.scores(x);
         if self.link == Link::Log {

@@ -311,7 +311,7 @@ impl Ensemble {
 }
 
 /// Whether `a[i] == b[j]` (labels of the same kind).
-fn same(a: &NdArray, i: usize, b: &NdArray, j: usize) -> bool {
+pub(super) fn same(a: &NdArray, i: usize, b: &NdArray, j: usize) -> bool {
     match (&a.data, &b.data) {
         (Data::I64(x), Data::I64(y)) => x[i] == y[j],
         (Data::F64(x), Data::F64(y)) => x[i] == y[j],

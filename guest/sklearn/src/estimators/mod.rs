@@ -7,6 +7,7 @@
 
 mod booster;
 mod boosting;
+mod calibration;
 mod centroid;
 mod chain;
 mod compose;
@@ -230,6 +231,9 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.model_selection._classification_threshold.FixedThresholdClassifier",
     "sklearn.model_selection._classification_threshold.TunedThresholdClassifierCV",
     "sklearn.cross_decomposition._pls.PLSSVD",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
     "sklearn.naive_bayes.MultinomialNB",
     "sklearn.naive_bayes.ComplementNB",
     "sklearn.naive_bayes.BernoulliNB",
@@ -323,6 +327,7 @@ pub enum Predictor {
     Kernel(kernel::KernelModel),
     Outlier(outlier::Outlier),
     Wrapper(chain::Wrapper),
+    Calibration(calibration::Calibration),
 }
 
 impl Predictor {
@@ -375,6 +380,7 @@ impl Predictor {
             | "RegressorChain"
             | "FixedThresholdClassifier"
             | "TunedThresholdClassifierCV" => chain::Wrapper::build(node).map(Predictor::Wrapper),
+            "CalibratedClassifierCV" => calibration::Calibration::build(node).map(Predictor::Calibration),
             "NearestCentroid" => centroid::NearestCentroid::build(node).map(Predictor::Centroid),
             "XGBClassifier" | "XGBRegressor" | "XGBRFClassifier" | "XGBRFRegressor" | "LGBMClassifier"
             | "LGBMRegressor" => booster::Booster::build(node).map(|b| Predictor::Booster(Box::new(b))),
@@ -405,6 +411,7 @@ impl Predictor {
             Predictor::Kernel(e) => e,
             Predictor::Outlier(e) => e,
             Predictor::Wrapper(e) => e,
+            Predictor::Calibration(e) => e,
         }
     }
 
