@@ -41,7 +41,7 @@ impl Calibration {
             }
             let estimator = attr(item, "estimator")?;
             let name = short(estimator.class().unwrap_or("?"));
-            if !super::linear::CLASSES.contains(&name) {
+            if !super::linear::builds(name) {
                 return Err(load(format!("CalibratedClassifierCV over {name}: only linear models are supported")));
             }
             let member = Linear::build(estimator)?;

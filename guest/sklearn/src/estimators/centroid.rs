@@ -86,14 +86,18 @@ impl Estimator for NearestCentroid {
     fn predict_proba(&self, x: &Matrix) -> Result<NdArray, Error> {
         let k = self.classes.len();
         let mut out = self.scores(x);
-        for row in out.chunks_mut(k) {
-            let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            row.iter_mut().for_each(|v| *v -= max);
-            let log_sum = row.iter().map(|v| v.exp()).sum::<f64>().ln();
-            row.iter_mut().for_each(|v| *v = (*v - log_sum).exp());
-        }
+        out.chunks_mut(k).for_each(discriminant_proba);
         Ok(NdArray { shape: vec![x.rows, k], data: Data::F64(out) })
     }
+}
+
+/// `DiscriminantAnalysisPredictionMixin.predict_proba` of one row of scores, in
+/// place: `exp(s - max - log(Σ exp(s - max)))`.
+pub(super) fn discriminant_proba(row: &mut [f64]) {
+    let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    row.iter_mut().for_each(|v| *v -= max);
+    let log_sum = row.iter().map(|v| v.exp()).sum::<f64>().ln();
+    row.iter_mut().for_each(|v| *v = (*v - log_sum).exp());
 }
 
 /// `euclidean_distances(x, centres)` of every row, in sklearn's formula and order.

@@ -5,6 +5,7 @@
 //! `PLSCanonical`, `CCA`: centred `X @ coef_.T + intercept_`) and
 //! `IsotonicRegression` (scipy's linear `interp1d`), in sklearn's order of operations.
 
+use super::centroid::discriminant_proba;
 use super::{Estimator, Method, argmax, attr, classes, features, floats, short, take};
 use crate::data::{Features, Matrix};
 use crate::error::{Error, load};
@@ -291,12 +292,7 @@ impl Estimator for KernelModel {
         let k = self.classes.as_ref().map_or(1, NdArray::len);
         let mut out = self.scores(x);
         if let Kind::Qda { .. } = self.kind {
-            for row in out.chunks_mut(k) {
-                let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                row.iter_mut().for_each(|v| *v -= max);
-                let log_sum = row.iter().map(|v| v.exp()).sum::<f64>().ln();
-                row.iter_mut().for_each(|v| *v = (*v - log_sum).exp());
-            }
+            out.chunks_mut(k).for_each(discriminant_proba);
         }
         Ok(NdArray { shape: vec![x.rows, k], data: Data::F64(out) })
     }

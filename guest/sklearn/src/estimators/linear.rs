@@ -50,18 +50,8 @@ const CLASSIFIERS: &[&str] = &[
     "LinearDiscriminantAnalysis",
 ];
 
-/// Every linear model built here (`OneVsRestClassifier` and `RANSACRegressor` wrap one).
-pub const CLASSES: &[&str] = &[
-    "LogisticRegression",
-    "LogisticRegressionCV",
-    "SGDClassifier",
-    "LinearSVC",
-    "RidgeClassifier",
-    "RidgeClassifierCV",
-    "Perceptron",
-    "PassiveAggressiveClassifier",
-    "LinearDiscriminantAnalysis",
-    "OneVsRestClassifier",
+/// Linear regressors.
+const REGRESSORS: &[&str] = &[
     "LinearRegression",
     "Ridge",
     "RidgeCV",
@@ -85,7 +75,6 @@ pub const CLASSES: &[&str] = &[
     "HuberRegressor",
     "TheilSenRegressor",
     "QuantileRegressor",
-    "RANSACRegressor",
     "PassiveAggressiveRegressor",
     "SGDRegressor",
     "LinearSVR",
@@ -93,6 +82,14 @@ pub const CLASSES: &[&str] = &[
     "GammaRegressor",
     "TweedieRegressor",
 ];
+
+/// Whether `Linear::build` builds the class named `name` (`OneVsRestClassifier` and
+/// `RANSACRegressor` wrap a linear model).
+pub fn builds(name: &str) -> bool {
+    CLASSIFIERS.contains(&name)
+        || REGRESSORS.contains(&name)
+        || matches!(name, "OneVsRestClassifier" | "RANSACRegressor")
+}
 
 /// A fitted linear model.
 #[derive(Debug, Clone)]

@@ -334,7 +334,7 @@ impl Predictor {
     fn build(node: &Node) -> Result<Predictor, Error> {
         let class = node.class().unwrap_or("?");
         match short(class) {
-            name if linear::CLASSES.contains(&name) => linear::Linear::build(node).map(Predictor::Linear),
+            name if linear::builds(name) => linear::Linear::build(node).map(Predictor::Linear),
             "DecisionTreeClassifier"
             | "DecisionTreeRegressor"
             | "ExtraTreeClassifier"
