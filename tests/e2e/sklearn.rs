@@ -71,6 +71,14 @@ const MODELS: &[&str] = &[
     "titanic-imputer-constant-rf-proba",
     "synthetic-hgb-category-proba",
     "synthetic-hgb-category-proba-cloudpickle",
+    // Issue 14: XGBoost / LightGBM scikit-learn estimators inside sklearn models,
+    // on the trees flavors' engine (missing values, early stopping, text labels).
+    "iris-xgb-proba",
+    "iris-binary-xgb-pipeline-cloudpickle",
+    "diabetes-nan-xgb-early-stopping",
+    "iris-lgbm-strings",
+    "iris-lgbm-strings-proba-cloudpickle",
+    "diabetes-nan-lgbm-pipeline-cloudpickle",
 ];
 
 /// sklearn models with answers recorded from `mlflow models serve`

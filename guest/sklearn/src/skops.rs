@@ -17,6 +17,24 @@ use crate::npy::{self, Data, NdArray};
 /// The one function a skops file may name (inside a `functools.partial`).
 const CHECK_ARRAY: &str = "sklearn.utils.validation.check_array";
 
+/// Functions an estimator keeps as a parameter or attribute but never calls at
+/// predict time (a selector's `score_func`, BisectingKMeans' `_kmeans_single`):
+/// both readers keep them by name, and nothing calls them.
+pub const INERT_FUNCTIONS: &[&str] = &[
+    "sklearn.feature_selection._univariate_selection.f_classif",
+    "sklearn.feature_selection._univariate_selection.f_regression",
+    "sklearn.feature_selection._univariate_selection.chi2",
+    "sklearn.feature_selection._univariate_selection.r_regression",
+    "sklearn.feature_selection._mutual_info.mutual_info_classif",
+    "sklearn.feature_selection._mutual_info.mutual_info_regression",
+    "sklearn.cluster._kmeans._kmeans_single_lloyd",
+    "sklearn.cluster._kmeans._kmeans_single_elkan",
+    // FeatureAgglomeration's pooling_func (the mean is computed here, never called).
+    "numpy.mean",
+    "numpy._core.fromnumeric.mean",
+    "numpy.core.fromnumeric.mean",
+];
+
 /// Whether `class` keeps a tuple state (Cython `__getstate__`), not a `__dict__`:
 /// sklearn's binary trees (`KDTree`, `BallTree`) and distance metrics. Both readers
 /// keep that state as one attribute, [`TUPLE_STATE_ATTR`] (the class must still be
@@ -47,6 +65,8 @@ pub enum Node {
     Array(NdArray),
     /// An allow-listed object: `module.Class` and its `__dict__`.
     Object { class: String, attrs: Vec<(String, Node)> },
+    /// Raw bytes (`bytes`, `bytearray`): an XGBoost booster's saved model.
+    Bytes(Vec<u8>),
     /// A value kept by name only (a type, a dtype, a slice): never reconstructed.
     Opaque(String),
 }
@@ -122,6 +142,9 @@ impl Reader<'_, '_> {
             // HistGradientBoosting's fitted `_preprocessor` checks its numeric columns with
             // `partial(check_array, ...)`: kept by name, never called, and no other function.
             "FunctionNode" if format!("{module}.{class}") == CHECK_ARRAY => Ok(Node::Opaque(CHECK_ARRAY.into())),
+            "FunctionNode" if INERT_FUNCTIONS.contains(&format!("{module}.{class}").as_str()) => {
+                Ok(Node::Opaque(format!("{module}.{class}")))
+            }
             "PartialNode" if module == "functools" && class == "partial" => {
                 let func = content.get("func").map(|f| self.node(f)).transpose()?;
                 if func != Some(Node::Opaque(CHECK_ARRAY.into())) {
@@ -134,6 +157,15 @@ impl Reader<'_, '_> {
                 }
                 Ok(Node::Opaque(format!("functools.partial({CHECK_ARRAY})")))
             }
+            "BytesNode" | "BytearrayNode" => {
+                let file = value.get("file").and_then(Value::as_str).unwrap_or("");
+                Ok(Node::Bytes(entry(self.zip, file)?))
+            }
+            // `defaultdict(factory)`: its items (the factory is a type, kept by name).
+            "DefaultDictNode" => match content.get("main") {
+                Some(main) => self.node(main),
+                None => Err(load("model.skops: a defaultdict has no items")),
+            },
             "RandomStateNode" => Ok(Node::Opaque("numpy.random.RandomState".into())),
             "RandomGeneratorNode" => Ok(Node::Opaque("numpy.random.Generator".into())),
             other => Err(load(format!(
@@ -183,7 +215,8 @@ impl Reader<'_, '_> {
                 if shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) != Some(items.len()) {
                     return Err(load("model.skops: a JSON array does not match its shape"));
                 }
-                if items.iter().any(|i| matches!(i, Node::Object { .. })) {
+                // Objects, or arrays (KBinsDiscretizer's bin_edges_): kept as a list.
+                if items.iter().any(|i| matches!(i, Node::Object { .. }) || is_array(i)) {
                     return Ok(Node::List(items));
                 }
                 Ok(Node::Array(NdArray { shape, data: object_array_data(&items)? }))
@@ -218,6 +251,11 @@ fn json_node(content: &Value) -> Result<Node, Error> {
         "-Infinity" => Node::Float(f64::NEG_INFINITY),
         _ => Node::Json(serde_json::from_str(text).map_err(|e| load(format!("model.skops: bad JSON node: {e}")))?),
     })
+}
+
+/// Whether `node` is an array with at least one dimension (not a numpy scalar).
+pub(crate) fn is_array(node: &Node) -> bool {
+    matches!(node, Node::Array(a) if !a.shape.is_empty())
 }
 
 /// The elements of an object array (stored as JSON by skops, as a list by

@@ -28,6 +28,8 @@ impl Check {
             "HistGradientBoostingClassifier" | "HistGradientBoostingRegressor" | "IsolationForest" => Check::Rows,
             "DecisionTreeClassifier"
             | "DecisionTreeRegressor"
+            | "ExtraTreeClassifier"
+            | "ExtraTreeRegressor"
             | "RandomForestClassifier"
             | "RandomForestRegressor"
             | "ExtraTreesClassifier"

@@ -5,12 +5,8 @@
 //! ndarray in, one ndarray out, typed as the library types it. The loaders
 //! compile natively too, so their parity tests run with `cargo test`.
 
-pub mod error;
-pub mod json;
-pub mod lightgbm;
-pub mod output;
-pub mod ubjson;
-pub mod xgboost;
+// The readers live in wasmflow-tree-formats (the sklearn flavor links them too).
+pub use wasmflow_tree_formats::{error, json, lightgbm, output, ubjson, xgboost};
 
 // The WIT export glue only links as a wasm component; everything else also
 // builds and tests natively.

@@ -1,8 +1,14 @@
 //! Composition: `Pipeline` (steps in order, `passthrough` skipped) and
 //! `ColumnTransformer` (columns picked by name or position, outputs side by side).
 
+use super::decomposition::Projection;
+use super::distribution::Distribution;
+use super::embedding::TreesEmbedding;
 use super::impute::SimpleImputer;
+use super::mapping::FeatureMap;
 use super::preprocess::{MinMaxScaler, OneHotEncoder, OrdinalEncoder, PolynomialFeatures, StandardScaler};
+use super::select::Selector;
+use super::target_encoder::TargetEncoder;
 use super::{attr, short};
 use crate::data::{Column, Features, Frame, Input, Matrix};
 use crate::error::{Error, load};
@@ -19,6 +25,12 @@ pub enum Transform {
     Poly(PolynomialFeatures),
     Columns(ColumnTransformer),
     Pipeline(Vec<Transform>),
+    Project(Projection),
+    Map(FeatureMap),
+    Distribution(Distribution),
+    Target(TargetEncoder),
+    Embedding(TreesEmbedding),
+    Select(Selector),
     /// `FunctionTransformer(func=None)`, which fitted ColumnTransformers hold for
     /// `"passthrough"`: the selected columns as they are.
     Identity(Features),
@@ -43,6 +55,46 @@ impl Transform {
                 Transform::Identity(super::features(node))
             }
             "ColumnTransformer" => Transform::Columns(ColumnTransformer::build(node)?),
+            "PCA"
+            | "IncrementalPCA"
+            | "TruncatedSVD"
+            | "FastICA"
+            | "RBFSampler"
+            | "SkewedChi2Sampler"
+            | "KMeans"
+            | "MiniBatchKMeans"
+            | "BisectingKMeans"
+            | "Normalizer"
+            | "Binarizer"
+            | "NeighborhoodComponentsAnalysis"
+            | "SparsePCA"
+            | "MiniBatchSparsePCA"
+            | "DictionaryLearning"
+            | "MiniBatchDictionaryLearning"
+            | "PLSSVD" => Transform::Project(Projection::build(node)?),
+            "BernoulliRBM"
+            | "Nystroem"
+            | "AdditiveChi2Sampler"
+            | "FeatureAgglomeration"
+            | "TfidfTransformer"
+            | "KernelPCA"
+            | "FactorAnalysis" => Transform::Map(FeatureMap::build(node)?),
+            "TargetEncoder" => Transform::Target(TargetEncoder::build(node)?),
+            "RandomTreesEmbedding" => Transform::Embedding(TreesEmbedding::build(node)?),
+            "PowerTransformer" | "QuantileTransformer" | "KBinsDiscretizer" => {
+                Transform::Distribution(Distribution::build(node)?)
+            }
+            "VarianceThreshold"
+            | "SelectKBest"
+            | "SelectPercentile"
+            | "SelectFpr"
+            | "SelectFdr"
+            | "SelectFwe"
+            | "GenericUnivariateSelect"
+            | "SelectFromModel"
+            | "RFE"
+            | "RFECV"
+            | "SequentialFeatureSelector" => Transform::Select(Selector::build(node)?),
             "Pipeline" => Transform::Pipeline(
                 pipeline_steps(node)?.into_iter().map(Transform::build).collect::<Result<Vec<_>, _>>()?,
             ),
@@ -68,6 +120,12 @@ impl Transform {
             Transform::Ordinal(t) => t.transform(x),
             Transform::Poly(t) => t.transform(x),
             Transform::Columns(t) => t.transform(x),
+            Transform::Project(t) => t.transform(x),
+            Transform::Map(t) => t.transform(x),
+            Transform::Distribution(t) => t.transform(x),
+            Transform::Target(t) => t.transform(x),
+            Transform::Embedding(t) => t.transform(x),
+            Transform::Select(t) => t.transform(x),
             Transform::Identity(features) => features.matrix(x),
             Transform::Impute(_) | Transform::Pipeline(_) => match self.apply(x)? {
                 Input::Matrix(m) => Ok(m),

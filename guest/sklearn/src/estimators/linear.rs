@@ -29,6 +29,68 @@ enum Proba {
     OneVsRest,
 }
 
+/// The inverse link a generalized linear model applies to its scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    Identity,
+    /// `exp` (`PoissonRegressor`, `GammaRegressor`, `TweedieRegressor` with power > 0).
+    Log,
+}
+
+/// Linear classifiers (their `classes_` label the scores).
+const CLASSIFIERS: &[&str] = &[
+    "LogisticRegression",
+    "LogisticRegressionCV",
+    "SGDClassifier",
+    "LinearSVC",
+    "RidgeClassifier",
+    "RidgeClassifierCV",
+    "Perceptron",
+    "PassiveAggressiveClassifier",
+    "LinearDiscriminantAnalysis",
+];
+
+/// Linear regressors.
+const REGRESSORS: &[&str] = &[
+    "LinearRegression",
+    "Ridge",
+    "RidgeCV",
+    "Lasso",
+    "LassoCV",
+    "ElasticNet",
+    "ElasticNetCV",
+    "MultiTaskLasso",
+    "MultiTaskLassoCV",
+    "MultiTaskElasticNet",
+    "MultiTaskElasticNetCV",
+    "Lars",
+    "LarsCV",
+    "LassoLars",
+    "LassoLarsCV",
+    "LassoLarsIC",
+    "OrthogonalMatchingPursuit",
+    "OrthogonalMatchingPursuitCV",
+    "BayesianRidge",
+    "ARDRegression",
+    "HuberRegressor",
+    "TheilSenRegressor",
+    "QuantileRegressor",
+    "PassiveAggressiveRegressor",
+    "SGDRegressor",
+    "LinearSVR",
+    "PoissonRegressor",
+    "GammaRegressor",
+    "TweedieRegressor",
+];
+
+/// Whether `Linear::build` builds the class named `name` (`OneVsRestClassifier` and
+/// `RANSACRegressor` wrap a linear model).
+pub fn builds(name: &str) -> bool {
+    CLASSIFIERS.contains(&name)
+        || REGRESSORS.contains(&name)
+        || matches!(name, "OneVsRestClassifier" | "RANSACRegressor")
+}
+
 /// A fitted linear model.
 #[derive(Debug, Clone)]
 pub struct Linear {
@@ -42,6 +104,7 @@ pub struct Linear {
     /// Classifiers only.
     pub classes: Option<NdArray>,
     proba: Proba,
+    link: Link,
 }
 
 impl Linear {
@@ -49,6 +112,12 @@ impl Linear {
         let class = node.class().unwrap_or("?");
         if short(class) == "OneVsRestClassifier" {
             return Self::one_vs_rest(node);
+        }
+        if short(class) == "RANSACRegressor" {
+            // Its predict is its final estimator's, on the input it validated.
+            let mut inner = Linear::build(attr(node, "estimator_")?)?;
+            inner.features = features(node);
+            return Ok(inner);
         }
         let (shape, coef) = floats(node, "coef_")?;
         let (targets, width, one_d) = match shape.as_slice() {
@@ -69,7 +138,7 @@ impl Linear {
             return Err(load(format!("{class}.coef_ does not match n_features_in_")));
         }
         let proba = match short(class) {
-            "LogisticRegression" => Proba::Logistic,
+            "LogisticRegression" | "LogisticRegressionCV" | "LinearDiscriminantAnalysis" => Proba::Logistic,
             "SGDClassifier" => match node.get("loss").and_then(Node::as_str) {
                 Some("log_loss") => Proba::OvrLogistic,
                 Some("modified_huber") => Proba::ModifiedHuber,
@@ -77,18 +146,26 @@ impl Linear {
             },
             _ => Proba::None,
         };
-        let classes =
-            if class.ends_with("LogisticRegression") || class.ends_with("Classifier") || class.ends_with("SVC") {
-                let classes = classes(node)?;
-                let expected = if classes.len() == 2 { 1 } else { classes.len() };
-                if targets != expected || classes.len() < 2 {
-                    return Err(load(format!("{class}: coef_ has {targets} rows for {} classes", classes.len())));
-                }
-                Some(classes)
-            } else {
-                None
+        let link = match node.get("_base_loss").and_then(Node::class).map(short) {
+            Some("HalfPoissonLoss" | "HalfGammaLoss" | "HalfTweedieLoss") => Link::Log,
+            Some("HalfSquaredError" | "HalfTweedieLossIdentity") | None => Link::Identity,
+            Some(other) => return Err(load(format!("{class}: loss {other} is not supported"))),
+        };
+        let classes = if CLASSIFIERS.contains(&short(class)) {
+            // RidgeClassifier's classes_ is its label binarizer's.
+            let classes = match node.get("_label_binarizer") {
+                Some(binarizer) if node.get("classes_").is_none() => classes(binarizer)?,
+                _ => classes(node)?,
             };
-        Ok(Linear { features, coef, targets, intercept, one_d, classes, proba })
+            let expected = if classes.len() == 2 { 1 } else { classes.len() };
+            if targets != expected || classes.len() < 2 {
+                return Err(load(format!("{class}: coef_ has {targets} rows for {} classes", classes.len())));
+            }
+            Some(classes)
+        } else {
+            None
+        };
+        Ok(Linear { features, coef, targets, intercept, one_d, classes, proba, link })
     }
 
     /// `OneVsRestClassifier` (single-label) over binary linear classifiers: their
@@ -126,7 +203,8 @@ impl Linear {
         if features.count != Some(width) {
             return Err(load("OneVsRestClassifier: coef_ does not match n_features_in_"));
         }
-        Ok(Linear { features, coef, targets: expected, intercept, one_d: false, classes: Some(classes), proba })
+        let link = Link::Identity;
+        Ok(Linear { features, coef, targets: expected, intercept, one_d: false, classes: Some(classes), proba, link })
     }
 
     /// `decision_function`: one score per target for each row.
@@ -142,8 +220,16 @@ impl Linear {
         out
     }
 
+    /// `decision_function` of a classifier: one score per row and target.
+    pub(super) fn decision(&self, x: &Matrix) -> Vec<f64> {
+        self.scores(x)
+    }
+
     fn predict(&self, x: &Matrix) -> Result<NdArray, Error> {
-        let scores = self.scores(x);
+        let mut scores = self.scores(x);
+        if self.link == Link::Log {
+            scores.iter_mut().for_each(|s| *s = s.exp());
+        }
         let Some(classes) = &self.classes else {
             let shape = if self.one_d { vec![x.rows] } else { vec![x.rows, self.targets] };
             return Ok(NdArray { shape, data: Data::F64(scores) });

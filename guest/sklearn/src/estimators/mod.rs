@@ -5,17 +5,32 @@
 //! are ever reconstructed. A model whose tree holds anything else fails at load,
 //! naming the class.
 
+mod booster;
 mod boosting;
+mod calibration;
+mod centroid;
+mod chain;
 mod compose;
+mod decomposition;
+mod discrete_nb;
+mod distribution;
+mod dummy;
+mod embedding;
 mod hist;
 mod iforest;
 mod impute;
+mod kernel;
 mod linear;
+mod mapping;
+mod meta;
 mod mlp;
 mod naive_bayes;
 mod neighbors;
+mod outlier;
 mod preprocess;
+mod select;
 mod svm;
+mod target_encoder;
 mod tree;
 
 use crate::data::{Features, Input, Matrix};
@@ -108,6 +123,132 @@ pub const ALLOWED: &[&str] = &[
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
     "sklearn.ensemble._iforest.IsolationForest",
+    // More linear models (`coef_`, `intercept_`; GLMs with their loss's link).
+    "sklearn.linear_model._logistic.LogisticRegressionCV",
+    "sklearn.linear_model._ridge.RidgeCV",
+    "sklearn.linear_model._ridge.RidgeClassifier",
+    "sklearn.linear_model._ridge.RidgeClassifierCV",
+    "sklearn.linear_model._perceptron.Perceptron",
+    "sklearn.linear_model._passive_aggressive.PassiveAggressiveClassifier",
+    "sklearn.linear_model._passive_aggressive.PassiveAggressiveRegressor",
+    "sklearn.linear_model._coordinate_descent.LassoCV",
+    "sklearn.linear_model._coordinate_descent.ElasticNetCV",
+    "sklearn.linear_model._coordinate_descent.MultiTaskLasso",
+    "sklearn.linear_model._coordinate_descent.MultiTaskLassoCV",
+    "sklearn.linear_model._coordinate_descent.MultiTaskElasticNet",
+    "sklearn.linear_model._coordinate_descent.MultiTaskElasticNetCV",
+    "sklearn.linear_model._least_angle.Lars",
+    "sklearn.linear_model._least_angle.LarsCV",
+    "sklearn.linear_model._least_angle.LassoLars",
+    "sklearn.linear_model._least_angle.LassoLarsCV",
+    "sklearn.linear_model._least_angle.LassoLarsIC",
+    "sklearn.linear_model._omp.OrthogonalMatchingPursuit",
+    "sklearn.linear_model._omp.OrthogonalMatchingPursuitCV",
+    "sklearn.linear_model._bayes.BayesianRidge",
+    "sklearn.linear_model._bayes.ARDRegression",
+    "sklearn.linear_model._huber.HuberRegressor",
+    "sklearn.linear_model._theil_sen.TheilSenRegressor",
+    "sklearn.linear_model._quantile.QuantileRegressor",
+    "sklearn.linear_model._ransac.RANSACRegressor",
+    "sklearn.linear_model._glm.glm.PoissonRegressor",
+    "sklearn.linear_model._glm.glm.GammaRegressor",
+    "sklearn.linear_model._glm.glm.TweedieRegressor",
+    "sklearn._loss.loss.HalfTweedieLossIdentity",
+    "sklearn.discriminant_analysis.LinearDiscriminantAnalysis",
+    "sklearn.decomposition._pca.PCA",
+    "sklearn.decomposition._incremental_pca.IncrementalPCA",
+    "sklearn.decomposition._truncated_svd.TruncatedSVD",
+    "sklearn.decomposition._fastica.FastICA",
+    "sklearn.kernel_approximation.RBFSampler",
+    "sklearn.kernel_approximation.SkewedChi2Sampler",
+    "sklearn.cluster._kmeans.KMeans",
+    "sklearn.cluster._kmeans.MiniBatchKMeans",
+    "sklearn.cluster._bisect_k_means.BisectingKMeans",
+    // BisectingKMeans' fitted tree of clusters (not used by transform).
+    "sklearn.cluster._bisect_k_means._BisectingTree",
+    "sklearn.preprocessing._data.Normalizer",
+    "sklearn.preprocessing._data.Binarizer",
+    "sklearn.feature_selection._variance_threshold.VarianceThreshold",
+    "sklearn.feature_selection._univariate_selection.SelectKBest",
+    "sklearn.feature_selection._univariate_selection.SelectPercentile",
+    "sklearn.feature_selection._univariate_selection.SelectFpr",
+    "sklearn.feature_selection._univariate_selection.SelectFdr",
+    "sklearn.feature_selection._univariate_selection.SelectFwe",
+    "sklearn.feature_selection._univariate_selection.GenericUnivariateSelect",
+    "sklearn.feature_selection._rfe.RFE",
+    "sklearn.feature_selection._rfe.RFECV",
+    "sklearn.feature_selection._sequential.SequentialFeatureSelector",
+    "sklearn.svm._classes.NuSVC",
+    "sklearn.svm._classes.NuSVR",
+    "sklearn.svm._classes.OneClassSVM",
+    "sklearn.ensemble._voting.VotingClassifier",
+    "sklearn.ensemble._voting.VotingRegressor",
+    "sklearn.ensemble._stacking.StackingClassifier",
+    "sklearn.ensemble._stacking.StackingRegressor",
+    "sklearn.ensemble._bagging.BaggingClassifier",
+    "sklearn.ensemble._bagging.BaggingRegressor",
+    "sklearn.ensemble._weight_boosting.AdaBoostClassifier",
+    "sklearn.ensemble._weight_boosting.AdaBoostRegressor",
+    "sklearn.multioutput.MultiOutputRegressor",
+    "sklearn.compose._target.TransformedTargetRegressor",
+    // An ensemble's `named_estimators_` (a dict).
+    "sklearn.utils._bunch.Bunch",
+    // Cross-validation splitters kept as a Stacking model's `cv` (never used).
+    "sklearn.model_selection._split.KFold",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.kernel_ridge.KernelRidge",
+    "sklearn.semi_supervised._label_propagation.LabelPropagation",
+    "sklearn.semi_supervised._label_propagation.LabelSpreading",
+    "sklearn.discriminant_analysis.QuadraticDiscriminantAnalysis",
+    "sklearn.cross_decomposition._pls.PLSRegression",
+    "sklearn.cross_decomposition._pls.PLSCanonical",
+    "sklearn.cross_decomposition._pls.CCA",
+    "sklearn.isotonic.IsotonicRegression",
+    "sklearn.neural_network._rbm.BernoulliRBM",
+    "sklearn.kernel_approximation.Nystroem",
+    "sklearn.kernel_approximation.AdditiveChi2Sampler",
+    "sklearn.cluster._agglomerative.FeatureAgglomeration",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.decomposition._kernel_pca.KernelPCA",
+    "sklearn.preprocessing._data.KernelCenterer",
+    "sklearn.decomposition._factor_analysis.FactorAnalysis",
+    "sklearn.neighbors._nca.NeighborhoodComponentsAnalysis",
+    "sklearn.covariance._elliptic_envelope.EllipticEnvelope",
+    "sklearn.linear_model._stochastic_gradient.SGDOneClassSVM",
+    "sklearn.preprocessing._data.PowerTransformer",
+    "sklearn.preprocessing._data.QuantileTransformer",
+    "sklearn.preprocessing._discretization.KBinsDiscretizer",
+    "sklearn.feature_selection._from_model.SelectFromModel",
+    "sklearn.decomposition._sparse_pca.SparsePCA",
+    "sklearn.decomposition._sparse_pca.MiniBatchSparsePCA",
+    "sklearn.preprocessing._target_encoder.TargetEncoder",
+    "sklearn.ensemble._forest.RandomTreesEmbedding",
+    "sklearn.decomposition._dict_learning.DictionaryLearning",
+    "sklearn.decomposition._dict_learning.MiniBatchDictionaryLearning",
+    "sklearn.multioutput.MultiOutputClassifier",
+    "sklearn.multioutput.ClassifierChain",
+    "sklearn.multioutput.RegressorChain",
+    "sklearn.model_selection._classification_threshold.FixedThresholdClassifier",
+    "sklearn.model_selection._classification_threshold.TunedThresholdClassifierCV",
+    "sklearn.cross_decomposition._pls.PLSSVD",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.naive_bayes.MultinomialNB",
+    "sklearn.naive_bayes.ComplementNB",
+    "sklearn.naive_bayes.BernoulliNB",
+    "sklearn.naive_bayes.CategoricalNB",
+    "sklearn.neighbors._nearest_centroid.NearestCentroid",
+    // XGBoost's and LightGBM's scikit-learn estimators, and their boosters (state only:
+    // the saved model as bytes or text, read by wasmflow-tree-formats).
+    "xgboost.sklearn.XGBClassifier",
+    "xgboost.sklearn.XGBRegressor",
+    "xgboost.sklearn.XGBRFClassifier",
+    "xgboost.sklearn.XGBRFRegressor",
+    "xgboost.core.Booster",
+    "lightgbm.sklearn.LGBMClassifier",
+    "lightgbm.sklearn.LGBMRegressor",
+    "lightgbm.basic.Booster",
 ];
 
 /// The pyfunc method MLflow calls (`pyfunc_predict_fn`).
@@ -178,24 +319,26 @@ pub enum Predictor {
     Svm(svm::Svm),
     Mlp(mlp::Mlp),
     IsolationForest(iforest::IsolationForest),
+    Booster(Box<booster::Booster>),
+    DiscreteNb(discrete_nb::DiscreteNb),
+    Dummy(dummy::Dummy),
+    Centroid(centroid::NearestCentroid),
+    Ensemble(meta::Ensemble),
+    Kernel(kernel::KernelModel),
+    Outlier(outlier::Outlier),
+    Wrapper(chain::Wrapper),
+    Calibration(calibration::Calibration),
 }
 
 impl Predictor {
     fn build(node: &Node) -> Result<Predictor, Error> {
         let class = node.class().unwrap_or("?");
         match short(class) {
-            "LogisticRegression"
-            | "LinearRegression"
-            | "Ridge"
-            | "Lasso"
-            | "ElasticNet"
-            | "SGDClassifier"
-            | "SGDRegressor"
-            | "LinearSVC"
-            | "LinearSVR"
-            | "OneVsRestClassifier" => linear::Linear::build(node).map(Predictor::Linear),
+            name if linear::builds(name) => linear::Linear::build(node).map(Predictor::Linear),
             "DecisionTreeClassifier"
             | "DecisionTreeRegressor"
+            | "ExtraTreeClassifier"
+            | "ExtraTreeRegressor"
             | "RandomForestClassifier"
             | "RandomForestRegressor"
             | "ExtraTreesClassifier"
@@ -206,9 +349,41 @@ impl Predictor {
             "HistGradientBoostingClassifier" | "HistGradientBoostingRegressor" => {
                 hist::HistBoosting::build(node).map(Predictor::Hist)
             }
-            "SVC" | "SVR" => svm::Svm::build(node).map(Predictor::Svm),
+            "SVC" | "SVR" | "NuSVC" | "NuSVR" | "OneClassSVM" => svm::Svm::build(node).map(Predictor::Svm),
             "MLPClassifier" | "MLPRegressor" => mlp::Mlp::build(node).map(Predictor::Mlp),
             "IsolationForest" => iforest::IsolationForest::build(node).map(Predictor::IsolationForest),
+            "MultinomialNB" | "ComplementNB" | "BernoulliNB" | "CategoricalNB" => {
+                discrete_nb::DiscreteNb::build(node).map(Predictor::DiscreteNb)
+            }
+            "DummyClassifier" | "DummyRegressor" => dummy::Dummy::build(node).map(Predictor::Dummy),
+            "VotingClassifier"
+            | "VotingRegressor"
+            | "StackingClassifier"
+            | "StackingRegressor"
+            | "BaggingClassifier"
+            | "BaggingRegressor"
+            | "AdaBoostClassifier"
+            | "AdaBoostRegressor"
+            | "MultiOutputRegressor"
+            | "TransformedTargetRegressor" => meta::Ensemble::build(node).map(Predictor::Ensemble),
+            "KernelRidge"
+            | "LabelPropagation"
+            | "LabelSpreading"
+            | "QuadraticDiscriminantAnalysis"
+            | "PLSRegression"
+            | "PLSCanonical"
+            | "CCA"
+            | "IsotonicRegression" => kernel::KernelModel::build(node).map(Predictor::Kernel),
+            "EllipticEnvelope" | "SGDOneClassSVM" => outlier::Outlier::build(node).map(Predictor::Outlier),
+            "MultiOutputClassifier"
+            | "ClassifierChain"
+            | "RegressorChain"
+            | "FixedThresholdClassifier"
+            | "TunedThresholdClassifierCV" => chain::Wrapper::build(node).map(Predictor::Wrapper),
+            "CalibratedClassifierCV" => calibration::Calibration::build(node).map(Predictor::Calibration),
+            "NearestCentroid" => centroid::NearestCentroid::build(node).map(Predictor::Centroid),
+            "XGBClassifier" | "XGBRegressor" | "XGBRFClassifier" | "XGBRFRegressor" | "LGBMClassifier"
+            | "LGBMRegressor" => booster::Booster::build(node).map(|b| Predictor::Booster(Box::new(b))),
             "GaussianNB" => naive_bayes::GaussianNb::build(node).map(Predictor::NaiveBayes),
             "KNeighborsClassifier" | "KNeighborsRegressor" => {
                 neighbors::Neighbors::build(node).map(Predictor::Neighbors)
@@ -228,6 +403,15 @@ impl Predictor {
             Predictor::Svm(e) => e,
             Predictor::Mlp(e) => e,
             Predictor::IsolationForest(e) => e,
+            Predictor::Booster(e) => e.as_ref(),
+            Predictor::DiscreteNb(e) => e,
+            Predictor::Dummy(e) => e,
+            Predictor::Centroid(e) => e,
+            Predictor::Ensemble(e) => e,
+            Predictor::Kernel(e) => e,
+            Predictor::Outlier(e) => e,
+            Predictor::Wrapper(e) => e,
+            Predictor::Calibration(e) => e,
         }
     }
 

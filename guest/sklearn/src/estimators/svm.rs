@@ -36,6 +36,8 @@ pub struct Svm {
     prob_a: Vec<f64>,
     prob_b: Vec<f64>,
     pub classes: Option<NdArray>,
+    /// `OneClassSVM`: libsvm answers the decision's sign, 1 or -1.
+    one_class: bool,
 }
 
 impl Svm {
@@ -61,7 +63,8 @@ impl Svm {
             Some("sigmoid") => Kernel::Sigmoid { gamma, coef0 },
             other => return Err(bad(&format!("kernel {other:?} is not supported"))),
         };
-        let classes = if class == "SVC" { Some(classes(node)?) } else { None };
+        let classes = if class == "SVC" || class == "NuSVC" { Some(classes(node)?) } else { None };
+        let one_class = class == "OneClassSVM";
         let (n_support, prob_a, prob_b) = match &classes {
             Some(c) => {
                 if node.get("break_ties").and_then(Node::as_bool) == Some(true) {
@@ -87,7 +90,7 @@ impl Svm {
                 (Vec::new(), Vec::new(), Vec::new())
             }
         };
-        Ok(Svm { features, vectors, dual, intercept, n_support, kernel, prob_a, prob_b, classes })
+        Ok(Svm { features, vectors, dual, intercept, n_support, kernel, prob_a, prob_b, classes, one_class })
     }
 
     /// libsvm's `k_function` against every support vector.
@@ -221,7 +224,11 @@ impl Estimator for Svm {
                     let sum: f64 = self.dual.iter().zip(&kvalue).fold(0.0, |s, (c, v)| s + c * v);
                     sum - -self.intercept[0]
                 })
-                .collect();
+                .collect::<Vec<f64>>();
+            if self.one_class {
+                let labels = out.iter().map(|&d| if d > 0.0 { 1 } else { -1 }).collect();
+                return Ok(NdArray { shape: vec![x.rows], data: Data::I64(labels) });
+            }
             return Ok(NdArray { shape: vec![x.rows], data: Data::F64(out) });
         };
         let k = classes.len();

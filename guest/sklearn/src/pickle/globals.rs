@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use super::value::{Arena, Array, ArrayData, Dtype, Id, Layout, NONE, Object, Value};
 use crate::error::{Error, load};
 use crate::npy::{self, Scalar};
+use crate::skops;
 
 /// What calling an allow-listed global does.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,6 +40,8 @@ enum Call {
     /// `_codecs.encode(text, 'latin1')`: how protocols ≤ 2 write bytes.
     Encode,
     OrderedDict,
+    /// `defaultdict(factory)`: an empty dict (the factory, a type, is never called).
+    DefaultDict,
     /// numpy's random generators (an estimator's `random_state`), kept by name.
     Random(&'static str),
     /// `functools.partial(check_array)` (HistGradientBoosting's `_preprocessor`),
@@ -50,6 +53,8 @@ enum Call {
 }
 
 const TREE: &str = "sklearn.tree._tree.Tree";
+/// sklearn's dict with attribute access, rebuilt as a plain dict.
+const BUNCH: &str = "sklearn.utils._bunch.Bunch";
 
 /// Allow-listed callables (numpy writes `numpy.core` before 2.0, `numpy._core` since).
 const CALLS: &[(&str, Call)] = &[
@@ -76,6 +81,8 @@ const CALLS: &[(&str, Call)] = &[
     ("builtins.bytearray", Call::Bytes),
     ("_codecs.encode", Call::Encode),
     ("collections.OrderedDict", Call::OrderedDict),
+    // LightGBM's Booster keeps `best_score` as `defaultdict(OrderedDict)`.
+    ("collections.defaultdict", Call::DefaultDict),
     ("functools.partial", Call::Partial),
     ("numpy.random._pickle.__randomstate_ctor", Call::Random(RANDOM_STATE)),
     ("numpy.random._pickle.__generator_ctor", Call::Random("numpy.random.Generator")),
@@ -89,6 +96,11 @@ const CALLS: &[(&str, Call)] = &[
     ("sklearn._loss._loss.CyHalfPoissonLoss", Call::Loss("sklearn._loss._loss.CyHalfPoissonLoss")),
     ("sklearn._loss._loss.CyHalfGammaLoss", Call::Loss("sklearn._loss._loss.CyHalfGammaLoss")),
     ("sklearn._loss._loss.CyHalfTweedieLoss", Call::Loss("sklearn._loss._loss.CyHalfTweedieLoss")),
+    ("sklearn._loss._loss.CyHalfTweedieLossIdentity", Call::Loss("sklearn._loss._loss.CyHalfTweedieLossIdentity")),
+    (
+        "sklearn._loss._loss.__pyx_unpickle_CyHalfTweedieLossIdentity",
+        Call::Loss("sklearn._loss._loss.CyHalfTweedieLossIdentity"),
+    ),
     ("sklearn._loss._loss.CyHalfBinomialLoss", Call::Loss("sklearn._loss._loss.CyHalfBinomialLoss")),
     ("sklearn._loss._loss.CyExponentialLoss", Call::Loss("sklearn._loss._loss.CyExponentialLoss")),
     ("sklearn._loss._loss.CyHalfMultinomialLoss", Call::Loss("sklearn._loss._loss.CyHalfMultinomialLoss")),
@@ -171,12 +183,15 @@ pub(super) fn lookup(module: &str, name: &str, allowed: &dyn Fn(&str) -> bool) -
         other => other,
     };
     let full = format!("{module}.{name}");
-    let listed = CALLS.iter().any(|(n, _)| *n == full) || TYPES.contains(&full.as_str());
-    if module.starts_with("sklearn.") && !listed && !allowed(&full) {
-        return Err(load(format!("global {full} is not supported by wasmflow's sklearn flavor")));
-    }
-    if listed || (module.starts_with("sklearn.") && allowed(&full)) {
+    let listed = CALLS.iter().any(|(n, _)| *n == full)
+        || TYPES.contains(&full.as_str())
+        || skops::INERT_FUNCTIONS.contains(&full.as_str());
+    if listed || allowed(&full) {
         return Ok(Value::Global(full));
+    }
+    // The libraries whose estimators the flavor knows: name the class plainly.
+    if ["sklearn.", "xgboost.", "lightgbm."].iter().any(|p| module.starts_with(p)) {
+        return Err(load(format!("global {full} is not supported by wasmflow's sklearn flavor")));
     }
     Err(load(format!(
         "global {full} is refused: a pickle may only rebuild numpy arrays and allow-listed scikit-learn \
@@ -184,14 +199,15 @@ pub(super) fn lookup(module: &str, name: &str, allowed: &dyn Fn(&str) -> bool) -
     )))
 }
 
-/// An allow-listed sklearn class (not the Tree, which is rebuilt by REDUCE).
+/// An allow-listed class (not the Tree, which is rebuilt by REDUCE).
 fn class(arena: &Arena, id: Id) -> Result<String, Error> {
     match arena.get(id) {
         // Not the Tree, the losses or check_array: those are only ever REDUCEd or named.
+        // Globals come only from `lookup`: listed callables and types, or allowed classes.
         Value::Global(name)
-            if name.starts_with("sklearn.")
-                && !CALLS.iter().any(|(n, _)| n == name)
-                && !TYPES.contains(&name.as_str()) =>
+            if !CALLS.iter().any(|(n, _)| n == name)
+                && !TYPES.contains(&name.as_str())
+                && !skops::INERT_FUNCTIONS.contains(&name.as_str()) =>
         {
             Ok(name.clone())
         }
@@ -274,6 +290,7 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
             Value::Bytes(Cow::Owned(bytes.map_err(|_| bad("the text is not latin-1"))?))
         }
         (Call::OrderedDict, []) => Value::Dict(Vec::new()),
+        (Call::DefaultDict, [] | [_]) => Value::Dict(Vec::new()),
         (Call::Partial, [func]) => match arena.get(*func) {
             Value::Global(f) if f == CHECK_ARRAY => Value::Opaque(PARTIAL),
             other => return Err(bad(&format!("only partial(check_array) is supported, not of a {}", other.kind()))),
@@ -289,6 +306,10 @@ pub(super) fn reduce<'a>(arena: &mut Arena<'a>, callable: Id, args: Id) -> Resul
 /// `NEWOBJ` / `NEWOBJ_EX`: `cls.__new__(cls)` for an allow-listed sklearn class.
 pub(super) fn new_object(arena: &mut Arena, cls: Id, args: Id, kwargs: Option<Id>) -> Result<Id, Error> {
     let class = class(arena, cls)?;
+    if class == BUNCH {
+        // A dict subclass (an ensemble's `named_estimators_`): its items follow.
+        return arena.push(Value::Dict(Vec::new()));
+    }
     let no_args = arena.tuple(args).is_some_and(<[Id]>::is_empty);
     let no_kwargs = kwargs.is_none_or(|k| matches!(arena.get(k), Value::Dict(d) if d.is_empty()));
     if !no_args || !no_kwargs {
@@ -311,6 +332,8 @@ pub(super) fn build(arena: &mut Arena, target: Id, state: Id) -> Result<(), Erro
         }
         // A generator's state (its seed) is read, to refuse what it names, and dropped.
         Value::Opaque(name) if name.starts_with("numpy.random.") || *name == PARTIAL => return Ok(()),
+        // `Bunch.__setstate__` ignores its state.
+        Value::Dict(_) => return Ok(()),
         Value::Array(_) => Value::Array(Box::new(array_state(arena, state)?)),
         Value::Dtype(dtype) => Value::Dtype(Box::new(dtype_state(arena, (**dtype).clone(), state)?)),
         other => return Err(load(format!("BUILD on a {} is not supported", other.kind()))),

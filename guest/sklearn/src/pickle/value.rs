@@ -245,7 +245,11 @@ impl Converter<'_, '_> {
                 None => Node::Float(*f),
             },
             Value::Str(s) => Node::Json(serde_json::Value::String(s.to_string())),
-            Value::Bytes(_) => Node::Opaque("builtins.bytes".into()),
+            Value::Bytes(b) => {
+                // An XGBoost booster's saved model (`Booster.__getstate__`'s `handle`).
+                self.spend(b.len() / 8)?;
+                Node::Bytes(b.to_vec())
+            }
             Value::Tuple(items) | Value::List(items) | Value::Set(items) => Node::List(self.list(items, depth)?),
             Value::Dict(items) => Node::Dict(self.dict(items, depth)?),
             Value::Global(name) => Node::Opaque(name.clone()),
@@ -309,6 +313,8 @@ impl Converter<'_, '_> {
                 Value::Int(i) => i.to_string(),
                 Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
                 Value::None => "None".to_string(),
+                // A numpy scalar key (LightGBM's `_class_map`): named by position, never read.
+                Value::Array(_) => format!("<array key {}>", out.len()),
                 other => return Err(load(format!("dict keys of type {} are not supported", other.kind()))),
             };
             out.push((key, self.node(value, depth + 1)?));
@@ -328,7 +334,7 @@ impl Converter<'_, '_> {
             }
             (Layout::Object, ArrayData::Items(items)) => {
                 let nodes = self.list(items, depth)?;
-                if nodes.iter().any(|n| matches!(n, Node::Object { .. })) {
+                if nodes.iter().any(|n| matches!(n, Node::Object { .. }) || skops::is_array(n)) {
                     if array.fortran && array.shape.len() > 1 {
                         return Err(load("Fortran-ordered arrays of objects are not supported"));
                     }

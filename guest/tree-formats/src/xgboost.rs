@@ -75,6 +75,19 @@ pub fn load_model(bytes: &[u8], name: &str, api: Api) -> Result<XgbModel, Error>
     from_document(&doc, api).map_err(named)
 }
 
+/// Reads the model a pickled or skops-saved `Booster` carries (`Booster.__getstate__`
+/// keeps `handle`, the booster serialized as UBJSON or JSON: `{"Config": ..., "Model":
+/// <the saved model>}`); a bare saved model is read as well. `name` is used in errors.
+pub fn load_serialized(bytes: &[u8], name: &str, api: Api) -> Result<XgbModel, Error> {
+    let named = |e: Error| load(format!("{name}: {e}"));
+    let doc = parse_document(bytes).map_err(named)?;
+    let model = match (doc.get("learner"), doc.get("Model")) {
+        (None, Some(model)) => model,
+        _ => &doc,
+    };
+    from_document(model, api).map_err(named)
+}
+
 /// JSON or UBJSON, told apart by the byte after the opening `{`; anything else is
 /// XGBoost's old binary format.
 fn parse_document(bytes: &[u8]) -> Result<Value, Error> {
