@@ -50,6 +50,8 @@ FIXTURES = {
     "LinearSVC": "linear-svc",
     "MaxAbsScaler": "maxabs-scaler",
     "ExtraTreeClassifier[binary]": "extra-tree-binary",
+    "SVR": "svr",
+    "OneClassSVM": "one-class-svm",
 }
 
 
@@ -181,7 +183,9 @@ def run(args):
     if "--check-only" in args:
         with open(saved) as f:
             results = json.load(f)
+        results = [r for r in results if os.path.basename(r.get("dir", "")) not in ("tree-gte", "imputer-nan")]
         check_cases = [dict(dir=r["dir"], inputs=r["inputs"]) for r in results if "dir" in r]
+        handmade(work, results, check_cases)
         return finish(args, work, results, check_cases)
     data = datasets()
     shutil.rmtree(work, ignore_errors=True)
@@ -220,7 +224,26 @@ def run(args):
             ops = sorted({n.op_type for n in onx.graph.node if n.domain == "ai.onnx.ml"})
             results.append(dict(name=case, dir=d, expected=expected, inputs=f32(test), ops=ops))
             check_cases.append(dict(dir=d, inputs=f32(test)))
+    with open(saved, "w") as f:
+        json.dump(results, f)
+    handmade(work, results, check_cases)
+    finish(args, work, results, check_cases)
+
+
+def handmade(work, results, check_cases):
+    """Cases the sweep's default fits do not reach: the BRANCH_GTE tree regression
+    fixture, and a SimpleImputer pipeline fed rows with missing values."""
+    import mlflow.onnx
+    import onnxruntime as ort
+    from sklearn.datasets import load_iris
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from skl2onnx import to_onnx
+
     gte = os.path.join(work, "tree-gte")
+    shutil.rmtree(gte, ignore_errors=True)
     mlflow.onnx.save_model(gte_tree_model(), gte)
     rows = f32([[5.8, 3.0, 1.0, 0.5], [6.1, 3.5, 2.0, 0.7], [5.0, 2.9, 1.0, 0.1], [np.nan, 3.1, np.nan, np.nan],
                 [7.0, np.nan, 1.0, 0.5], [5.7, 3.0, 0.0, np.nan]])
@@ -228,11 +251,25 @@ def run(args):
     x = np.array([[np.nan if v is None else v for v in r] for r in rows], dtype=np.float32)
     exp = {"variable": sess.run(None, {"X": x})[0].tolist()}
     results.append(dict(name="TreeEnsembleRegressor[BRANCH_GTE,GT,EQ,NEQ]", dir=gte, expected=exp, inputs=rows,
-                        ops=["TreeEnsembleRegressor"]))
+                        ops=["TreeEnsembleRegressor"], handmade=True))
     check_cases.append(dict(dir=gte, inputs=rows))
-    with open(saved, "w") as f:
-        json.dump(results, f)
-    finish(args, work, results, check_cases)
+
+    X, y = load_iris(return_X_y=True)
+    X = X.astype(np.float32)
+    X[::7, 1] = np.nan
+    X[::5, 3] = np.nan
+    pipe = make_pipeline(SimpleImputer(), StandardScaler(), LogisticRegression(max_iter=300)).fit(X, y)
+    onx = to_onnx(pipe, X[:1])
+    d = os.path.join(work, "imputer-nan")
+    shutil.rmtree(d, ignore_errors=True)
+    mlflow.onnx.save_model(onx, d)
+    sess = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    outs = sess.run(None, {sess.get_inputs()[0].name: X[:N_TEST]})
+    expected = {o.name: jsonable(v) for o, v in zip(sess.get_outputs(), outs)}
+    results.append(dict(name="SimpleImputer+StandardScaler+LogisticRegression[NaN rows]", dir=d, expected=expected,
+                        inputs=f32(X[:N_TEST]), ops=["Imputer", "LinearClassifier", "Normalizer", "Scaler", "ZipMap"],
+                        handmade=True))
+    check_cases.append(dict(dir=d, inputs=f32(X[:N_TEST])))
 
 
 def finish(args, work, results, check_cases):
@@ -324,6 +361,7 @@ def write_fixtures(results):
     os.makedirs(base, exist_ok=True)
     wanted = dict(FIXTURES)
     wanted["TreeEnsembleRegressor[BRANCH_GTE,GT,EQ,NEQ]"] = "tree-gte"
+    wanted["SimpleImputer+StandardScaler+LogisticRegression[NaN rows]"] = "imputer-nan"
     for r in results:
         name = wanted.get(r["name"])
         if not name or "dir" not in r:

@@ -11,6 +11,7 @@ mod hostile_bodies;
 mod isolation;
 mod load_faults;
 mod onnx;
+mod onnx_ml;
 mod resilience;
 mod shutdown;
 mod sklearn;

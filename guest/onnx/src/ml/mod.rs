@@ -12,6 +12,7 @@ mod linear;
 mod normalizer;
 pub mod op;
 mod scaler;
+mod svm;
 mod transform;
 mod tree;
 mod tree5;
@@ -48,6 +49,7 @@ pub fn register(reg: &mut OnnxOpRegister) {
         "LabelEncoder" => encode::label_encoder,
         "CategoryMapper" => encode::category_mapper,
         "OneHotEncoder" => encode::one_hot_encoder,
+        "SVMRegressor" => svm::regressor,
     );
     reg.insert("TreeEnsembleRegressor", |ctx, node| Ok((tree::regressor(ctx, node)?, vec![])));
     reg.insert("TreeEnsemble", |ctx, node| Ok((tree5::tree_ensemble(ctx, node)?, vec![])));
