@@ -173,6 +173,36 @@ def gte_tree_model():
     return model
 
 
+def tree_ensemble_v5_model():
+    """A TreeEnsemble (ai.onnx.ml opset 5): two trees over shared node and leaf
+    arrays, BRANCH_GTE (missing values true), BRANCH_LEQ and BRANCH_NEQ, two targets,
+    aggregate MAX (a target no reached leaf weighs stays at 0)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    def t(name, values, dtype):
+        return numpy_helper.from_array(np.array(values, dtype=dtype), name)
+
+    node = helper.make_node(
+        "TreeEnsemble", ["X"], ["Y"], domain="ai.onnx.ml",
+        tree_roots=[0, 2],
+        nodes_modes=t("nodes_modes", [2, 0, 5], np.uint8),
+        nodes_splits=t("nodes_splits", [5.0, 3.0, 1.0], np.float32),
+        nodes_featureids=[0, 1, 2],
+        nodes_truenodeids=[1, 1, 3], nodes_trueleafs=[0, 1, 1],
+        nodes_falsenodeids=[0, 2, 4], nodes_falseleafs=[1, 1, 1],
+        nodes_missing_value_tracks_true=[1, 0, 0],
+        leaf_targetids=[0, 1, 0, 1, 0],
+        leaf_weights=t("leaf_weights", [1.0, 2.0, -1.5, 0.5, 4.0], np.float32),
+        n_targets=2, aggregate_function=3, post_transform=0)
+    graph = helper.make_graph(
+        [node], "tree_ensemble_v5",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 3])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [None, 2])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21), helper.make_opsetid("ai.onnx.ml", 5)])
+    model.ir_version = 10
+    return model
+
+
 def run(args):
     import mlflow.onnx
     import onnxruntime as ort
@@ -183,7 +213,7 @@ def run(args):
     if "--check-only" in args:
         with open(saved) as f:
             results = json.load(f)
-        results = [r for r in results if os.path.basename(r.get("dir", "")) not in ("tree-gte", "imputer-nan")]
+        results = [r for r in results if os.path.basename(r.get("dir", "")) not in ("tree-gte", "imputer-nan", "tree-ensemble-v5")]
         check_cases = [dict(dir=r["dir"], inputs=r["inputs"]) for r in results if "dir" in r]
         handmade(work, results, check_cases)
         return finish(args, work, results, check_cases)
@@ -253,6 +283,17 @@ def handmade(work, results, check_cases):
     results.append(dict(name="TreeEnsembleRegressor[BRANCH_GTE,GT,EQ,NEQ]", dir=gte, expected=exp, inputs=rows,
                         ops=["TreeEnsembleRegressor"], handmade=True))
     check_cases.append(dict(dir=gte, inputs=rows))
+
+    v5 = os.path.join(work, "tree-ensemble-v5")
+    shutil.rmtree(v5, ignore_errors=True)
+    mlflow.onnx.save_model(tree_ensemble_v5_model(), v5)
+    x5 = np.array([[5.0, 3.0, 1.0], [6.0, 3.5, 2.0], [4.0, 2.0, 1.0], [np.nan, 2.5, np.nan], [5.5, np.nan, 0.0],
+                   [3.0, 9.0, 1.0]], dtype=np.float32)
+    sess = ort.InferenceSession(tree_ensemble_v5_model().SerializeToString(), providers=["CPUExecutionProvider"])
+    exp = {"Y": sess.run(None, {"X": x5})[0].tolist()}
+    results.append(dict(name="TreeEnsemble[opset 5, MAX]", dir=v5, expected=exp, inputs=f32(x5), ops=["TreeEnsemble"],
+                        handmade=True))
+    check_cases.append(dict(dir=v5, inputs=f32(x5)))
 
     X, y = load_iris(return_X_y=True)
     X = X.astype(np.float32)
@@ -362,6 +403,7 @@ def write_fixtures(results):
     wanted = dict(FIXTURES)
     wanted["TreeEnsembleRegressor[BRANCH_GTE,GT,EQ,NEQ]"] = "tree-gte"
     wanted["SimpleImputer+StandardScaler+LogisticRegression[NaN rows]"] = "imputer-nan"
+    wanted["TreeEnsemble[opset 5, MAX]"] = "tree-ensemble-v5"
     for r in results:
         name = wanted.get(r["name"])
         if not name or "dir" not in r:
