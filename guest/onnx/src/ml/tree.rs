@@ -200,9 +200,26 @@ fn index(v: i64, what: &str) -> TractResult<u32> {
     u32::try_from(v).map_err(|_| format_err!("{what} {v} is out of range"))
 }
 
+/// Most leaf values (leaves × outputs) a model may ask for.
+const MAX_LEAF_VALUES: usize = 1 << 26;
+
+/// Refuses absurd sizes before anything is allocated for them: `nodes` nodes
+/// (each possibly a leaf of `n_outputs` values).
+pub fn check_size(nodes: usize, n_outputs: usize) -> TractResult<()> {
+    let limits = Limits::default();
+    ensure!(n_outputs <= limits.max_outputs, "{n_outputs} outputs is more than the {} allowed", limits.max_outputs);
+    ensure!(nodes <= limits.max_nodes, "{nodes} nodes is more than the {} allowed", limits.max_nodes);
+    ensure!(
+        nodes.saturating_mul(n_outputs) <= MAX_LEAF_VALUES,
+        "{nodes} nodes of {n_outputs} outputs is more than the {MAX_LEAF_VALUES} leaf values allowed"
+    );
+    Ok(())
+}
+
 /// Builds the forest: trees in order of their ids, each tree's nodes indexed by
 /// position with the root (node id 0, else the tree's first node) first.
 fn build_forest(a: &Attrs, n_outputs: usize, fill: f64) -> TractResult<(Forest, Vec<bool>)> {
+    check_size(a.modes.len(), n_outputs)?;
     let mut trees: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
     for (i, &t) in a.tree_ids.iter().enumerate() {
         trees.entry(t).or_default().push(i);
@@ -385,5 +402,40 @@ impl Kernel for Classifier {
             self.labels.pick(&index, rows)?
         };
         Ok(tvec!(labels, tensor(&[rows, self.width()], probabilities)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absurd_sizes_are_refused_before_allocation() {
+        assert!(check_size(100, 3).is_ok());
+        assert!(check_size(10, 1 << 40).is_err());
+        assert!(check_size(1 << 30, 1).is_err());
+        assert!(check_size(1 << 20, 1 << 10).is_err());
+    }
+
+    #[test]
+    fn negated_modes_swap_children_and_send_nan_to_the_true_child_when_tracked() {
+        let split = |mode, tracks| {
+            engine_split(&OnnxSplit {
+                mode,
+                feature: 0,
+                threshold: 1.0,
+                true_child: 1,
+                false_child: 2,
+                missing_tracks_true: tracks,
+            })
+        };
+        let gte = split(Mode::Gte, true);
+        assert_eq!((gte.left, gte.right, gte.default_left, gte.rule), (2, 1, false, SplitRule::LtNanDefault));
+        let gt = split(Mode::Gt, false);
+        assert_eq!((gt.left, gt.right, gt.default_left, gt.rule), (2, 1, true, SplitRule::LeNanDefault));
+        let neq = split(Mode::Neq, false);
+        assert_eq!((neq.left, neq.right, neq.default_left), (2, 1, false));
+        let leq = split(Mode::Leq, true);
+        assert_eq!((leq.left, leq.right, leq.default_left), (1, 2, true));
     }
 }

@@ -14,7 +14,7 @@ use wasmflow_tree_engine::{Forest, Limits, RawNode, RawTree};
 
 use super::op::{MlOp, values};
 use super::transform::Post;
-use super::tree::{Ensemble, Mode, OnnxSplit, Regressor, engine_split};
+use super::tree::{Ensemble, Mode, OnnxSplit, Regressor, check_size, engine_split};
 use super::tree_finalize::Aggregate;
 
 fn tensor_attr(ctx: &ParsingContext, node: &NodeProto, name: &str) -> TractResult<Option<Tensor>> {
@@ -70,6 +70,9 @@ pub fn tree_ensemble(ctx: &ParsingContext, node: &NodeProto) -> TractResult<Box<
         ensure!(len == n, "{name} has {len} values for {n} nodes");
     }
     ensure!(targets.len() == weights.len(), "{} leaf targets for {} leaf weights", targets.len(), weights.len());
+    check_size(n + weights.len(), n_targets)?;
+    // Trees may share nodes; the copies made per tree count against the same limit.
+    let mut copied = 0usize;
     let reference = |id: i64, leaf: bool| -> TractResult<Ref> {
         let i = usize::try_from(id).map_err(|_| format_err!("negative node index {id}"))?;
         ensure!(i < if leaf { weights.len() } else { n }, "index {i} out of range");
@@ -97,7 +100,8 @@ pub fn tree_ensemble(ctx: &ParsingContext, node: &NodeProto) -> TractResult<Box<
                 for child in [reference(true_ids[i], true_leaf[i] != 0)?, reference(false_ids[i], false_leaf[i] != 0)?]
                 {
                     ensure!(!local.contains_key(&child), "tree {t}: a node is reached twice");
-                    ensure!(order.len() < Limits::default().max_nodes, "tree {t} is too large");
+                    copied += 1;
+                    check_size(copied, n_targets)?;
                     local.insert(child, order.len() as u32);
                     order.push(child);
                 }
