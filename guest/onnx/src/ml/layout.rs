@@ -95,7 +95,11 @@ struct FeatureVectorizer {
 pub fn feature_vectorizer(node: &NodeProto) -> TractResult<Box<dyn InferenceOp>> {
     let dims: Vec<i64> = node.get_attr_opt_vec("inputdimensions")?.unwrap_or_default();
     let dims = dims.into_iter().map(|d| usize::try_from(d).map_err(|_| format_err!("negative input dimension")));
-    Ok(MlOp::boxed(FeatureVectorizer { dims: dims.collect::<TractResult<_>>()? }))
+    let dims: Vec<usize> = dims.collect::<TractResult<_>>()?;
+    // A hostile model must not make every row absurdly wide.
+    let width = dims.iter().try_fold(0usize, |w, &d| w.checked_add(d)).filter(|&w| w <= 1 << 24);
+    ensure!(width.is_some(), "FeatureVectorizer: inputdimensions sum past {} columns", 1 << 24);
+    Ok(MlOp::boxed(FeatureVectorizer { dims }))
 }
 
 impl Kernel for FeatureVectorizer {
