@@ -294,3 +294,46 @@ impl Kernel for OneHotEncoder {
         Ok(tvec!(tensor(&shape, out)?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> TValue {
+        tensor(&[v.len()], v.iter().map(|s| s.to_string()).collect()).unwrap()
+    }
+
+    #[test]
+    fn label_encoder_and_category_mapper_map_strings_and_integers_with_defaults() {
+        let to_int = Lookup {
+            name: "LabelEncoder",
+            key_type: DatumType::String,
+            index: index(str_keys(vec!["a".into(), "b".into()])),
+            values: Mapped::Int(vec![10, 20], -1),
+        };
+        let out = to_int.eval(tvec!(strings(&["b", "z", "a"]))).unwrap();
+        assert_eq!(values::<i64>(&out[0]).unwrap(), [20, -1, 10]);
+        let mapper = CategoryMapper {
+            to_int,
+            to_str: Lookup {
+                name: "CategoryMapper",
+                key_type: DatumType::I64,
+                index: index(int_keys(vec![10, 20])),
+                values: Mapped::Str(vec!["a".into(), "b".into()], "_Unused".into()),
+            },
+        };
+        let back = mapper.eval(tvec!(tensor(&[3], vec![20i64, 10, 7]).unwrap())).unwrap();
+        assert_eq!(values::<String>(&back[0]).unwrap(), ["b", "a", "_Unused"]);
+    }
+
+    #[test]
+    fn one_hot_encoder_adds_an_axis_and_refuses_unknowns_when_zeros_is_off() {
+        let mut op =
+            OneHotEncoder { index: index(str_keys(vec!["x".into(), "y".into()])), strings: true, n: 2, zeros: true };
+        let out = op.eval(tvec!(strings(&["y", "q"]))).unwrap();
+        assert_eq!(out[0].shape(), [2, 2]);
+        assert_eq!(values::<f32>(&out[0]).unwrap(), [0.0, 1.0, 0.0, 0.0]);
+        op.zeros = false;
+        assert!(op.eval(tvec!(strings(&["q"]))).is_err());
+    }
+}
