@@ -39,7 +39,11 @@ CUSTOM_MODELS = ["echo-columns", "echo-unnamed-columns", "echo-tensor", "echo-na
 SKLEARN_MODELS = ["sklearn-diabetes-linear", "sklearn-diabetes-gb", "sklearn-diabetes-rf", "sklearn-iris-rf",
                   "sklearn-diabetes-nan-hgb", "sklearn-iris-svc-rbf", "sklearn-diabetes-linear-nosig",
                   "sklearn-titanic-imputer-logreg", "sklearn-iris-knn-auto"]
-MODELS = ONNX_MODELS + CUSTOM_MODELS + SKLEARN_MODELS
+# ONNX-ML models (models/onnx-ml/<name>, recorded as onnx-ml/<name>): skl2onnx's default
+# output (Scaler, LinearClassifier, ZipMap, tree ensembles); MLflow answers ZipMap's
+# list of dicts.
+ONNX_ML_MODELS = ["onnx-ml/scaler-logreg", "onnx-ml/rf-classifier", "onnx-ml/gb-regressor"]
+MODELS = ONNX_MODELS + CUSTOM_MODELS + SKLEARN_MODELS + ONNX_ML_MODELS
 JSON = "application/json"
 
 
@@ -467,7 +471,31 @@ def stop(proc):
         proc.wait()
 
 
+def onnx_ml_cases_for(name):
+    """A few formats for an ONNX-ML model, from the rows of its expected.json."""
+    with open(os.path.join(HERE, name, "expected.json")) as f:
+        rows = json.load(f)["inputs"][:3]
+    width = len(rows[0])
+    cols = [f"c{i}" for i in range(width)]
+    c = []
+
+    def add(case, desc, body, ctype=JSON):
+        c.append((case, desc, "POST", "/invocations", ctype, body))
+
+    add("inputs_rows", "inputs: list of 3 rows", dumps({"inputs": rows}))
+    add("instances_rows", "instances: list of 3 rows", dumps({"instances": rows}))
+    add("dataframe_split_columns", "dataframe_split with columns c0..cN and data",
+        dumps({"dataframe_split": {"columns": cols, "data": rows}}))
+    add("dataframe_records_named_keys", "dataframe_records with keys c0..",
+        dumps({"dataframe_records": [dict(zip(cols, r)) for r in rows]}))
+    add("csv_with_header", "text/csv with header row c0..", csv_text(cols, rows), "text/csv")
+    add("err_wrong_width", f"inputs: rows of width {width - 1}", dumps({"inputs": [r[:-1] for r in rows]}))
+    return c
+
+
 def model_dir_of(name):
+    if name in ONNX_ML_MODELS:
+        return os.path.join(HERE, name)
     if name in SKLEARN_MODELS:
         return os.path.join(HERE, "sklearn", name.removeprefix("sklearn-"))
     return os.path.join(HERE, "custom", name) if name in CUSTOM_MODELS else os.path.join(HERE, name)
@@ -480,12 +508,14 @@ def record(name):
         shutil.rmtree(out_dir)
     os.makedirs(out_dir)
     port = free_port()
-    log_path = os.path.join(tempfile.gettempdir(), f"wf-serve-{name}.log")
+    log_path = os.path.join(tempfile.gettempdir(), f"wf-serve-{name.replace('/', '-')}.log")
     with open(log_path, "w") as logf:
         proc, workdir, cmd = serve(model_dir, port, logf)
         try:
             if name in SKLEARN_MODELS:
                 cases = sklearn_cases_for(name)
+            elif name in ONNX_ML_MODELS:
+                cases = onnx_ml_cases_for(name)
             else:
                 cases = custom_cases_for(name) if name in CUSTOM_MODELS else cases_for(name)
             for case, desc, method, path, ctype, body in cases:

@@ -303,7 +303,8 @@ fn every_recorded_model_has_a_test() {
     let onnx = ["iris-onnx", "iris-onnx-nosig", "mlp-onnx", "mlp-onnx-nosig"];
     // The tree flavors' cases sit one level down, per model, and are replayed
     // by trees::tree_models_answer_recorded_requests_as_mlflow.
-    let tree_flavors = ["xgboost", "lightgbm"];
+    // The ONNX-ML models' cases likewise (onnx_ml::onnx_ml_models_answer_recorded_requests_as_mlflow).
+    let tree_flavors = ["xgboost", "lightgbm", "onnx-ml"];
     for model in &models {
         let dir = if ECHO_MODELS.contains(&model.as_str()) {
             repo().join("models/custom").join(model)

@@ -13,6 +13,7 @@ mod hostile_models;
 mod isolation;
 mod load_faults;
 mod onnx;
+mod onnx_ml;
 mod overload;
 mod resilience;
 mod shutdown;

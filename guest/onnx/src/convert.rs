@@ -72,7 +72,9 @@ pub fn wit_dtype(dt: DatumType) -> Option<Dtype> {
         DatumType::I8 => Dtype::I8,
         DatumType::I16 => Dtype::I16,
         DatumType::I32 => Dtype::I32,
-        DatumType::I64 => Dtype::I64,
+        // tract types some int64 values (a `Cast` to int64, shapes) as symbolic
+        // dimensions; their values are plain integers.
+        DatumType::I64 | DatumType::TDim => Dtype::I64,
         DatumType::U8 => Dtype::U8,
         DatumType::U16 => Dtype::U16,
         DatumType::U32 => Dtype::U32,
@@ -109,6 +111,10 @@ pub fn to_tract(values: Values, shape: &[usize]) -> Result<Tensor, Error> {
 
 /// Copies a tract output into a named WIT tensor.
 pub fn to_wit_tensor(name: String, value: &Tensor) -> Result<WitTensor, Error> {
+    if value.datum_type() == DatumType::TDim {
+        let ints = value.cast_to::<i64>().map_err(|e| Error::Evaluation(format!("output {name}: {e:#}")))?;
+        return to_wit_tensor(name, &ints);
+    }
     let view = value.try_as_plain_ram().map_err(|e| Error::Internal(format!("{e:#}")))?;
     fn vec<T: Datum + Clone>(view: &PlainView<'_>) -> Result<Vec<T>, Error> {
         view.as_slice::<T>().map(<[T]>::to_vec).map_err(|e| Error::Internal(format!("{e:#}")))

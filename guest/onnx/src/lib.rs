@@ -2,74 +2,81 @@
 //! with the semantics of MLflow's ONNX pyfunc wrapper (`mlflow.onnx._OnnxModelWrapper`):
 //! an ndarray or dict of ndarrays answers a dict of output name → array, a
 //! DataFrame answers a DataFrame of flattened outputs.
+//!
+//! The `ai.onnx.ml` operators that scikit-learn converters emit are this crate's
+//! own tract ops ([`ml`]; tree ensembles on `wasmflow-tree-engine`), and a final
+//! `ZipMap` is answered as MLflow answers onnxruntime's list of dicts ([`zipmap`]).
+//! Everything but the WIT export glue builds natively, so `cargo test -p
+//! wasmflow-flavor-onnx` runs the parity tests over committed fixtures.
 
+mod answer;
 mod convert;
 mod feed;
+pub mod ml;
+pub mod zipmap;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod check;
+
+#[cfg(target_arch = "wasm32")]
+mod component;
 
 use std::path::Path;
-use std::rc::Rc;
 
 use tract_onnx::prelude::*;
-use wasmflow_guest::exports::wasmflow::inference::predictor::{Batch, Error, LoadRequest, Metadata, Param, TensorInfo};
-use wasmflow_guest::exports::wasmflow::inference::predictor::{Guest, GuestModel, Model};
-use wasmflow_guest::exports::wasmflow::inference::snapshot::Guest as SnapshotGuest;
+use wasmflow_guest::exports::wasmflow::inference::predictor::{Batch, Error, LoadRequest, TensorInfo};
 
-/// One `model` resource: the loaded model, shared with the snapshot's slot.
-struct OnnxModel(Rc<LoadedOnnx>);
+use zipmap::ZipMapOutput;
 
 /// The optimised tract plan plus what MLflow's wrapper needs to know about I/O.
-struct LoadedOnnx {
+pub struct LoadedOnnx {
     plan: Arc<TypedRunnableModel>,
-    inputs: Vec<TensorInfo>,
-    outputs: Vec<TensorInfo>,
+    /// Model inputs, in order.
+    pub inputs: Vec<TensorInfo>,
+    /// Model outputs, in order.
+    pub outputs: Vec<TensorInfo>,
+    zipmaps: Vec<ZipMapOutput>,
 }
 
-struct Flavor;
-
-impl Guest for Flavor {
-    type Model = OnnxModel;
-}
-
-impl SnapshotGuest for Flavor {
-    fn preload(request: LoadRequest) -> Result<(), Error> {
-        wasmflow_guest::snapshot::preload(request, load_onnx)
-    }
-}
-
-impl GuestModel for OnnxModel {
-    fn load(request: LoadRequest) -> Result<Model, Error> {
-        wasmflow_guest::snapshot::load(&request, load_onnx).map(|loaded| Model::new(OnnxModel(loaded)))
-    }
-
-    fn metadata(&self) -> Metadata {
-        Metadata { flavor: "onnx".into(), inputs: self.0.inputs.clone(), outputs: self.0.outputs.clone() }
-    }
-
-    fn predict(&self, input: Batch, _params: Vec<Param>) -> Result<Batch, Error> {
-        let model = &self.0;
-        let (feeds, from_table) = feed::feeds(&model.inputs, input)?;
-        let results = model.plan.run(feeds).map_err(|e| Error::Evaluation(format!("{e:#}")))?;
-        let names = model.outputs.iter().map(|o| o.name.clone());
+impl LoadedOnnx {
+    /// Runs the model on a batch with MLflow's input and output rules.
+    pub fn predict(&self, input: Batch) -> Result<Batch, Error> {
+        let (feeds, from_table) = feed::feeds(&self.inputs, input)?;
+        let results = self.plan.run(feeds).map_err(|e| Error::Evaluation(format!("{e:#}")))?;
+        let names = self.outputs.iter().map(|o| o.name.clone());
         let tensors = names
             .zip(results)
             .map(|(name, value)| convert::to_wit_tensor(name, &value))
             .collect::<Result<Vec<_>, _>>()?;
-        if from_table { feed::as_table(tensors) } else { Ok(Batch::Tensors(tensors)) }
+        match (from_table, self.zipmaps.is_empty()) {
+            (true, true) => feed::as_table(tensors),
+            (false, true) => Ok(Batch::Tensors(tensors)),
+            (true, false) => answer::as_records(tensors, &self.zipmaps),
+            (false, false) => answer::as_dict(tensors, &self.zipmaps),
+        }
     }
 }
 
 /// Reads the ONNX file (and its external data) and builds tract's plan.
-fn load_onnx(request: &LoadRequest) -> Result<LoadedOnnx, Error> {
+pub fn load_onnx(request: &LoadRequest) -> Result<LoadedOnnx, Error> {
     let data = model_file_name(&request.flavor_config)?;
     let path = Path::new(&request.model_dir).join(data);
     let mut onnx = tract_onnx::onnx();
+    ml::register(&mut onnx.op_register);
     // MLflow saves tensors over 1 KB as external data (`<uuid>.data` beside
     // model.onnx). tract 0.23's default resolver mmaps those files, which WASI
     // does not support ("unsupported"); its own read-based resolver works.
     onnx.provider = std::sync::Arc::new(tract_onnx::data_resolver::FopenDataResolver);
-    let mut model = onnx
-        .model_for_path(&path)
-        .map_err(|e| Error::Load(format!("cannot read ONNX model {}: {e:#}", path.display())))?;
+    let cannot_read =
+        |e: &dyn std::fmt::Display| Error::Load(format!("cannot read ONNX model {}: {e:#}", path.display()));
+    let mut proto = onnx.proto_model_for_path(&path).map_err(|e| cannot_read(&e))?;
+    let zipmaps = zipmap::strip(&mut proto).map_err(|e| cannot_read(&e))?;
+    let dir = path.parent().and_then(Path::to_str);
+    let parsed = onnx.parse(&proto, dir).map_err(|e| cannot_read(&e))?;
+    if !parsed.unresolved_inputs.is_empty() {
+        return Err(cannot_read(&format!("could not resolve inputs {:?}", parsed.unresolved_inputs)));
+    }
+    let mut model = parsed.model;
     let (input_names, output_names) = convert::io_names(&model).map_err(load_error)?;
     convert::symbolize_unknown_dims(&mut model).map_err(load_error)?;
     let typed = model.into_optimized().map_err(|e| Error::Load(format!("ONNX model not supported by tract: {e:#}")))?;
@@ -80,7 +87,7 @@ fn load_onnx(request: &LoadRequest) -> Result<LoadedOnnx, Error> {
     let outputs =
         convert::tensor_infos(output_names, output_facts.map_err(load_error)?.into_iter()).map_err(load_error)?;
     let plan = typed.into_runnable().map_err(load_error)?;
-    Ok(LoadedOnnx { plan, inputs, outputs })
+    Ok(LoadedOnnx { plan, inputs, outputs, zipmaps })
 }
 
 /// The ONNX file named by the flavor's `data` entry (MLflow writes `model.onnx`).
@@ -94,4 +101,5 @@ fn load_error(e: impl std::fmt::Display) -> Error {
     Error::Load(format!("{e:#}"))
 }
 
-wasmflow_guest::export!(Flavor);
+#[cfg(test)]
+mod tests;

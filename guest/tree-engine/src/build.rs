@@ -5,8 +5,8 @@
 use std::fmt;
 
 use crate::{
-    Forest, KIND_CATEGORICAL, KIND_LE_NAN_DEFAULT, KIND_LE_NAN_ZERO, KIND_LE_ZERO_DEFAULT, KIND_LEAF, KIND_LINEAR_LEAF,
-    KIND_LT_NAN_DEFAULT, Node, TreeInfo,
+    Forest, KIND_CATEGORICAL, KIND_EQ_NAN_DEFAULT, KIND_LE_NAN_DEFAULT, KIND_LE_NAN_ZERO, KIND_LE_ZERO_DEFAULT,
+    KIND_LEAF, KIND_LINEAR_LEAF, KIND_LT_NAN_DEFAULT, Node, TreeInfo,
 };
 
 /// How a split decides, as the library that wrote the model decides.
@@ -20,6 +20,8 @@ pub enum SplitRule {
     LeNanZero,
     /// LightGBM `missing_type` Zero: NaN counts as 0 and 0 goes the default way.
     LeZeroDefault,
+    /// ONNX `BRANCH_EQ`: `x == threshold` goes left, NaN the default way.
+    EqNanDefault,
     /// Categories whose bit is set (32 a word, least significant bit first) go left;
     /// other categories right; NaN the default way.
     Categorical(Vec<u32>),
@@ -248,6 +250,7 @@ impl Forest {
                         SplitRule::LeNanDefault => (KIND_LE_NAN_DEFAULT, s.threshold),
                         SplitRule::LeNanZero => (KIND_LE_NAN_ZERO, s.threshold),
                         SplitRule::LeZeroDefault => (KIND_LE_ZERO_DEFAULT, s.threshold),
+                        SplitRule::EqNanDefault => (KIND_EQ_NAN_DEFAULT, s.threshold),
                         SplitRule::Categorical(bits) => {
                             let start = self.bitsets.len();
                             if start + bits.len() > limits.max_bitset_words {

@@ -5,8 +5,8 @@
 use std::fmt;
 
 use crate::{
-    Forest, KIND_CATEGORICAL, KIND_LE_NAN_DEFAULT, KIND_LE_NAN_ZERO, KIND_LE_ZERO_DEFAULT, KIND_LEAF, KIND_LINEAR_LEAF,
-    KIND_LT_NAN_DEFAULT, Node,
+    Forest, KIND_CATEGORICAL, KIND_EQ_NAN_DEFAULT, KIND_LE_NAN_DEFAULT, KIND_LE_NAN_ZERO, KIND_LE_ZERO_DEFAULT,
+    KIND_LEAF, KIND_LINEAR_LEAF, KIND_LT_NAN_DEFAULT, Node,
 };
 
 /// Rows evaluated together against one tree before moving to the next tree
@@ -104,6 +104,46 @@ impl Forest {
         Ok(out)
     }
 
+    /// Calls `visit(row, tree, values)` with the leaf values (`leaf_width` of them)
+    /// each tree gives each row of `data` (row-major, `stride` values a row), in
+    /// the same blocked order as [`Forest::predict`]: for aggregations other than
+    /// a sum (ONNX's MIN, MAX). Returns the number of rows.
+    pub fn visit_leaves(
+        &self,
+        data: &[f64],
+        stride: usize,
+        mut visit: impl FnMut(usize, &crate::TreeInfo, &[f64]),
+    ) -> Result<usize, PredictError> {
+        let shape_error = PredictError::Shape { values: data.len(), stride, n_features: self.n_features };
+        if stride < self.n_features || !data.len().is_multiple_of(stride.max(1)) {
+            return Err(shape_error);
+        }
+        let n_rows = match data.len().checked_div(stride) {
+            Some(n) => n,
+            None if data.is_empty() => 0,
+            None => return Err(shape_error),
+        };
+        let mut start = 0;
+        while start < n_rows {
+            let end = (start + BLOCK_ROWS).min(n_rows);
+            for tree in &self.trees {
+                for r in start..end {
+                    let row = &data[r * stride..(r + 1) * stride];
+                    let leaf = self.leaf_of(tree.root as usize, row);
+                    let n = &self.nodes[leaf];
+                    if n.kind == KIND_LINEAR_LEAF {
+                        visit(r, tree, &[self.leaf_value(leaf, row)]);
+                    } else {
+                        let at = n.left as usize;
+                        visit(r, tree, &self.leaf_values[at..at + self.leaf_width]);
+                    }
+                }
+            }
+            start = end;
+        }
+        Ok(n_rows)
+    }
+
     /// The value of leaf node `leaf` for `row` (scalar leaves).
     #[inline]
     fn leaf_value(&self, leaf: usize, row: &[f64]) -> f64 {
@@ -149,6 +189,13 @@ impl Forest {
                         n.default_left
                     } else {
                         x <= n.threshold
+                    }
+                }
+                KIND_EQ_NAN_DEFAULT => {
+                    if x.is_nan() {
+                        n.default_left
+                    } else {
+                        x == n.threshold
                     }
                 }
                 KIND_LE_NAN_ZERO => (if x.is_nan() { 0.0 } else { x }) <= n.threshold,

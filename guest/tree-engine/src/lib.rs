@@ -53,6 +53,8 @@ pub const KIND_LE_ZERO_DEFAULT: u8 = 4;
 /// the offset of its constant-leaf value (used when a term's feature is NaN),
 /// `right` the index of its linear model.
 pub const KIND_LINEAR_LEAF: u8 = 6;
+/// `x == threshold` goes left; NaN follows the default direction (ONNX `BRANCH_EQ`).
+pub const KIND_EQ_NAN_DEFAULT: u8 = 7;
 /// Categorical: the integer part of `x` in the node's bitset goes left, any other
 /// category (negative, past the bitset) right, NaN the default direction.
 pub const KIND_CATEGORICAL: u8 = 5;

@@ -168,3 +168,41 @@ fn linear_leaves_add_their_model_or_fall_back_on_nan() {
     bad.nodes[1] = RawNode::Linear { value: 0.0, constant: 0.0, terms: vec![(9, 1.0)] };
     assert!(matches!(Forest::new(vec![bad], 2, 1, 1, &Limits::default()), Err(BuildError::Feature { feature: 9, .. })));
 }
+
+#[test]
+fn equality_splits_send_equal_values_left_and_nan_the_default_way() {
+    let eq = stump(SplitRule::EqNanDefault, true);
+    assert_eq!([one(&eq, 1.0), one(&eq, 1.5), one(&eq, 0.0), one(&eq, f64::NAN)], [10.0, 20.0, 20.0, 10.0]);
+    let eq = stump(SplitRule::EqNanDefault, false);
+    assert_eq!(one(&eq, f64::NAN), 20.0);
+}
+
+#[test]
+fn visiting_leaves_sees_each_tree_for_each_row_in_block_order() {
+    let forest = Forest::new(
+        vec![
+            RawTree {
+                nodes: vec![split(0, 1.0, 1, 2, false, SplitRule::LtNanDefault), leaf(1.0), leaf(2.0)],
+                target: 0,
+            },
+            RawTree { nodes: vec![leaf(5.0)], target: 0 },
+        ],
+        1,
+        1,
+        1,
+        &Limits::default(),
+    )
+    .unwrap();
+    let rows: Vec<f64> = (0..70).map(|i| i as f64 / 50.0).collect();
+    let mut max = vec![f64::MIN; rows.len()];
+    let mut visits = 0;
+    let n = forest
+        .visit_leaves(&rows, 1, |r, _, leaf| {
+            visits += 1;
+            max[r] = max[r].max(leaf[0]);
+        })
+        .unwrap();
+    assert_eq!((n, visits), (70, 140));
+    assert!(max.iter().all(|&m| m == 5.0));
+    assert!(forest.visit_leaves(&rows, 0, |_, _, _| {}).is_err());
+}
