@@ -11,6 +11,7 @@ mod hostile_bodies;
 mod isolation;
 mod load_faults;
 mod onnx;
+mod python;
 mod resilience;
 mod shutdown;
 mod sklearn;
