@@ -68,6 +68,16 @@ fn a_looping_model_is_stopped_at_the_request_deadline() {
 }
 
 #[test]
+fn a_python_model_serves_with_an_instance_per_request() {
+    let server = Server::start("models/python/params", &["-w", "1", "--isolation", "per-request"]);
+    for _ in 0..3 {
+        let answer = server.invoke_json(&json!({"dataframe_records": [{"text": "a"}], "params": {"repeat": 2}}));
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.body, r#"{"predictions": [">a a"]}"#);
+    }
+}
+
+#[test]
 fn serving_model_config_overrides_the_saved_config() {
     let server = Server::start_in(
         &repo(),
