@@ -5,21 +5,20 @@
 Run after make_python_models.py, with the same venv (see models/README.md):
     /tmp/wasmflow-ci-venv/bin/python models/record_python_cases.py [model ...]
 
-Uses models/record_cases.py's server handling (same command line, PYTHONHASHSEED=0,
-one http.client connection per request) and writes what the server answered,
-verbatim, to tests/conformance/python/<model>/<case>.json (same file format).
+Uses models/record_tree_cases.py's recorder (record_cases.py's server command,
+PYTHONHASHSEED=0, one http.client connection per request) and writes what the
+server answered, verbatim, to tests/conformance/python/<model>/<case>.json (same file format).
 `busy` and `imports-numpy` are not recorded: one loops, the other cannot run in
 wasmflow's sandbox (tests/e2e/python.rs checks both).
 """
 
 import json
 import os
-import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import record_cases as rc  # noqa: E402
+import record_tree_cases as rtc  # noqa: E402
 
 JSON = "application/json"
 
@@ -78,28 +77,7 @@ CASES = {
 
 
 def record(model):
-    out_dir = os.path.join(rc.CASES_DIR, "python", model)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    os.makedirs(out_dir)
-    port = rc.free_port()
-    log_path = os.path.join(tempfile.gettempdir(), f"wf-serve-python-{model}.log")
-    with open(log_path, "w") as logf:
-        proc, workdir, _ = rc.serve(os.path.join(rc.HERE, "python", model), port, logf)
-        try:
-            for case, desc, ctype, body in CASES[model]:
-                status, rctype, rbody = rc.request(port, "POST", "/invocations", ctype, body)
-                doc = {
-                    "description": desc,
-                    "request": {"method": "POST", "path": "/invocations", "content_type": ctype, "body": body},
-                    "response": {"status": status, "content_type": rctype, "body": rbody},
-                }
-                with open(os.path.join(out_dir, case + ".json"), "w") as f:
-                    json.dump(doc, f, indent=2, ensure_ascii=False)
-                    f.write("\n")
-                print(f"python/{model}/{case}: {status} {rbody[:200]!r}")
-        finally:
-            rc.stop(proc)
-            shutil.rmtree(workdir, ignore_errors=True)
+    rtc.record_into(f"python/{model}", os.path.join(rc.HERE, "python", model), CASES[model])
 
 
 if __name__ == "__main__":
