@@ -145,7 +145,7 @@ fn built_custom_models_answer_as_the_native_server() {
 fn built_python_models_answer_as_the_native_server() {
     // With --mount: the front end and the python_function flavor composed, the
     // model directory mounted (`lookup` reads its JSON artifact in load_context).
-    for model in ["rules", "lookup"] {
+    for model in ["lookup"] {
         let dir = format!("models/python/{model}");
         let (component, _) = build(&dir, &format!("python-{model}"), &["--mount"]);
         let sandbox = Sandbox { dir: Some((repo().join(&dir), "/model".into())), env: vec![] };
