@@ -53,15 +53,21 @@ def cases_for(model):
 
 
 def record(model):
-    out_dir = os.path.join(rc.CASES_DIR, model)
+    record_into(model, os.path.join(rc.HERE, model), cases_for(model))
+
+
+def record_into(name, model_dir, cases):
+    """Serves `model_dir` with MLflow and writes its answers to `cases`
+    ((case, description, content type, body) tuples) into tests/conformance/<name>/."""
+    out_dir = os.path.join(rc.CASES_DIR, name)
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
     port = rc.free_port()
-    log_path = os.path.join(tempfile.gettempdir(), f"wf-serve-{model.replace('/', '-')}.log")
+    log_path = os.path.join(tempfile.gettempdir(), f"wf-serve-{name.replace('/', '-')}.log")
     with open(log_path, "w") as logf:
-        proc, workdir, _ = rc.serve(os.path.join(rc.HERE, model), port, logf)
+        proc, workdir, _ = rc.serve(model_dir, port, logf)
         try:
-            for case, desc, ctype, body in cases_for(model):
+            for case, desc, ctype, body in cases:
                 status, rctype, rbody = rc.request(port, "POST", "/invocations", ctype, body)
                 doc = {
                     "description": desc,
@@ -71,7 +77,7 @@ def record(model):
                 with open(os.path.join(out_dir, case + ".json"), "w") as f:
                     json.dump(doc, f, indent=2, ensure_ascii=False)
                     f.write("\n")
-                print(f"{model}/{case}: {status} {rbody[:150]!r}")
+                print(f"{name}/{case}: {status} {rbody[:150]!r}")
         finally:
             rc.stop(proc)
             shutil.rmtree(workdir, ignore_errors=True)

@@ -15,6 +15,7 @@ mod load_faults;
 mod onnx;
 mod onnx_ml;
 mod overload;
+mod python;
 mod resilience;
 mod shutdown;
 mod sklearn;

@@ -301,9 +301,17 @@ fn own_component(dir: &Path, mlmodel: &MlModel) -> anyhow::Result<Option<PathBuf
     Ok(Some(path))
 }
 
-/// The first flavor in the MLmodel that a component serves.
+/// MLflow's generic flavor: the Python model every other flavor also writes.
+const PYFUNC_FLAVOR: &str = "python_function";
+
+/// The first flavor in the MLmodel that a component serves; `python_function`
+/// (which runs a Python model's code) only when no other flavor is served.
 fn pick_flavor(mlmodel: &MlModel, components: &FlavorComponents) -> anyhow::Result<String> {
-    if let Some(flavor) = mlmodel.flavors.keys().find(|f| components.serves(f)) {
+    let served = |f: &&String| components.serves(f);
+    if let Some(flavor) = mlmodel.flavors.keys().filter(|f| *f != PYFUNC_FLAVOR).find(served) {
+        return Ok(flavor.clone());
+    }
+    if let Some(flavor) = mlmodel.flavors.keys().find(served) {
         return Ok(flavor.clone());
     }
     let found: Vec<&str> = mlmodel.flavors.keys().map(String::as_str).collect();
