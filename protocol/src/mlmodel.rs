@@ -1,7 +1,7 @@
 //! The `MLmodel` file: MLflow's YAML model descriptor (flavors, signature,
 //! version, input example), read into typed fields.
 
-use crate::signature::Signature;
+use crate::schema::signature::Signature;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -174,7 +174,7 @@ impl MlModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signature::Schema;
+    use crate::schema::signature::Schema;
     use crate::value::DType;
 
     const TYPICAL: &str = r#"artifact_path: model

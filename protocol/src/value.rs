@@ -131,7 +131,7 @@ pub enum Batch {
     Table(Vec<Column>),
     /// Free-form JSON, answered as is. Held as Python's `json` module holds it
     /// (key order, ints vs floats, bare `NaN`), so nothing is lost on the way.
-    Json(crate::pyjson::Json),
+    Json(crate::py::json::Json),
 }
 
 /// One scalar parameter value.

@@ -1,16 +1,18 @@
 //! The `/invocations` entry point: content type → body decoding → format →
 //! schema enforcement → the typed `Invocation` handed to the model flavor.
 
-use crate::content_type::{RequestFormat, parse_content_type};
-use crate::csv_input::parse_csv;
-use crate::enforce::{PyData, enforce, params_error};
 use crate::error::ScoringError;
-use crate::json_formats::{SUPPORTED_FORMATS, cast_frame, format_keys_error, parse_format, required_input_format};
-use crate::params::enforce_params;
-use crate::parquet_input::parse_parquet;
-use crate::pyjson::{self, DecodeErrorKind, Json};
-use crate::signature::{Schema, Signature};
-use crate::type_hint;
+use crate::input::content_type::{RequestFormat, parse_content_type};
+use crate::input::csv::parse_csv;
+use crate::input::json_formats::{
+    SUPPORTED_FORMATS, cast_frame, format_keys_error, parse_format, required_input_format,
+};
+use crate::input::parquet::parse_parquet;
+use crate::py::json::{self, DecodeErrorKind, Json};
+use crate::schema::enforce::{PyData, enforce, params_error};
+use crate::schema::params::enforce_params;
+use crate::schema::signature::{Schema, Signature};
+use crate::schema::type_hint;
 use crate::value::{Batch, Params};
 
 /// Keys that switch MLflow to its unified LLM input handling.
@@ -122,7 +124,7 @@ fn decode_body(body: &[u8]) -> Result<Json, ScoringError> {
             pos + 1
         ))
     })?;
-    pyjson::parse(text).map_err(|e| match e.kind {
+    json::parse(text).map_err(|e| match e.kind {
         // MLflow's answer once its recursion over a deep document gives out
         // (deeper still, its own parser raises the error unhandled: a bare 500).
         DecodeErrorKind::TooDeep => ScoringError::bad_request(
@@ -310,7 +312,7 @@ mod tests {
             inputs: None,
             outputs: None,
             params: Some(
-                crate::signature::ParamSchema::from_json_str(
+                crate::schema::signature::ParamSchema::from_json_str(
                     r#"[{"name": "temperature", "type": "float", "default": 0.5, "shape": null}]"#,
                 )
                 .unwrap(),
@@ -327,7 +329,7 @@ mod tests {
         assert_eq!(
             inv.input,
             Batch::Json(
-                crate::pyjson::parse(r#"{"messages": [{"role": "user", "content": "hi"}], "params": {"x": 1}}"#)
+                crate::py::json::parse(r#"{"messages": [{"role": "user", "content": "hi"}], "params": {"x": 1}}"#)
                     .unwrap()
             )
         );
@@ -359,7 +361,7 @@ mod tests {
         let inv = parse_invocation(JSON, br#"{"inputs": [[1, 2, 3, 4]], "params": [1]}"#, Some(&sig)).unwrap();
         assert!(inv.params.is_empty());
         sig.params = Some(
-            crate::signature::ParamSchema::from_json_str(
+            crate::schema::signature::ParamSchema::from_json_str(
                 r#"[{"name": "k", "type": "long", "default": 3, "shape": null}]"#,
             )
             .unwrap(),

@@ -2,10 +2,10 @@
 //! dtype inference or the signature's column types) and MLflow's CSV errors.
 
 use crate::error::ScoringError;
-use crate::frame::{Frame, FrameColumn, Label, infer_column};
-use crate::ndarray::{py_parse_float, py_parse_int};
-use crate::pyjson::{Json, py_str_repr};
-use crate::signature::{ColType, Schema};
+use crate::py::json::{Json, py_str_repr};
+use crate::py::numpy::{py_parse_float, py_parse_int};
+use crate::py::pandas::{Frame, FrameColumn, Label, infer_column};
+use crate::schema::signature::{ColType, Schema};
 
 const CSV_ERROR_PREFIX: &str = "Failed to parse input as a Pandas DataFrame. Ensure that the input is a valid CSV-formatted Pandas DataFrame produced using the `pandas.DataFrame.to_csv()` method.";
 
@@ -179,7 +179,7 @@ fn inferred_cells(raw: &[&str]) -> Vec<Json> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::ColData;
+    use crate::py::pandas::ColData;
     use crate::value::Values;
 
     #[test]

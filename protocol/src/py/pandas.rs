@@ -3,8 +3,8 @@
 //! error messages), cast with `astype`, and printed like `str(df)` for
 //! MLflow's error messages.
 
-use crate::ndarray::{self, CastMode};
-use crate::pyjson::{Json, py_str_repr};
+use crate::py::json::{Json, py_str_repr};
+use crate::py::numpy::{self, CastMode};
 use crate::value::{DType, Values};
 
 /// A column label: pandas uses ints for positional columns.
@@ -388,7 +388,7 @@ impl Frame {
     pub fn astype_column(&mut self, i: usize, dtype: DType) -> Result<(), String> {
         let cells = self.columns[i].data.cells();
         let refs: Vec<&Json> = cells.iter().collect();
-        let values = ndarray::cast(&refs, dtype, CastMode::Astype)?;
+        let values = numpy::cast(&refs, dtype, CastMode::Astype)?;
         self.columns[i].data = ColData::Typed(values);
         Ok(())
     }
@@ -397,7 +397,7 @@ impl Frame {
 /// The rows `ids` of a column.
 fn subset(data: &ColData, ids: &[usize]) -> ColData {
     match data {
-        ColData::Typed(v) => ColData::Typed(ndarray::select(v, ids)),
+        ColData::Typed(v) => ColData::Typed(numpy::select(v, ids)),
         ColData::Object(c) => ColData::Object(ids.iter().map(|i| c[*i].clone()).collect()),
     }
 }
@@ -582,7 +582,7 @@ fn format_column(data: &ColData) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pyjson::parse;
+    use crate::py::json::parse;
 
     #[test]
     fn split_builds_like_pandas() {

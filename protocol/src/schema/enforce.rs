@@ -3,10 +3,10 @@
 //! and turns it into the typed `Batch` handed to the model flavor.
 
 use crate::error::ScoringError;
-use crate::frame::{ColData, Frame, FrameColumn, Label, values_to_json};
-use crate::ndarray::{self, CastMode, NdArray};
-use crate::pyjson::{Json, py_shape_repr, py_str_list_repr, py_str_repr};
-use crate::signature::{ColSpec, ColType, Schema, TensorSpec};
+use crate::py::json::{Json, py_shape_repr, py_str_list_repr, py_str_repr};
+use crate::py::numpy::{self, CastMode, NdArray};
+use crate::py::pandas::{ColData, Frame, FrameColumn, Label, values_to_json};
+use crate::schema::signature::{ColSpec, ColType, Schema, TensorSpec};
 use crate::value::{Batch, Column, DType, Tensor, Values};
 
 /// The model input after MLflow's parse stage, as the Python objects it would be.
@@ -205,14 +205,14 @@ fn column_to_tensor(col: &FrameColumn, spec: &TensorSpec, name: &str) -> Result<
         };
         let mut leaves: Vec<&Json> = Vec::new();
         for c in &cells {
-            let (_, l) = ndarray::nested_shape(c).map_err(|_| fail())?;
+            let (_, l) = numpy::nested_shape(c).map_err(|_| fail())?;
             leaves.extend(l);
         }
         let per_row: usize = spec.shape[1..].iter().map(|d| *d as usize).product();
         if n == 0 || leaves.len() != per_row * n {
             return Err(fail());
         }
-        let values = ndarray::cast(&leaves, spec.dtype, CastMode::Astype).map_err(|_| fail())?;
+        let values = numpy::cast(&leaves, spec.dtype, CastMode::Astype).map_err(|_| fail())?;
         let mut shape = vec![n];
         shape.extend(spec.shape[1..].iter().map(|d| *d as usize));
         return Ok(NdArray { shape, values });
@@ -228,7 +228,7 @@ fn column_to_tensor(col: &FrameColumn, spec: &TensorSpec, name: &str) -> Result<
         other => {
             let cells = other.cells();
             let refs: Vec<&Json> = cells.iter().collect();
-            ndarray::cast(&refs, spec.dtype, CastMode::Astype)?
+            numpy::cast(&refs, spec.dtype, CastMode::Astype)?
         }
     };
     let shape = if spec.shape.len() == 2 { vec![n, 1] } else { vec![n] };
@@ -294,7 +294,7 @@ fn frame_to_matrix(f: &Frame) -> NdArray {
             leaves.push(&c[r]);
         }
     }
-    let values = ndarray::cast(&leaves, common, CastMode::Astype)
+    let values = numpy::cast(&leaves, common, CastMode::Astype)
         .unwrap_or_else(|_| Values::String(leaves.iter().map(|j| j.py_str()).collect()));
     NdArray { shape: vec![f.nrows, cols.len()], values }
 }
@@ -417,8 +417,8 @@ fn to_frame(data: &PyData, cols: &[ColSpec]) -> Result<Frame, String> {
                 let data = match v {
                     PyData::Array(a) if a.shape.len() <= 1 => ColData::Typed(a.values.clone()),
                     other => match to_json(other) {
-                        Json::List(items) => crate::frame::infer_column(items),
-                        scalar => crate::frame::infer_column(vec![scalar]),
+                        Json::List(items) => crate::py::pandas::infer_column(items),
+                        scalar => crate::py::pandas::infer_column(vec![scalar]),
                     },
                 };
                 let len = match &data {
@@ -516,13 +516,13 @@ fn check_column(name: &str, data: &ColData, ty: &ColType) -> Result<Values, Stri
     let src = match data {
         ColData::Object(_) => {
             if matches!(ty, ColType::String | ColType::Datetime | ColType::Boolean) {
-                return ndarray::cast(&refs, target, CastMode::Astype);
+                return numpy::cast(&refs, target, CastMode::Astype);
             }
             if matches!(ty, ColType::Binary) {
                 return Ok(Values::Bytes(cells.iter().map(|c| c.py_str().into_bytes()).collect()));
             }
             // infer_objects(): a column of Python numbers becomes numeric.
-            match crate::frame::infer_column(cells.clone()) {
+            match crate::py::pandas::infer_column(cells.clone()) {
                 ColData::Typed(v) => v.dtype(),
                 ColData::Object(_) => return Err(incompatible("object", "")),
             }
@@ -561,7 +561,7 @@ fn check_column(name: &str, data: &ColData, ty: &ColType) -> Result<Values, Stri
     }
     match data {
         ColData::Typed(v) if v.dtype() == target => Ok(v.clone()),
-        _ => ndarray::cast(&refs, target, CastMode::Astype),
+        _ => numpy::cast(&refs, target, CastMode::Astype),
     }
 }
 
@@ -648,11 +648,11 @@ fn enforce_columns(data: &PyData, cols: &[ColSpec]) -> Result<Batch, String> {
             column_cells.push(if spec.ty.is_composite() {
                 cells
                     .iter()
-                    .map(|cell| crate::composite::enforce_value(cell, &spec.ty, spec.required))
+                    .map(|cell| crate::schema::composite::enforce_value(cell, &spec.ty, spec.required))
                     .collect::<Result<_, _>>()?
             } else {
                 let name = col.label.name();
-                crate::frame::values_to_json(&check_column(&name, &col.data, &spec.ty)?)
+                crate::py::pandas::values_to_json(&check_column(&name, &col.data, &spec.ty)?)
             });
         }
         let records = (0..frame.nrows)
@@ -680,10 +680,10 @@ fn enforce_columns(data: &PyData, cols: &[ColSpec]) -> Result<Batch, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pyjson::parse;
+    use crate::py::json::parse;
 
     fn arr(text: &str, dtype: Option<DType>) -> PyData {
-        PyData::Array(ndarray::from_json(&parse(text).unwrap(), dtype, CastMode::Construct).unwrap())
+        PyData::Array(numpy::from_json(&parse(text).unwrap(), dtype, CastMode::Construct).unwrap())
     }
 
     fn schema(text: &str) -> Schema {

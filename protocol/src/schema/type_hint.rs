@@ -6,9 +6,9 @@
 //! which are checked as MLflow checks them. Other hints are handed over unchecked.
 
 use crate::error::ScoringError;
-use crate::frame::Frame;
-use crate::pyjson::{Json, py_str_repr};
-use crate::signature::{ColType, Schema, Signature};
+use crate::py::json::{Json, py_str_repr};
+use crate::py::pandas::Frame;
+use crate::schema::signature::{ColType, Schema, Signature};
 
 /// Takes the `inputs` value out of a type-hint request, or gives MLflow's error
 /// naming the keys found.
@@ -106,7 +106,7 @@ fn check_list(data: &Json, element: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pyjson::parse;
+    use crate::py::json::parse;
 
     fn list_of_strings() -> Signature {
         Signature {

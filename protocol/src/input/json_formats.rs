@@ -2,12 +2,12 @@
 //! `instances`, `inputs`): turning the decoded body into the Python objects
 //! MLflow's parse stage produces, with its casts and error messages.
 
-use crate::enforce::PyData;
 use crate::error::{SCORING_PROTOCOL_CHANGE_INFO, ScoringError};
-use crate::frame::{ColData, Frame};
-use crate::ndarray::{self, CastMode};
-use crate::pyjson::{Json, py_str_list_repr, py_str_repr};
-use crate::signature::{ColSpec, ColType, Schema, TensorSpec};
+use crate::py::json::{Json, py_str_list_repr, py_str_repr};
+use crate::py::numpy::{self, CastMode};
+use crate::py::pandas::{ColData, Frame};
+use crate::schema::enforce::PyData;
+use crate::schema::signature::{ColSpec, ColType, Schema, TensorSpec};
 use crate::value::DType;
 
 /// The format keys, in the order our messages print MLflow's set.
@@ -164,7 +164,7 @@ pub fn cast_frame(mut frame: Frame, schema: Option<&Schema>) -> Result<Frame, Sc
                     let cells = frame.columns[i].data.cells();
                     let mut out = Vec::with_capacity(cells.len());
                     for cell in &cells {
-                        let decoded = crate::base64::decode(&cell.py_str()).map_err(|e| {
+                        let decoded = crate::py::base64::decode(&cell.py_str()).map_err(|e| {
                             invalid(format!(
                                 "Data is not compatible with model signature. Failed to convert column {label} to type 'object'. Error: '{}'",
                                 exception_repr(&e)
@@ -181,7 +181,7 @@ pub fn cast_frame(mut frame: Frame, schema: Option<&Schema>) -> Result<Frame, Sc
                     let mut out = Vec::with_capacity(cells.len());
                     for cell in &cells {
                         let text = cell.py_str();
-                        let iso = crate::enforce::iso_datetime(&text).ok_or_else(|| {
+                        let iso = crate::schema::enforce::iso_datetime(&text).ok_or_else(|| {
                             invalid(format!(
                                 "Data is not compatible with model signature. Failed to convert column {label} to type 'datetime64[ns]'. Error: 'DateParseError({})'",
                                 py_str_repr(&format!("Unknown datetime string format, unable to parse: {text}"))
@@ -214,19 +214,19 @@ fn convert_with_tensor(v: &Json, spec: &TensorSpec) -> Result<PyData, ScoringErr
     if spec.dtype_name == "object" {
         return Ok(PyData::Raw(v.clone()));
     }
-    ndarray::from_json(v, Some(spec.dtype), CastMode::Construct).map(PyData::Array).map_err(invalid)
+    numpy::from_json(v, Some(spec.dtype), CastMode::Construct).map(PyData::Array).map_err(invalid)
 }
 
 fn convert_with_col(v: &Json, spec: &ColSpec) -> Result<PyData, ScoringError> {
     let Some(dtype) = spec.ty.dtype() else {
-        return crate::composite::enforce_value(v, &spec.ty, spec.required).map(PyData::Raw).map_err(invalid);
+        return crate::schema::composite::enforce_value(v, &spec.ty, spec.required).map(PyData::Raw).map_err(invalid);
     };
     if matches!(spec.ty, ColType::Datetime) {
         // np.array(data, dtype="datetime64[ns]")
-        let (_, leaves) = ndarray::nested_shape(v).map_err(invalid)?;
+        let (_, leaves) = numpy::nested_shape(v).map_err(invalid)?;
         for leaf in &leaves {
             if let Json::Str(s) = leaf
-                && crate::enforce::iso_datetime(s).is_none()
+                && crate::schema::enforce::iso_datetime(s).is_none()
             {
                 // numpy names the offset inside the string; 0 for text that is no date at all.
                 return Err(invalid(format!("Error parsing datetime string \"{s}\" at position 0")));
@@ -240,7 +240,7 @@ fn convert_with_col(v: &Json, spec: &ColSpec) -> Result<PyData, ScoringError> {
         wrapped = Json::List(vec![v.clone()]);
         &wrapped
     };
-    ndarray::from_json(v, Some(dtype), CastMode::Construct).map(PyData::Array).map_err(invalid)
+    numpy::from_json(v, Some(dtype), CastMode::Construct).map(PyData::Array).map_err(invalid)
 }
 
 fn convert_inferred(v: &Json) -> Result<PyData, ScoringError> {
@@ -252,7 +252,7 @@ fn convert_inferred(v: &Json) -> Result<PyData, ScoringError> {
     {
         return Ok(PyData::Raw(v.clone()));
     }
-    ndarray::from_json(v, None, CastMode::Construct).map(PyData::Array).map_err(invalid)
+    numpy::from_json(v, None, CastMode::Construct).map(PyData::Array).map_err(invalid)
 }
 
 fn convert_named(name: &str, v: &Json, schema: &Schema) -> Result<PyData, ScoringError> {
@@ -368,7 +368,7 @@ fn parse_tf_serving(key: &str, value: &Json, schema: Option<&Schema>) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pyjson::parse;
+    use crate::py::json::parse;
     use crate::value::Values;
 
     fn s(text: &str) -> Schema {

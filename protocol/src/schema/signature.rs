@@ -1,7 +1,7 @@
 //! MLflow model signatures: the input/output schemas (tensor or column based)
 //! and the params schema, parsed from the JSON strings MLflow stores in MLmodel.
 
-use crate::pyjson::{py_shape_repr, py_str_repr};
+use crate::py::json::{py_shape_repr, py_str_repr};
 use crate::value::DType;
 use serde_json::Value;
 

@@ -2,7 +2,7 @@
 //! discovery, ragged-list errors, element casts, dtype inference) and numpy's
 //! `str()`/`repr()` of an array, which MLflow embeds in its error messages.
 
-use crate::pyjson::{Json, py_shape_repr, py_str_repr};
+use crate::py::json::{Json, py_shape_repr, py_str_repr};
 use crate::value::{DType, Values};
 
 /// A typed n-dimensional array (a `Tensor` without a name).
@@ -509,9 +509,9 @@ impl NdArray {
             return match &self.values {
                 // str(np.float32(x)): the shortest float32 digits, Python style.
                 Values::F32(v) => {
-                    crate::pyjson::py_float_repr_nonfinite_py(format!("{}", v[0]).parse().unwrap_or(v[0] as f64))
+                    crate::py::json::py_float_repr_nonfinite_py(format!("{}", v[0]).parse().unwrap_or(v[0] as f64))
                 }
-                Values::F64(v) => crate::pyjson::py_float_repr_nonfinite_py(v[0]),
+                Values::F64(v) => crate::py::json::py_float_repr_nonfinite_py(v[0]),
                 Values::String(v) => v[0].clone(),
                 other => element_strings(other).remove(0),
             };
@@ -565,7 +565,7 @@ fn numpy_dtype_repr(a: &NdArray) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pyjson::parse;
+    use crate::py::json::parse;
 
     fn arr(text: &str, dtype: Option<DType>) -> NdArray {
         from_json(&parse(text).unwrap(), dtype, CastMode::Construct).unwrap()
