@@ -31,9 +31,8 @@ pub use error::{
 pub use input::content_type::{RequestFormat, parse_content_type};
 pub use input::request::{Invocation, parse_invocation};
 pub use mlmodel::{InputExampleInfo, LoadSections, MlModel, MlModelError};
+pub use py::dtypes::dtype_from_numpy;
 pub use py::json::Json;
 pub use response::encode_predictions;
-pub use schema::signature::{
-    ColSpec, ColType, ParamSchema, ParamSpec, Property, Schema, Signature, TensorSpec, dtype_from_numpy,
-};
+pub use schema::signature::{ColSpec, ColType, ParamSchema, ParamSpec, Property, Schema, Signature, TensorSpec};
 pub use value::{Batch, Column, DType, ParamValue, Params, Scalar, Tensor, Values};

@@ -3,7 +3,8 @@
 //! for their scalar elements): shapes and property sets are checked, values are
 //! handed to the model as the JSON they came as.
 
-use crate::py::json::{Json, py_str_repr};
+use crate::py::json::Json;
+use crate::py::repr::py_str_repr;
 use crate::schema::signature::ColType;
 
 /// Checks one value against a composite (or, inside one, scalar) type.

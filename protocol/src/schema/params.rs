@@ -1,7 +1,8 @@
 //! Inference params (`"params": {...}`): MLflow's `_enforce_params_schema` —
 //! defaults, unknown keys dropped, allowed type conversions, scalar or 1-D shape.
 
-use crate::py::json::{Json, py_shape_repr, py_str_repr};
+use crate::py::json::Json;
+use crate::py::repr::{py_shape_repr, py_str_repr};
 use crate::schema::signature::{ColType, ParamSchema, ParamSpec};
 use crate::value::{ParamValue, Params, Scalar};
 

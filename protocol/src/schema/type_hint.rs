@@ -6,8 +6,9 @@
 //! which are checked as MLflow checks them. Other hints are handed over unchecked.
 
 use crate::error::ScoringError;
-use crate::py::json::{Json, py_str_repr};
+use crate::py::json::Json;
 use crate::py::pandas::Frame;
+use crate::py::repr::py_str_repr;
 use crate::schema::signature::{ColType, Schema, Signature};
 
 /// Takes the `inputs` value out of a type-hint request, or gives MLflow's error

@@ -1,10 +1,10 @@
 //! numpy/pandas rendering checked against `testdata/repr_fixtures.json`,
 //! printed by real numpy 2.4 / pandas 3.1 (`testdata/make_repr_fixtures.py`).
 
+use crate::py::dtypes::dtype_from_numpy;
 use crate::py::json::{Json, parse};
 use crate::py::numpy::{CastMode, from_json};
 use crate::py::pandas::Frame;
-use crate::schema::signature::dtype_from_numpy;
 
 const FIXTURES: &str = include_str!("../../testdata/repr_fixtures.json");
 
