@@ -3,6 +3,7 @@
 //! MLflow's parse stage produces, with its casts and error messages.
 
 use crate::error::{SCORING_PROTOCOL_CHANGE_INFO, ScoringError};
+use crate::py::datetime::iso_datetime;
 use crate::py::dtypes::OBJECT;
 use crate::py::json::Json;
 use crate::py::numpy::{self, CastMode};
@@ -173,10 +174,10 @@ pub fn cast_frame(mut frame: Frame, schema: Option<&Schema>) -> Result<Frame, Sc
                     let mut out = Vec::with_capacity(cells.len());
                     for cell in &cells {
                         let text = cell.py_str();
-                        let iso = crate::schema::enforce::iso_datetime(&text).ok_or_else(|| {
+                        let iso = iso_datetime(&text).map_err(|e| {
                             invalid(format!(
                                 "Data is not compatible with model signature. Failed to convert column {label} to type 'datetime64[ns]'. Error: 'DateParseError({})'",
-                                py_str_repr(&format!("Unknown datetime string format, unable to parse: {text}"))
+                                py_str_repr(&e.pandas_message(&text))
                             ))
                         })?;
                         out.push(iso);
@@ -218,10 +219,9 @@ fn convert_with_col(v: &Json, spec: &ColSpec) -> Result<PyData, ScoringError> {
         let (_, leaves) = numpy::nested_shape(v).map_err(invalid)?;
         for leaf in &leaves {
             if let Json::Str(s) = leaf
-                && crate::schema::enforce::iso_datetime(s).is_none()
+                && let Err(e) = iso_datetime(s)
             {
-                // numpy names the offset inside the string; 0 for text that is no date at all.
-                return Err(invalid(format!("Error parsing datetime string \"{s}\" at position 0")));
+                return Err(invalid(e.numpy_message(s)));
             }
         }
     }

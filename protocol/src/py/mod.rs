@@ -6,6 +6,7 @@
 //! MLflow's error bodies.
 
 pub(crate) mod base64;
+pub(crate) mod datetime;
 pub(crate) mod dtypes;
 pub mod json;
 pub(crate) mod numpy;

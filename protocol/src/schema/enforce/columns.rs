@@ -3,6 +3,7 @@
 //! type check.
 
 use super::{PyData, missing_message, to_json};
+use crate::py::datetime::iso_datetime;
 use crate::py::dtypes::OBJECT;
 use crate::py::json::Json;
 use crate::py::numpy::{self, CastMode};
@@ -94,8 +95,8 @@ pub(super) fn check_column(name: &str, data: &ColData, ty: &ColType) -> Result<V
         for c in &cells {
             match c {
                 Json::Str(s) => match iso_datetime(s) {
-                    Some(iso) => out.push(iso),
-                    None => {
+                    Ok(iso) => out.push(iso),
+                    Err(_) => {
                         return Err(format!(
                             "Failed to convert column {name} from type {} to datetime.",
                             match data {
@@ -176,49 +177,6 @@ pub(super) fn check_column(name: &str, data: &ColData, ty: &ColType) -> Result<V
         ColData::Typed(v) if v.dtype() == target => Ok(v.clone()),
         _ => numpy::cast(&refs, target, CastMode::Astype),
     }
-}
-
-/// pandas' `Timestamp(s).isoformat()` for the usual ISO 8601 forms
-/// (`2024-01-02`, `2024-01-02 10:30`, `2024-01-02T10:30:00.5`).
-pub fn iso_datetime(s: &str) -> Option<String> {
-    let s = s.trim();
-    let (date, time) = match s.split_once(['T', ' ']) {
-        Some((d, t)) => (d, Some(t)),
-        None => (s, None),
-    };
-    let d: Vec<&str> = date.split('-').collect();
-    let num = |x: &str, n: usize| x.len() == n && x.bytes().all(|b| b.is_ascii_digit());
-    if d.len() != 3 || !num(d[0], 4) || !num(d[1], 2) || !num(d[2], 2) {
-        return None;
-    }
-    let (month, day): (u32, u32) = (d[1].parse().ok()?, d[2].parse().ok()?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    let (mut hh, mut mm, mut ss, mut frac) = ("00", "00", "00", "");
-    if let Some(t) = time {
-        let (hms, f) = t.split_once('.').unwrap_or((t, ""));
-        let parts: Vec<&str> = hms.split(':').collect();
-        if parts.is_empty() || parts.len() > 3 || !parts.iter().all(|p| num(p, 2)) {
-            return None;
-        }
-        if !f.bytes().all(|b| b.is_ascii_digit()) || f.len() > 9 {
-            return None;
-        }
-        hh = parts[0];
-        mm = parts.get(1).copied().unwrap_or("00");
-        ss = parts.get(2).copied().unwrap_or("00");
-        frac = f;
-    }
-    let frac = frac.trim_end_matches('0');
-    let frac = if frac.is_empty() {
-        String::new()
-    } else if frac.len() <= 6 {
-        format!(".{frac:0<6}")
-    } else {
-        format!(".{frac:0<9}")
-    };
-    Some(format!("{date}T{hh}:{mm}:{ss}{frac}"))
 }
 
 pub(super) fn enforce_columns(data: &PyData, cols: &[ColSpec]) -> Result<Batch, String> {

@@ -14,7 +14,6 @@ mod columns;
 mod tensors;
 
 use columns::enforce_columns;
-pub use columns::iso_datetime;
 use tensors::{enforce_named_tensors, enforce_unnamed_tensor};
 
 /// The model input after MLflow's parse stage, as the Python objects it would be.
