@@ -1,7 +1,7 @@
 //! Scoring errors: MLflow error codes, HTTP statuses and the exact response
 //! bodies MLflow's scoring server writes for them.
 
-use crate::pyjson;
+use crate::py::json;
 
 /// MLflow's `SCORING_PROTOCOL_CHANGE_INFO`, appended to format errors.
 pub const SCORING_PROTOCOL_CHANGE_INFO: &str = "IMPORTANT: The MLflow Model scoring protocol has changed in MLflow version 2.0. If you are seeing this error, you are likely using an outdated scoring request format. To resolve the error, either update your request format or adjust your MLflow Model's requirements file to specify an older version of MLflow (for example, change the 'mlflow' requirement specifier to 'mlflow==1.30.0'). If you are making a request using the MLflow client (e.g. via `mlflow.pyfunc.spark_udf()`), upgrade your MLflow client to a version >= 2.0 in order to use the new request format. For more information about the updated MLflow Model scoring protocol in MLflow 2.0, see https://mlflow.org/docs/latest/models.html#deploy-mlflow-models.";
@@ -193,18 +193,18 @@ impl ScoringError {
             };
         }
         let mut out = String::from("{\"error_code\": ");
-        pyjson::write_str(&mut out, self.error_code());
+        json::write_str(&mut out, self.error_code());
         out.push_str(", \"message\": ");
-        pyjson::write_str(&mut out, &self.message());
+        json::write_str(&mut out, &self.message());
         if let Some((sqlstate, class)) = self.sqlstate() {
             out.push_str(", \"sqlstate\": ");
-            pyjson::write_str(&mut out, sqlstate);
+            json::write_str(&mut out, sqlstate);
             out.push_str(", \"error_class\": ");
-            pyjson::write_str(&mut out, class);
+            json::write_str(&mut out, class);
         }
         if let Some(trace) = self.stack_trace() {
             out.push_str(", \"stack_trace\": ");
-            pyjson::write_str(&mut out, trace);
+            json::write_str(&mut out, trace);
         }
         out.push('}');
         HttpAnswer { status: self.status(), content_type: "application/json", body: out.into_bytes() }

@@ -3,44 +3,36 @@
 //! and params enforcement, and MLflow's exact response and error bodies.
 //!
 //! Pure Rust, no I/O beyond reading an MLmodel file: builds natively and for
-//! `wasm32-wasip2`.
+//! `wasm32-wasip2`. Its families, each a folder:
+//! * `input`: from a request (content type, body) to the Python objects
+//!   MLflow's parse stage makes: JSON formats, CSV, parquet;
+//! * `schema`: signatures and MLflow's enforcement of them (tensors, columns,
+//!   composite types, type hints, params);
+//! * [`py`]: the hand-written Python look-alikes whose behaviour and printouts
+//!   reach MLflow's answers (`json`, `repr`, numpy, pandas, base64, datetimes);
+//! * the rest at the top: the data model handed to flavors ([`value`]), errors,
+//!   responses, the MLmodel file and the scoring service ([`service`]).
 
-mod base64;
-mod composite;
-mod content_type;
-mod csv_input;
-mod enforce;
 mod error;
-mod frame;
-#[cfg(test)]
-mod golden;
-mod json_formats;
-#[cfg(test)]
-mod mlflow_cases;
+mod input;
 mod mlmodel;
-mod ndarray;
-mod params;
-mod parquet_input;
-pub mod pyjson;
-#[cfg(test)]
-mod repr_fixtures;
-mod request;
+pub mod py;
 mod response;
+mod schema;
 pub mod service;
-mod signature;
-mod type_hint;
+#[cfg(test)]
+mod testing;
 pub mod value;
 mod wit_convert;
 
-pub use content_type::{RequestFormat, parse_content_type};
 pub use error::{
     EVALUATION_ERROR_MESSAGE, HttpAnswer, ModelErrorCode, SCORING_PROTOCOL_CHANGE_INFO, ScoringError, TIMEOUT_MESSAGE,
 };
+pub use input::content_type::{RequestFormat, parse_content_type};
+pub use input::request::{Invocation, parse_invocation};
 pub use mlmodel::{InputExampleInfo, LoadSections, MlModel, MlModelError};
-pub use pyjson::Json;
-pub use request::{Invocation, parse_invocation};
+pub use py::dtypes::dtype_from_numpy;
+pub use py::json::Json;
 pub use response::encode_predictions;
-pub use signature::{
-    ColSpec, ColType, ParamSchema, ParamSpec, Property, Schema, Signature, TensorSpec, dtype_from_numpy,
-};
+pub use schema::signature::{ColSpec, ColType, ParamSchema, ParamSpec, Property, Schema, Signature, TensorSpec};
 pub use value::{Batch, Column, DType, ParamValue, Params, Scalar, Tensor, Values};

@@ -1,7 +1,8 @@
 //! The `MLmodel` file: MLflow's YAML model descriptor (flavors, signature,
 //! version, input example), read into typed fields.
 
-use crate::signature::Signature;
+use crate::schema::signature::Signature;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -69,20 +70,87 @@ pub struct MlModel {
     pub raw: Value,
 }
 
-fn opt_string(map: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
-    match map.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => Some(other.to_string()),
-    }
+/// The MLmodel fields wasmflow reads, as MLflow writes them. Fields are
+/// lenient like MLflow's reader: a missing or `null` field is `None`, a
+/// scalar where text is expected is read as its JSON text (`mlflow_version:
+/// 2.10` → `"2.1"`), and a wrongly typed optional field is ignored.
+#[derive(Deserialize)]
+struct Document {
+    #[serde(default, deserialize_with = "text")]
+    artifact_path: Option<String>,
+    flavors: BTreeMap<String, Value>,
+    #[serde(default)]
+    signature: Option<SignatureSection>,
+    /// MLflow 3 writes `is_signature_from_type_hint` at the top level.
+    #[serde(default, deserialize_with = "flag")]
+    is_signature_from_type_hint: bool,
+    #[serde(default)]
+    model_config: Option<Value>,
+    #[serde(default, deserialize_with = "text")]
+    mlflow_version: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    model_uuid: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    model_id: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    run_id: Option<String>,
+    #[serde(default, deserialize_with = "count")]
+    model_size_bytes: Option<u64>,
+    #[serde(default, deserialize_with = "text")]
+    utc_time_created: Option<String>,
+    #[serde(default, deserialize_with = "mapping")]
+    saved_input_example_info: Option<InputExampleSection>,
+    #[serde(default)]
+    metadata: Option<Value>,
 }
 
-/// A signature part: MLflow writes a JSON string; tolerate an inline list too.
-fn schema_text(sig: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
-    match sig.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => Some(other.to_string()),
+/// `signature:`: each part is a JSON string (MLflow's form) or, tolerated, inline YAML.
+#[derive(Deserialize)]
+struct SignatureSection {
+    #[serde(default, deserialize_with = "text")]
+    inputs: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    outputs: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    params: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct InputExampleSection {
+    #[serde(default, deserialize_with = "text")]
+    artifact_path: Option<String>,
+    #[serde(default, deserialize_with = "text", rename = "type")]
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    serving_input_path: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pandas_orient: Option<String>,
+}
+
+/// A string as itself, another non-null value as its JSON text.
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Null => None,
+        Value::String(s) => Some(s),
+        other => Some(other.to_string()),
+    })
+}
+
+/// A boolean; anything else is `false`.
+fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(Value::deserialize(d)?.as_bool().unwrap_or(false))
+}
+
+/// A non-negative integer; anything else is `None`.
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(Value::deserialize(d)?.as_u64())
+}
+
+/// A mapping read as `T`; anything else is `None`.
+fn mapping<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    match Value::deserialize(d)? {
+        map @ Value::Object(_) => serde_json::from_value(map).map(Some).map_err(serde::de::Error::custom),
+        _ => Ok(None),
     }
 }
 
@@ -109,53 +177,55 @@ impl MlModel {
 
     /// Parses MLmodel YAML text.
     pub fn from_yaml(text: &str) -> Result<MlModel, MlModelError> {
-        let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| MlModelError::Yaml(e.to_string()))?;
-        let raw: Value = serde_json::to_value(&yaml).map_err(|e| MlModelError::Yaml(e.to_string()))?;
-        let map = raw.as_object().ok_or(MlModelError::NotAMapping)?;
-        let flavors = match map.get("flavors") {
-            Some(Value::Object(f)) => f.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            _ => return Err(MlModelError::NoFlavors),
+        // serde-saphyr's default budget bounds untrusted documents (events,
+        // depth, aliases); as serde_yaml 0.9 did, non-finite floats become
+        // `null` (serde_json cannot hold them) and only `true`/`false` are
+        // booleans (YAML 1.2); errors stay on one line (no source snippet).
+        let options = serde_saphyr::options! {
+            non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
+            with_snippet: false,
+            strict_booleans: true,
         };
-        // MLflow 3 writes `is_signature_from_type_hint` at the top level.
-        let signature_from_type_hint = map.get("is_signature_from_type_hint").and_then(Value::as_bool).unwrap_or(false);
-        let signature = match map.get("signature") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(sig)) => {
-                let inputs = schema_text(sig, "inputs");
-                let outputs = schema_text(sig, "outputs");
-                let params = schema_text(sig, "params");
+        let raw: Value =
+            serde_saphyr::from_str_with_options(text, options).map_err(|e| MlModelError::Yaml(e.to_string()))?;
+        let map = raw.as_object().ok_or(MlModelError::NotAMapping)?;
+        if !matches!(map.get("flavors"), Some(Value::Object(_))) {
+            return Err(MlModelError::NoFlavors);
+        }
+        if map.get("signature").is_some_and(|s| !s.is_null() && !s.is_object()) {
+            return Err(MlModelError::Signature("'signature' must be a mapping".into()));
+        }
+        let doc = Document::deserialize(&raw).map_err(|e| MlModelError::Yaml(e.to_string()))?;
+        let from_type_hint = doc.is_signature_from_type_hint;
+        let signature = match doc.signature {
+            None => None,
+            Some(SignatureSection { inputs, outputs, params }) => {
                 let signature = Signature::from_json_strs(inputs.as_deref(), outputs.as_deref(), params.as_deref())
                     .map_err(MlModelError::Signature)?;
-                Some(Signature { from_type_hint: signature_from_type_hint, ..signature })
-            }
-            Some(_) => {
-                return Err(MlModelError::Signature("'signature' must be a mapping".into()));
+                Some(Signature { from_type_hint, ..signature })
             }
         };
-        let saved_input_example_info = match map.get("saved_input_example_info") {
-            Some(Value::Object(info)) => Some(InputExampleInfo {
-                artifact_path: opt_string(info, "artifact_path"),
-                kind: opt_string(info, "type"),
-                serving_input_path: opt_string(info, "serving_input_path"),
-                pandas_orient: opt_string(info, "pandas_orient"),
-                raw: Value::Object(info.clone()),
-            }),
-            _ => None,
-        };
+        let saved_input_example_info = doc.saved_input_example_info.map(|info| InputExampleInfo {
+            artifact_path: info.artifact_path,
+            kind: info.kind,
+            serving_input_path: info.serving_input_path,
+            pandas_orient: info.pandas_orient,
+            raw: map["saved_input_example_info"].clone(),
+        });
         Ok(MlModel {
-            artifact_path: opt_string(map, "artifact_path"),
-            flavors,
+            artifact_path: doc.artifact_path,
+            flavors: doc.flavors,
             signature,
-            signature_from_type_hint,
-            model_config: map.get("model_config").filter(|v| !v.is_null()).cloned(),
-            mlflow_version: opt_string(map, "mlflow_version"),
-            model_uuid: opt_string(map, "model_uuid"),
-            model_id: opt_string(map, "model_id"),
-            run_id: opt_string(map, "run_id"),
-            model_size_bytes: map.get("model_size_bytes").and_then(Value::as_u64),
-            utc_time_created: opt_string(map, "utc_time_created"),
+            signature_from_type_hint: from_type_hint,
+            model_config: doc.model_config,
+            mlflow_version: doc.mlflow_version,
+            model_uuid: doc.model_uuid,
+            model_id: doc.model_id,
+            run_id: doc.run_id,
+            model_size_bytes: doc.model_size_bytes,
+            utc_time_created: doc.utc_time_created,
             saved_input_example_info,
-            metadata: map.get("metadata").filter(|v| !v.is_null()).cloned(),
+            metadata: doc.metadata,
             raw,
         })
     }
@@ -174,7 +244,7 @@ impl MlModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signature::Schema;
+    use crate::schema::signature::Schema;
     use crate::value::DType;
 
     const TYPICAL: &str = r#"artifact_path: model
@@ -240,5 +310,23 @@ utc_time_created: '2026-11-29 02:30:00.000000'
         assert_eq!(sig.params.unwrap().params[0].name, "k");
         let m = MlModel::from_yaml("flavors: {python_function: {}}").unwrap();
         assert!(m.signature.is_none());
+    }
+
+    #[test]
+    fn fields_are_lenient_as_mlflow_is() {
+        let m = MlModel::from_yaml(
+            "flavors: {x: {nan: .nan, answer: yes, hex: 0x1f}}\nmlflow_version: 2.10\nrun_id: 12\nmodel_size_bytes: -1\nsaved_input_example_info: 3\nmodel_config: null\nis_signature_from_type_hint: 1\n",
+        )
+        .unwrap();
+        // Non-finite floats become null and only true/false are booleans, as with serde_yaml 0.9.
+        assert_eq!(m.flavors["x"], serde_json::json!({"nan": null, "answer": "yes", "hex": 31}));
+        assert_eq!(m.mlflow_version.as_deref(), Some("2.1"));
+        assert_eq!(m.run_id.as_deref(), Some("12"));
+        assert_eq!(m.model_size_bytes, None);
+        assert!(m.saved_input_example_info.is_none() && m.model_config.is_none() && !m.signature_from_type_hint);
+        let e = MlModel::from_yaml("flavors: {}\nsignature: 5").unwrap_err();
+        assert_eq!(e.to_string(), "MLmodel signature is invalid: 'signature' must be a mapping");
+        let e = MlModel::from_yaml("flavors: {x: 1}\nflavors: {y: 2}").unwrap_err();
+        assert!(e.to_string().contains("duplicate mapping key: flavors") && !e.to_string().contains('\n'), "{e}");
     }
 }

@@ -7,8 +7,8 @@
 //! refuses them), uses `", "`/`": "` separators, escapes non-ASCII, and prints
 //! floats with `repr` (an f32 is widened to f64 first, as `.tolist()` does).
 
-use crate::base64::encodebytes;
-use crate::pyjson::{write_f64, write_json, write_str};
+use crate::py::base64::encodebytes;
+use crate::py::json::{write_f64, write_json, write_str};
 use crate::value::{Batch, Tensor, Values};
 use std::fmt::Write as _;
 
@@ -125,7 +125,7 @@ fn write_element(out: &mut String, values: &Values, i: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pyjson::{Json, parse};
+    use crate::py::json::{Json, parse};
     use crate::value::Column;
 
     fn enc(b: &Batch, unwrapped: bool) -> String {

@@ -3,9 +3,9 @@
 //! component answer byte for byte alike. The caller owns I/O and the model call.
 
 use crate::error::{HttpAnswer, ScoringError};
-use crate::request::parse_invocation;
+use crate::input::request::parse_invocation;
 use crate::response::encode_predictions;
-use crate::signature::Signature;
+use crate::schema::signature::Signature;
 use crate::value::{Batch, Params};
 
 /// The content type of every JSON answer.

@@ -20,28 +20,6 @@ pub enum DType {
     Bytes,
 }
 
-impl DType {
-    /// The numpy name of this type (`float32`, `int64`, `bool`, `str`, `bytes`, ...),
-    /// as MLflow writes it in tensor signatures and error messages.
-    pub fn numpy_name(self) -> &'static str {
-        match self {
-            DType::F32 => "float32",
-            DType::F64 => "float64",
-            DType::I8 => "int8",
-            DType::I16 => "int16",
-            DType::I32 => "int32",
-            DType::I64 => "int64",
-            DType::U8 => "uint8",
-            DType::U16 => "uint16",
-            DType::U32 => "uint32",
-            DType::U64 => "uint64",
-            DType::Bool => "bool",
-            DType::String => "str",
-            DType::Bytes => "bytes",
-        }
-    }
-}
-
 /// The values of one tensor or column, row-major.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Values {
@@ -131,7 +109,7 @@ pub enum Batch {
     Table(Vec<Column>),
     /// Free-form JSON, answered as is. Held as Python's `json` module holds it
     /// (key order, ints vs floats, bare `NaN`), so nothing is lost on the way.
-    Json(crate::pyjson::Json),
+    Json(crate::py::json::Json),
 }
 
 /// One scalar parameter value.

@@ -66,7 +66,7 @@ macro_rules! wit_conversions {
                 ),
                 $crate::value::Batch::Json(value) => {
                     let mut text = String::new();
-                    $crate::pyjson::write_json(&mut text, &value);
+                    $crate::py::json::write_json(&mut text, &value);
                     $w::Batch::Json(text)
                 }
             }
@@ -100,7 +100,7 @@ macro_rules! wit_conversions {
                         .collect(),
                 ),
                 $w::Batch::Json(text) => $crate::value::Batch::Json(
-                    $crate::pyjson::parse(&text)
+                    $crate::py::json::parse(&text)
                         .map_err(|e| format!("the flavor returned invalid JSON: {}", e.message()))?,
                 ),
             })

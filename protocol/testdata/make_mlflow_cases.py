@@ -122,6 +122,13 @@ models = {
         ("text/csv", "bin,when\nYWJj,2024-01-02\n"),
         (J, {"dataframe_records": [{"bin": "YWJj", "when": "2024-01-02 10:30:00.5"}]}),
         (J, {"dataframe_records": [{"bin": "YWJj", "when": "not a date"}]}),
+        # Impossible calendar dates and clock times (pandas and numpy refuse them).
+        *[(J, {fmt: body}) for when in ["2024-02-31", "2023-02-29", "2024-02-29", "2024-13-01", "2024-00-10",
+                                         "2024-01-02 25:61", "2024-01-02T24:00:00", "2024-01-02T23:59:60",
+                                         "2024-01-02T10:61", "2024-01-02T10:30:00.123456789"]
+          for fmt, body in [("dataframe_records", [{"bin": "YWJj", "when": when}]),
+                            ("inputs", {"bin": ["YWJj"], "when": [when]})]],
+        *[("text/csv", f"bin,when\nYWJj,{when}\n") for when in ["2024-02-31", "2024-01-02 25:61"]],
     ]),
     "nosig": (EchoInput(), None, [
         (J, {"dataframe_records": [{"a": 1, "b": "x"}, {"a": 2, "b": None}]}),

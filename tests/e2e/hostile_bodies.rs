@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::support::Server;
 
-/// `wasmflow_protocol::pyjson::MAX_DEPTH`.
+/// `wasmflow_protocol::py::json::MAX_DEPTH`.
 const MAX_DEPTH: usize = 500;
 
 fn nested(prefix: &str, depth: usize, suffix: &str) -> String {

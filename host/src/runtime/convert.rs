@@ -10,7 +10,7 @@ wasmflow_protocol::wit_conversions!(w);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasmflow_protocol::pyjson;
+    use wasmflow_protocol::py::json;
     use wasmflow_protocol::value as p;
 
     #[test]
@@ -25,10 +25,10 @@ mod tests {
         assert_eq!(batch_from_wit(batch_to_wit(table.clone())).unwrap(), table);
         // NaN != NaN, so compare what Python's json would print.
         let text = r#"{"b": [1, 2.5, NaN], "a": null}"#;
-        let json = p::Batch::Json(pyjson::parse(text).unwrap());
-        let p::Batch::Json(back) = batch_from_wit(batch_to_wit(json)).unwrap() else { panic!("not JSON") };
+        let batch = p::Batch::Json(json::parse(text).unwrap());
+        let p::Batch::Json(back) = batch_from_wit(batch_to_wit(batch)).unwrap() else { panic!("not JSON") };
         let mut written = String::new();
-        pyjson::write_json(&mut written, &back);
+        json::write_json(&mut written, &back);
         assert_eq!(written, text);
     }
 

@@ -1,12 +1,12 @@
 //! numpy/pandas rendering checked against `testdata/repr_fixtures.json`,
 //! printed by real numpy 2.4 / pandas 3.1 (`testdata/make_repr_fixtures.py`).
 
-use crate::frame::Frame;
-use crate::ndarray::{CastMode, from_json};
-use crate::pyjson::{Json, parse};
-use crate::signature::dtype_from_numpy;
+use crate::py::dtypes::dtype_from_numpy;
+use crate::py::json::{Json, parse};
+use crate::py::numpy::{CastMode, from_json};
+use crate::py::pandas::Frame;
 
-const FIXTURES: &str = include_str!("../testdata/repr_fixtures.json");
+const FIXTURES: &str = include_str!("../../testdata/repr_fixtures.json");
 
 fn field<'a>(case: &'a Json, key: &str) -> &'a Json {
     case.get(key).unwrap_or(&Json::Null)

@@ -1,8 +1,9 @@
 //! Inference params (`"params": {...}`): MLflow's `_enforce_params_schema` —
 //! defaults, unknown keys dropped, allowed type conversions, scalar or 1-D shape.
 
-use crate::pyjson::{Json, py_shape_repr, py_str_repr};
-use crate::signature::{ColType, ParamSchema, ParamSpec};
+use crate::py::json::Json;
+use crate::py::repr::{py_shape_repr, py_str_repr};
+use crate::schema::signature::{ColType, ParamSchema, ParamSpec};
 use crate::value::{ParamValue, Params, Scalar};
 
 /// Validates the request's params against the model's params schema, like
@@ -74,7 +75,7 @@ fn py_class(v: &Json) -> String {
 
 /// numpy's `ndim` of a JSON value (ragged lists count their regular prefix).
 fn ndim(v: &Json) -> usize {
-    match crate::ndarray::nested_shape(v) {
+    match crate::py::numpy::nested_shape(v) {
         Ok((shape, _)) => shape.len(),
         Err(_) => 1,
     }
@@ -165,7 +166,7 @@ fn convert(value: &Json, ty: &ColType) -> Result<Option<Scalar>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pyjson::parse;
+    use crate::py::json::parse;
 
     fn schema() -> ParamSchema {
         ParamSchema::from_json_str(

@@ -2,10 +2,12 @@
 //! dtype inference or the signature's column types) and MLflow's CSV errors.
 
 use crate::error::ScoringError;
-use crate::frame::{Frame, FrameColumn, Label, infer_column};
-use crate::ndarray::{py_parse_float, py_parse_int};
-use crate::pyjson::{Json, py_str_repr};
-use crate::signature::{ColType, Schema};
+use crate::py::json::Json;
+use crate::py::numpy::{py_parse_float, py_parse_int};
+use crate::py::pandas::{Frame, FrameColumn, Label, infer_column};
+use crate::py::repr::py_str_repr;
+use crate::schema::signature::{ColType, Schema};
+use crate::value::DType;
 
 const CSV_ERROR_PREFIX: &str = "Failed to parse input as a Pandas DataFrame. Ensure that the input is a valid CSV-formatted Pandas DataFrame produced using the `pandas.DataFrame.to_csv()` method.";
 
@@ -83,7 +85,7 @@ pub fn parse_csv(body: &[u8], schema: Option<&Schema>) -> Result<Frame, ScoringE
     if let Some(Schema::Columns(_)) = schema {
         for (j, name) in names.iter().enumerate() {
             if let Some(dtype) = column_type(schema, name, j).and_then(ColType::dtype)
-                && !matches!(dtype, crate::value::DType::String | crate::value::DType::Bytes)
+                && !matches!(dtype, DType::String | DType::Bytes)
             {
                 frame.astype_column(j, dtype).map_err(fail)?;
             }
@@ -119,7 +121,7 @@ fn typed_cells(raw: &[&str], ty: &ColType, j: usize) -> Result<Vec<Json>, String
             "the dtype datetime64[ns] is not supported for parsing, pass this column using parse_dates instead".into(),
         );
     }
-    let int_name = if matches!(ty, ColType::Integer) { "int32" } else { "int64" };
+    let int_name = if matches!(ty, ColType::Integer) { DType::I32 } else { DType::I64 }.numpy_name();
     raw.iter()
         .map(|s| match ty {
             ColType::Integer | ColType::Long => {
@@ -179,7 +181,7 @@ fn inferred_cells(raw: &[&str]) -> Vec<Json> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::ColData;
+    use crate::py::pandas::ColData;
     use crate::value::Values;
 
     #[test]

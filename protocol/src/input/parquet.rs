@@ -12,8 +12,8 @@ use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::error::ScoringError;
-use crate::frame::{ColData, Frame, FrameColumn, Label};
-use crate::pyjson::Json;
+use crate::py::json::Json;
+use crate::py::pandas::{ColData, Frame, FrameColumn, Label};
 use crate::value::Values;
 
 const PARQUET_ERROR_PREFIX: &str = "Failed to parse input as a Pandas DataFrame. Ensure that the input is a valid Parquet Pandas DataFrame produced using the `pandas.DataFrame.to_parquet()` method.";
@@ -180,7 +180,7 @@ fn extend_values(a: &mut Values, b: Values) {
 }
 
 fn to_f64(values: &Values) -> Vec<f64> {
-    crate::frame::values_to_json(values)
+    crate::py::pandas::values_to_json(values)
         .into_iter()
         .map(|j| match j {
             Json::Float(f) => f,
@@ -193,7 +193,7 @@ fn to_f64(values: &Values) -> Vec<f64> {
 
 fn object_cells(data: ColData) -> Vec<Json> {
     match data {
-        ColData::Typed(values) => crate::frame::values_to_json(&values),
+        ColData::Typed(values) => crate::py::pandas::values_to_json(&values),
         ColData::Object(cells) => cells,
     }
 }
@@ -205,7 +205,7 @@ mod tests {
     fn case_body(model: &str, case: &str) -> Vec<u8> {
         let path = format!("{}/../tests/conformance/{model}/{case}.json", env!("CARGO_MANIFEST_DIR"));
         let case: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        crate::base64::decode(case["request"]["body_base64"].as_str().unwrap()).unwrap()
+        crate::py::base64::decode(case["request"]["body_base64"].as_str().unwrap()).unwrap()
     }
 
     #[test]

@@ -6,9 +6,10 @@
 //! which are checked as MLflow checks them. Other hints are handed over unchecked.
 
 use crate::error::ScoringError;
-use crate::frame::Frame;
-use crate::pyjson::{Json, py_str_repr};
-use crate::signature::{ColType, Schema, Signature};
+use crate::py::json::Json;
+use crate::py::pandas::Frame;
+use crate::py::repr::py_str_repr;
+use crate::schema::signature::{ColType, Schema, Signature};
 
 /// Takes the `inputs` value out of a type-hint request, or gives MLflow's error
 /// naming the keys found.
@@ -106,7 +107,7 @@ fn check_list(data: &Json, element: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pyjson::parse;
+    use crate::py::json::parse;
 
     fn list_of_strings() -> Signature {
         Signature {

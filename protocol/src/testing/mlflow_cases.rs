@@ -2,10 +2,10 @@
 //! params and signature-less echo models (`testdata/mlflow_cases.json`, made
 //! by `testdata/make_mlflow_cases.py` with MLflow 3.17).
 
-use crate::pyjson::{self, Json};
+use crate::py::json::{self, Json};
 use crate::{Batch, ParamValue, Scalar, Signature, encode_predictions, parse_invocation};
 
-const CASES: &str = include_str!("../testdata/mlflow_cases.json");
+const CASES: &str = include_str!("../../testdata/mlflow_cases.json");
 
 fn scalar_json(s: &Scalar) -> Json {
     match s {
@@ -19,11 +19,11 @@ fn scalar_json(s: &Scalar) -> Json {
 }
 
 fn strip(body: &str) -> String {
-    match pyjson::parse(body) {
+    match json::parse(body) {
         Ok(Json::Dict(mut entries)) => {
             entries.retain(|(k, _)| k != "stack_trace");
             let mut out = String::new();
-            pyjson::write_json(&mut out, &Json::Dict(entries));
+            json::write_json(&mut out, &Json::Dict(entries));
             out
         }
         _ => body.to_string(),
@@ -32,7 +32,7 @@ fn strip(body: &str) -> String {
 
 #[test]
 fn mlflow_scoring_code_agrees() {
-    let Ok(Json::List(cases)) = pyjson::parse(CASES) else { panic!("bad fixture") };
+    let Ok(Json::List(cases)) = json::parse(CASES) else { panic!("bad fixture") };
     // Known divergences: typed columns cannot hold Python objects, so a string
     // column carries `str(x)` where pandas keeps an int, and a missing string
     // becomes "None" where pandas 3 shows NaN.
@@ -85,7 +85,7 @@ fn mlflow_scoring_code_agrees() {
                             .collect(),
                     );
                     let mut out = String::from("{\"predictions\": ");
-                    pyjson::write_json(&mut out, &params);
+                    json::write_json(&mut out, &params);
                     out.push('}');
                     (200, out)
                 } else {

@@ -1,7 +1,8 @@
 //! MLflow model signatures: the input/output schemas (tensor or column based)
 //! and the params schema, parsed from the JSON strings MLflow stores in MLmodel.
 
-use crate::pyjson::{py_shape_repr, py_str_repr};
+use crate::py::dtypes::{DATETIME64_NS, OBJECT, dtype_from_numpy};
+use crate::py::repr::{py_shape_repr, py_str_repr};
 use crate::value::DType;
 use serde_json::Value;
 
@@ -122,6 +123,24 @@ impl ColType {
         })
     }
 
+    /// numpy's name of the dtype a column of this type is checked against
+    /// (`_enforce_mlflow_datatype`): `str`, `bytes`, `datetime64[ns]`, `int32`...
+    pub fn numpy_name(&self) -> &'static str {
+        match self {
+            ColType::Datetime => DATETIME64_NS,
+            other => other.dtype().map_or(OBJECT, DType::numpy_name),
+        }
+    }
+
+    /// The pandas dtype name MLflow prints for a column of this type
+    /// (`object` for strings and bytes).
+    pub fn pandas_name(&self) -> &'static str {
+        match self {
+            ColType::Datetime => DATETIME64_NS,
+            other => other.dtype().map_or(OBJECT, DType::pandas_name),
+        }
+    }
+
     /// True for `array`, `object`, `map` and `any`.
     pub fn is_composite(&self) -> bool {
         self.dtype().is_none()
@@ -213,35 +232,6 @@ impl ColType {
             _ => return None,
         })
     }
-}
-
-/// Maps a numpy dtype name from a tensor-spec to our element type.
-pub fn dtype_from_numpy(name: &str) -> Option<DType> {
-    Some(match name {
-        "float32" => DType::F32,
-        "float64" | "float" | "double" => DType::F64,
-        "int8" => DType::I8,
-        "int16" => DType::I16,
-        "int32" => DType::I32,
-        "int64" | "int" => DType::I64,
-        "uint8" => DType::U8,
-        "uint16" => DType::U16,
-        "uint32" => DType::U32,
-        "uint64" => DType::U64,
-        "bool" => DType::Bool,
-        "str" | "object" | "unicode" | "string" => DType::String,
-        "bytes" => DType::Bytes,
-        _ => {
-            // numpy names fixed-width strings `str160`/`bytes8`.
-            if name.starts_with("str") && name[3..].chars().all(|c| c.is_ascii_digit()) {
-                DType::String
-            } else if name.starts_with("bytes") && name[5..].chars().all(|c| c.is_ascii_digit()) {
-                DType::Bytes
-            } else {
-                return None;
-            }
-        }
-    })
 }
 
 impl TensorSpec {
@@ -411,87 +401,4 @@ impl Signature {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tensor_schema() {
-        let s = Schema::from_json_str(r#"[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}}]"#)
-            .unwrap();
-        let Schema::Tensors(t) = &s else { panic!() };
-        assert_eq!(t[0].dtype, DType::F32);
-        assert_eq!(t[0].shape, vec![-1, 4]);
-        assert!(!s.has_names());
-        assert_eq!(s.repr(), "[Tensor('float32', (-1, 4))]");
-        let s = Schema::from_json_str(
-            r#"[{"type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}, "name": "label"}, {"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 3]}, "name": "probabilities"}]"#,
-        )
-        .unwrap();
-        assert!(s.has_names());
-        assert_eq!(s.names(), vec!["label", "probabilities"]);
-        assert_eq!(s.repr(), "['label': Tensor('int64', (-1,)), 'probabilities': Tensor('float32', (-1, 3))]");
-    }
-
-    #[test]
-    fn numpy_dtype_names() {
-        for (name, want) in [
-            ("float32", DType::F32),
-            ("float64", DType::F64),
-            ("int8", DType::I8),
-            ("int16", DType::I16),
-            ("int32", DType::I32),
-            ("int64", DType::I64),
-            ("uint8", DType::U8),
-            ("uint16", DType::U16),
-            ("uint32", DType::U32),
-            ("uint64", DType::U64),
-            ("bool", DType::Bool),
-            ("str", DType::String),
-            ("object", DType::String),
-            ("bytes", DType::Bytes),
-        ] {
-            assert_eq!(dtype_from_numpy(name), Some(want), "{name}");
-        }
-        assert_eq!(dtype_from_numpy("float16"), None);
-        assert!(
-            Schema::from_json_str(r#"[{"type": "tensor", "tensor-spec": {"dtype": "float16", "shape": [-1]}}]"#)
-                .unwrap_err()
-                .contains("float16")
-        );
-    }
-
-    #[test]
-    fn column_schema() {
-        let s = Schema::from_json_str(
-            r#"[{"name": "a", "type": "double", "required": true}, {"name": "b", "type": "long", "required": false}, {"type": "string", "name": "c"}, {"name": "d", "type": "array", "items": {"type": "string"}}, {"name": "e", "type": "object", "properties": {"x": {"type": "long", "required": true}}, "required": true}, {"name": "f", "type": "map", "values": {"type": "double"}}, {"name": "g", "type": "any"}, {"name": "h", "type": "datetime"}, {"name": "i", "type": "binary"}]"#,
-        )
-        .unwrap();
-        let Schema::Columns(c) = &s else { panic!() };
-        assert_eq!(c.len(), 9);
-        assert_eq!(c[0].ty, ColType::Double);
-        assert!(!c[1].required);
-        assert!(c[2].required);
-        assert_eq!(c[3].ty, ColType::Array(Box::new(ColType::String)));
-        assert!(matches!(c[4].ty, ColType::Object(_)));
-        assert_eq!(c[5].ty, ColType::Map(Box::new(ColType::Double)));
-        assert_eq!(c[6].ty, ColType::Any);
-        assert_eq!(c[7].ty.dtype(), Some(DType::String));
-        assert_eq!(c[8].ty.dtype(), Some(DType::Bytes));
-        assert_eq!(c[0].repr(), "'a': double (required)");
-        assert_eq!(c[3].repr(), "'d': Array(string) (required)");
-        assert!(Schema::from_json_str(r#"[{"name": "a", "type": "decimal"}]"#).is_err());
-        assert!(Schema::from_json_str("{").is_err());
-    }
-
-    #[test]
-    fn param_schema() {
-        let p = ParamSchema::from_json_str(
-            r#"[{"name": "temperature", "type": "float", "default": 0.5, "shape": null}, {"name": "stop", "type": "string", "default": ["a"], "shape": [-1]}]"#,
-        )
-        .unwrap();
-        assert_eq!(p.params[0].ty, ColType::Float);
-        assert_eq!(p.params[0].shape, None);
-        assert_eq!(p.params[1].shape, Some(vec![-1]));
-        assert_eq!(p.get("stop").unwrap().default, serde_json::json!(["a"]));
-    }
-}
+mod tests;

@@ -3,8 +3,9 @@
 //! for their scalar elements): shapes and property sets are checked, values are
 //! handed to the model as the JSON they came as.
 
-use crate::pyjson::{Json, py_str_repr};
-use crate::signature::ColType;
+use crate::py::json::Json;
+use crate::py::repr::py_str_repr;
+use crate::schema::signature::ColType;
 
 /// Checks one value against a composite (or, inside one, scalar) type.
 pub fn enforce_value(data: &Json, ty: &ColType, required: bool) -> Result<Json, String> {
@@ -92,8 +93,8 @@ fn py_set(items: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pyjson::parse;
-    use crate::signature::Schema;
+    use crate::py::json::parse;
+    use crate::schema::signature::Schema;
 
     fn messages() -> ColType {
         let schema = Schema::from_json_str(

@@ -2,8 +2,8 @@
 //! `mlflow models serve` (`tests/conformance/<model>/*.json`, models in `models/`).
 //! Read at test time so re-recorded cases are picked up; skipped when absent.
 
-use crate::pyjson::{self, Json};
-use crate::signature::Schema;
+use crate::py::json::{self, Json};
+use crate::schema::signature::Schema;
 use crate::{Batch, EVALUATION_ERROR_MESSAGE, MlModel, Tensor, Values, encode_predictions, parse_invocation};
 use std::path::{Path, PathBuf};
 
@@ -40,7 +40,7 @@ fn load_cases(model: &str) -> Vec<Case> {
         }
         let body = match req["body"].as_str() {
             Some(b) => b.as_bytes().to_vec(),
-            None => crate::base64::decode(req["body_base64"].as_str().unwrap_or("")).unwrap(),
+            None => crate::py::base64::decode(req["body_base64"].as_str().unwrap_or("")).unwrap(),
         };
         out.push(Case {
             name: format!("{model}/{}", f.file_name().unwrap().to_string_lossy()),
@@ -63,7 +63,7 @@ fn output_from_golden(predictions: &Json, outputs: &Schema) -> Option<Batch> {
     let mut tensors = Vec::new();
     for spec in specs {
         let value = predictions.get(spec.name.as_deref()?)?;
-        let a = crate::ndarray::from_json(value, Some(spec.dtype), crate::ndarray::CastMode::Construct).ok()?;
+        let a = crate::py::numpy::from_json(value, Some(spec.dtype), crate::py::numpy::CastMode::Construct).ok()?;
         tensors.push(Tensor { name: spec.name.clone(), shape: a.shape, values: a.values });
     }
     Some(Batch::Tensors(tensors))
@@ -87,7 +87,7 @@ fn normalize_sets(msg: &str) -> String {
 
 fn strip_trace(body: &str) -> (String, bool) {
     // Remove `, "stack_trace": "..."` (always last before sqlstate or the end).
-    let Ok(Json::Dict(mut entries)) = pyjson::parse(body) else {
+    let Ok(Json::Dict(mut entries)) = json::parse(body) else {
         return (body.to_string(), false);
     };
     let had = entries.iter().any(|(k, _)| k == "stack_trace");
@@ -100,7 +100,7 @@ fn strip_trace(body: &str) -> (String, bool) {
         }
     }
     let mut out = String::new();
-    pyjson::write_json(&mut out, &Json::Dict(entries));
+    json::write_json(&mut out, &Json::Dict(entries));
     (out, had)
 }
 
@@ -152,7 +152,7 @@ fn golden_cases_match_mlflow() {
                     }
                     if case.status == 200 {
                         // The response must re-encode byte for byte.
-                        let golden = pyjson::parse(&case.response_body).unwrap();
+                        let golden = json::parse(&case.response_body).unwrap();
                         let outputs = sig.and_then(|s| s.outputs.as_ref());
                         if let (Some(pred), Some(outputs)) = (golden.get("predictions"), outputs)
                             && let Some(batch) = output_from_golden(pred, outputs)

@@ -2,12 +2,15 @@
 //! `instances`, `inputs`): turning the decoded body into the Python objects
 //! MLflow's parse stage produces, with its casts and error messages.
 
-use crate::enforce::PyData;
 use crate::error::{SCORING_PROTOCOL_CHANGE_INFO, ScoringError};
-use crate::frame::{ColData, Frame};
-use crate::ndarray::{self, CastMode};
-use crate::pyjson::{Json, py_str_list_repr, py_str_repr};
-use crate::signature::{ColSpec, ColType, Schema, TensorSpec};
+use crate::py::datetime::iso_datetime;
+use crate::py::dtypes::OBJECT;
+use crate::py::json::Json;
+use crate::py::numpy::{self, CastMode};
+use crate::py::pandas::{ColData, Frame};
+use crate::py::repr::{py_str_list_repr, py_str_repr};
+use crate::schema::enforce::PyData;
+use crate::schema::signature::{ColSpec, ColType, Schema, TensorSpec};
 use crate::value::DType;
 
 /// The format keys, in the order our messages print MLflow's set.
@@ -99,16 +102,6 @@ pub fn parse_format(key: &str, value: &Json, schema: Option<&Schema>) -> Result<
     }
 }
 
-/// The pandas dtype name MLflow prints for a column type.
-fn pandas_type_name(ty: &ColType) -> &'static str {
-    match ty {
-        ColType::String => "object",
-        ColType::Binary => "object",
-        ColType::Datetime => "datetime64[ns]",
-        other => other.dtype().map_or("object", DType::numpy_name),
-    }
-}
-
 /// `cast_df_types_according_to_schema`: the lenient `astype` of every schema column.
 pub fn cast_frame(mut frame: Frame, schema: Option<&Schema>) -> Result<Frame, ScoringError> {
     let Some(schema) = schema else {
@@ -164,7 +157,7 @@ pub fn cast_frame(mut frame: Frame, schema: Option<&Schema>) -> Result<Frame, Sc
                     let cells = frame.columns[i].data.cells();
                     let mut out = Vec::with_capacity(cells.len());
                     for cell in &cells {
-                        let decoded = crate::base64::decode(&cell.py_str()).map_err(|e| {
+                        let decoded = crate::py::base64::decode(&cell.py_str()).map_err(|e| {
                             invalid(format!(
                                 "Data is not compatible with model signature. Failed to convert column {label} to type 'object'. Error: '{}'",
                                 exception_repr(&e)
@@ -181,10 +174,10 @@ pub fn cast_frame(mut frame: Frame, schema: Option<&Schema>) -> Result<Frame, Sc
                     let mut out = Vec::with_capacity(cells.len());
                     for cell in &cells {
                         let text = cell.py_str();
-                        let iso = crate::enforce::iso_datetime(&text).ok_or_else(|| {
+                        let iso = iso_datetime(&text).map_err(|e| {
                             invalid(format!(
                                 "Data is not compatible with model signature. Failed to convert column {label} to type 'datetime64[ns]'. Error: 'DateParseError({})'",
-                                py_str_repr(&format!("Unknown datetime string format, unable to parse: {text}"))
+                                py_str_repr(&e.pandas_message(&text))
                             ))
                         })?;
                         out.push(iso);
@@ -196,7 +189,7 @@ pub fn cast_frame(mut frame: Frame, schema: Option<&Schema>) -> Result<Frame, Sc
                     // astype(str) of Python strings: unchanged (None stays None).
                     continue;
                 }
-                (c.ty.dtype().unwrap_or(DType::String), pandas_type_name(&c.ty))
+                (c.ty.dtype().unwrap_or(DType::String), c.ty.pandas_name())
             }
         };
         frame.astype_column(i, dtype).map_err(|e| {
@@ -211,25 +204,24 @@ pub fn cast_frame(mut frame: Frame, schema: Option<&Schema>) -> Result<Frame, Sc
 
 /// `convert_data_type(data, spec)`: `np.array(data, dtype)`.
 fn convert_with_tensor(v: &Json, spec: &TensorSpec) -> Result<PyData, ScoringError> {
-    if spec.dtype_name == "object" {
+    if spec.dtype_name == OBJECT {
         return Ok(PyData::Raw(v.clone()));
     }
-    ndarray::from_json(v, Some(spec.dtype), CastMode::Construct).map(PyData::Array).map_err(invalid)
+    numpy::from_json(v, Some(spec.dtype), CastMode::Construct).map(PyData::Array).map_err(invalid)
 }
 
 fn convert_with_col(v: &Json, spec: &ColSpec) -> Result<PyData, ScoringError> {
     let Some(dtype) = spec.ty.dtype() else {
-        return crate::composite::enforce_value(v, &spec.ty, spec.required).map(PyData::Raw).map_err(invalid);
+        return crate::schema::composite::enforce_value(v, &spec.ty, spec.required).map(PyData::Raw).map_err(invalid);
     };
     if matches!(spec.ty, ColType::Datetime) {
         // np.array(data, dtype="datetime64[ns]")
-        let (_, leaves) = ndarray::nested_shape(v).map_err(invalid)?;
+        let (_, leaves) = numpy::nested_shape(v).map_err(invalid)?;
         for leaf in &leaves {
             if let Json::Str(s) = leaf
-                && crate::enforce::iso_datetime(s).is_none()
+                && let Err(e) = iso_datetime(s)
             {
-                // numpy names the offset inside the string; 0 for text that is no date at all.
-                return Err(invalid(format!("Error parsing datetime string \"{s}\" at position 0")));
+                return Err(invalid(e.numpy_message(s)));
             }
         }
     }
@@ -240,7 +232,7 @@ fn convert_with_col(v: &Json, spec: &ColSpec) -> Result<PyData, ScoringError> {
         wrapped = Json::List(vec![v.clone()]);
         &wrapped
     };
-    ndarray::from_json(v, Some(dtype), CastMode::Construct).map(PyData::Array).map_err(invalid)
+    numpy::from_json(v, Some(dtype), CastMode::Construct).map(PyData::Array).map_err(invalid)
 }
 
 fn convert_inferred(v: &Json) -> Result<PyData, ScoringError> {
@@ -252,7 +244,7 @@ fn convert_inferred(v: &Json) -> Result<PyData, ScoringError> {
     {
         return Ok(PyData::Raw(v.clone()));
     }
-    ndarray::from_json(v, None, CastMode::Construct).map(PyData::Array).map_err(invalid)
+    numpy::from_json(v, None, CastMode::Construct).map(PyData::Array).map_err(invalid)
 }
 
 fn convert_named(name: &str, v: &Json, schema: &Schema) -> Result<PyData, ScoringError> {
@@ -366,93 +358,4 @@ fn parse_tf_serving(key: &str, value: &Json, schema: Option<&Schema>) -> Result<
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::pyjson::parse;
-    use crate::value::Values;
-
-    fn s(text: &str) -> Schema {
-        Schema::from_json_str(text).unwrap()
-    }
-
-    #[test]
-    fn split_errors() {
-        let cases: &[(&str, &str)] = &[
-            ("[[1]]", "Invalid input. Dataframe split format must be a dictionary. Got list."),
-            (
-                r#"{"columns": ["c0"]}"#,
-                "Invalid input. Dataframe split format must have 'data' field and optionally 'columns' and 'index' fields. Got {'columns'}.'",
-            ),
-            (
-                r#"{"data": [[1]], "foo": 1}"#,
-                "Invalid input. Dataframe split format must have 'data' field and optionally 'columns' and 'index' fields. Got {'data', 'foo'}.'",
-            ),
-            (
-                r#"{"index": [0, 1], "data": [[1], [2], [3]]}"#,
-                "Invalid input. Provided dataframe_split field is not a valid dataframe representation in 'split' format. Error: 'Length of values (3) does not match length of index (2)'",
-            ),
-        ];
-        for (v, want) in cases {
-            let e = parse_format("dataframe_split", &parse(v).unwrap(), None).unwrap_err();
-            assert_eq!(e.message(), *want);
-            assert_eq!(e.error_code(), "BAD_REQUEST");
-        }
-        let e = parse_format("dataframe_records", &parse(r#"{"a": 1}"#).unwrap(), None).unwrap_err();
-        assert_eq!(e.message(), "Invalid input. Dataframe records format must be a list of records. Got dictionary.");
-    }
-
-    #[test]
-    fn split_cast_per_schema() {
-        let schema = s(
-            r#"[{"name": "i", "type": "integer"}, {"name": "f", "type": "float"}, {"name": "s", "type": "string"}, {"name": "b", "type": "boolean"}]"#,
-        );
-        let v = parse(r#"{"columns": ["i", "f", "s", "b"], "data": [[9007199254740991.0, 1.1, 1, 1.5], [1, 9007199254740992.0, 2, 0], [2, 3, 3, "some arbitrary string"]]}"#).unwrap();
-        let PyData::Frame(f) = parse_format("dataframe_split", &v, Some(&schema)).unwrap() else { panic!() };
-        assert_eq!(f.columns[0].data, ColData::Typed(Values::I32(vec![-2147483648, 1, 2])));
-        assert_eq!(f.columns[1].data, ColData::Typed(Values::F32(vec![1.1, 9007199254740992.0, 3.0])));
-        assert_eq!(f.columns[2].data, ColData::Typed(Values::String(vec!["1".into(), "2".into(), "3".into()])));
-        assert_eq!(f.columns[3].data, ColData::Typed(Values::Bool(vec![true, false, true])));
-        let v = parse(r#"{"columns": ["i"], "data": [["x"]]}"#).unwrap();
-        let e = parse_format("dataframe_split", &v, Some(&schema)).unwrap_err();
-        assert_eq!(
-            e.message(),
-            "Invalid input. Data is not compatible with model signature. Failed to convert column i to type 'int32'. Error: 'ValueError(\"invalid literal for int() with base 10: 'x'\")'"
-        );
-    }
-
-    #[test]
-    fn tf_serving_shapes() {
-        let iris = s(r#"[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 4]}}]"#);
-        let e = parse_format("inputs", &parse(r#"{"float_input": [[1]]}"#).unwrap(), Some(&iris)).unwrap_err();
-        assert_eq!(
-            e.message(),
-            "Invalid input. Failed to parse input data. This model contains an un-named  model signature which expects a single n-dimensional array or a single value as input, however, an input of type <class 'dict'> was found."
-        );
-        let e = parse_format("inputs", &parse(r#"[["a", "a", "a", "a"]]"#).unwrap(), Some(&iris)).unwrap_err();
-        assert_eq!(e.message(), "Invalid input. could not convert string to float: 'a'");
-        let e = parse_format("inputs", &parse("[[1, 2], [3]]").unwrap(), Some(&iris)).unwrap_err();
-        assert!(e.message().starts_with("Invalid input. setting an array element with a sequence."));
-        let named =
-            s(r#"[{"name": "features", "type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 2]}}]"#);
-        let PyData::Dict(d) = parse_format("inputs", &parse("[[1, 2]]").unwrap(), Some(&named)).unwrap() else {
-            panic!()
-        };
-        assert_eq!(d[0].0, "features");
-        let PyData::Dict(d) =
-            parse_format("instances", &parse(r#"[{"features": [1, 2]}, {"features": [3, 4]}]"#).unwrap(), Some(&named))
-                .unwrap()
-        else {
-            panic!()
-        };
-        let PyData::Array(a) = &d[0].1 else { panic!() };
-        assert_eq!(a.shape, vec![2, 2]);
-        let e = parse_format("instances", &parse(r#"[{"a": 1, "b": 2}, {"a": 3}]"#).unwrap(), None).unwrap_err();
-        assert_eq!(e.message(), "Invalid input. The length of values for each input/column name are not the same");
-    }
-
-    #[test]
-    fn format_key_errors() {
-        let e = format_keys_error(&["inputs", "instances"]);
-        assert!(e.message().starts_with("The input must be a JSON dictionary with exactly one of the input fields {'dataframe_records', 'dataframe_split', 'instances', 'inputs'}. Received dictionary with input fields: ['inputs', 'instances']. IMPORTANT:"));
-    }
-}
+mod tests;
