@@ -64,7 +64,7 @@ struct Args {
     tolerance: f64,
     component: Option<PathBuf>,
     cache_dir: PathBuf,
-    engine: wasm::EngineOptions,
+    engine: wasmflow::runtime::engine::Tuning,
     profile: bool,
     wasm_profiler: Option<PathBuf>,
 }
@@ -83,7 +83,7 @@ fn parse_args() -> anyhow::Result<Args> {
         tolerance: 1e-4,
         component: None,
         cache_dir: std::env::temp_dir().join("wasmflow-bench-compute"),
-        engine: wasm::EngineOptions { epoch_interruption: true, relaxed_simd: true },
+        engine: wasmflow::runtime::engine::Tuning::SERVING,
         profile: false,
         wasm_profiler: None,
     };
@@ -187,8 +187,9 @@ fn main() -> anyhow::Result<()> {
     let mut table = Vec::new();
     for dir in &args.models {
         let name = dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
-        let (load, data) = wasm::load_request(dir)?;
-        let mut instance = wasm::Instance::new(&engine, &component, dir, &load)?;
+        let model = wasm::resolve(dir)?;
+        let data = wasm::onnx_file(&model)?;
+        let mut instance = wasm::Instance::new(&engine, &component, &model)?;
         let infos = wasm::input_infos(&instance.metadata()?);
         let native = native::load(dir, &data)?;
         for &batch in &args.batches {

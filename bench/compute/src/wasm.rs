@@ -1,150 +1,85 @@
-//! The ONNX flavor component in wasmtime, instantiated as the native host does
-//! it (host/src/runtime: engine.rs, instance.rs, mod.rs `load_request`): WASI p2
-//! sync, the model directory preopened read-only at `/model`, Cranelift at
-//! `OptLevel::Speed` with epoch interruption on (the deadline is set far away and
-//! no ticker runs, so the checks are paid but never fire).
+//! The ONNX flavor component in wasmtime, instantiated exactly as the native
+//! host does it: engine, compiled-component cache, WASI state and model
+//! instances all come from the host's `runtime` (the `wasmflow` library), so
+//! what is timed here is what `wasmflow serve` runs. Epoch interruption is on
+//! by default (the deadline is set far away, so the checks are paid but never
+//! fire); `--no-epoch` and `--no-relaxed-simd` vary the engine's [`Tuning`].
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Context;
-use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};
-use wasmtime::{Config, Engine, OptLevel, Store};
+use wasmflow::flavors::FlavorComponents;
+use wasmflow::model::{ResolvedModel, Sources};
+use wasmflow::runtime::LoadLimits;
+use wasmflow::runtime::bindings::{Batch, Metadata, Tensor, Values};
+use wasmflow::runtime::engine::{Tuning, start_epoch_ticker, tuned_engine};
+use wasmflow::runtime::instance::{HostState, Instance as HostInstance, InstanceSpec};
+use wasmtime::component::Component;
+use wasmtime::{Engine, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-mod bindings {
-    wasmtime::component::bindgen!({
-        path: "../../wit",
-        world: "flavor",
-    });
-}
+/// Far enough never to be reached in a run (10 ms ticks: about 3 h).
+const NEVER: u64 = 1_000_000;
+/// Memory cap of the bench's instances (the host's default).
+const MAX_MEMORY: usize = 4096 << 20;
 
-use bindings::exports::wasmflow::inference::predictor::{Batch, LoadRequest, Metadata, Tensor, Values};
-
-/// How the engine is configured; the defaults are the host's.
-#[derive(Clone, Copy, Debug)]
-pub struct EngineOptions {
-    pub epoch_interruption: bool,
-    /// `Config::wasm_relaxed_simd` (wasmtime's default: on).
-    pub relaxed_simd: bool,
-}
-
-pub struct State {
-    wasi: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for State {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
-    }
-}
-
-pub fn engine(options: EngineOptions) -> anyhow::Result<Engine> {
-    let mut config = Config::new();
-    config
-        .wasm_component_model(true)
-        .epoch_interruption(options.epoch_interruption)
-        .wasm_relaxed_simd(options.relaxed_simd)
-        .cranelift_opt_level(OptLevel::Speed);
-    let engine = Engine::new(&config)?;
-    if options.epoch_interruption {
-        // As host/src/runtime/engine.rs: the epoch advances every 10 ms.
-        let weak = engine.weak();
-        std::thread::spawn(move || {
-            while let Some(engine) = weak.upgrade() {
-                engine.increment_epoch();
-                drop(engine);
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-        });
+/// The host's engine with `tuning`, its epoch ticker running when epochs are on.
+pub fn engine(tuning: Tuning) -> anyhow::Result<Engine> {
+    let engine = tuned_engine(None, tuning)?;
+    if tuning.epoch_interruption {
+        start_epoch_ticker(&engine);
     }
     Ok(engine)
 }
 
-/// The compiled component, from `cache_dir` when an earlier run stored it there
-/// (keyed by the bytes and the engine's compatibility hash), else compiled now.
+/// The compiled component, through the host's compiled-component cache.
 pub fn component(engine: &Engine, name: &str, bytes: &[u8], cache_dir: &Path) -> anyhow::Result<Component> {
-    let mut hasher = DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    engine.precompile_compatibility_hash().hash(&mut hasher);
-    let path: PathBuf = cache_dir.join(format!("{name}-{:016x}.cwasm", hasher.finish()));
-    if path.is_file() {
-        // SAFETY: written below by `precompile_component` of an engine with the
-        // same compatibility hash (it is in the name); wasmtime checks the header.
-        if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
-            return Ok(component);
-        }
-    }
-    eprintln!("compiling the {name} component (~10 s, cached in {})...", cache_dir.display());
-    let artifact = engine.precompile_component(bytes)?;
-    std::fs::create_dir_all(cache_dir)?;
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, &artifact)?;
-    std::fs::rename(&tmp, &path)?;
-    // SAFETY: produced just now by this engine.
-    Ok(unsafe { Component::deserialize(engine, &artifact) }?)
+    wasmflow::runtime::cache::load_component(engine, name, bytes, Some(cache_dir))
 }
 
-/// One instance with the model loaded.
-pub struct Instance {
-    store: Store<State>,
-    flavor: bindings::Flavor,
-    model: ResourceAny,
+/// The model directory as the host resolves it (MLmodel read, onnx flavor picked).
+pub fn resolve(model_dir: &Path) -> anyhow::Result<ResolvedModel> {
+    let dir = model_dir.to_str().with_context(|| format!("{} is not UTF-8", model_dir.display()))?;
+    wasmflow::model::resolve(dir, &FlavorComponents::default(), &Sources::default())
 }
+
+/// The ONNX file the MLmodel names (`data`), for native tract.
+pub fn onnx_file(model: &ResolvedModel) -> anyhow::Result<String> {
+    let sections = wasmflow::runtime::load_sections(model)?;
+    Ok(serde_json::from_str::<serde_json::Value>(&sections.flavor_config)?
+        .get("data")
+        .and_then(|d| d.as_str())
+        .unwrap_or("model.onnx")
+        .to_string())
+}
+
+/// One host instance with the model loaded.
+pub struct Instance(HostInstance);
 
 impl Instance {
-    pub fn new(engine: &Engine, component: &Component, model_dir: &Path, load: &LoadRequest) -> anyhow::Result<Self> {
-        let mut linker = Linker::new(engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        let pre = bindings::FlavorPre::new(linker.instantiate_pre(component)?)?;
-        let mut wasi = WasiCtxBuilder::new();
-        wasi.preopened_dir(model_dir, "/model", FsPerms::ReadOnly)?;
-        let mut store = Store::new(engine, State { wasi: wasi.build(), table: ResourceTable::new() });
-        // 10 ms ticks: about 3 h, never reached in a run.
-        store.set_epoch_deadline(1_000_000);
-        store.epoch_deadline_trap();
-        let flavor = pre.instantiate(&mut store)?;
-        let model = flavor
-            .wasmflow_inference_predictor()
-            .model()
-            .call_load(&mut store, load)?
-            .map_err(|e| anyhow::anyhow!("the flavor cannot load {}: {e:?}", model_dir.display()))?;
-        Ok(Self { store, flavor, model })
+    pub fn new(engine: &Engine, component: &Component, model: &ResolvedModel) -> anyhow::Result<Self> {
+        let limits = LoadLimits { timeout: Duration::from_secs(3600), max_memory: MAX_MEMORY };
+        let sections = wasmflow::runtime::load_sections(model)?;
+        let spec: InstanceSpec = wasmflow::runtime::instance_spec(engine.clone(), component, model, sections, limits)?;
+        Ok(Self(HostInstance::new(&spec, limits.timeout)?))
     }
 
     pub fn metadata(&mut self) -> anyhow::Result<Metadata> {
-        Ok(self.flavor.wasmflow_inference_predictor().model().call_metadata(&mut self.store, self.model)?)
+        self.0.metadata()
     }
 
     /// One `predict` through the WIT boundary: the batch is lowered into guest
     /// memory, the guest converts and runs it, the answer is lifted back.
     pub fn predict(&mut self, batch: &Batch) -> anyhow::Result<Batch> {
-        let model = self.flavor.wasmflow_inference_predictor().model();
-        model.call_predict(&mut self.store, self.model, batch, &[])?.map_err(|e| anyhow::anyhow!("predict: {e:?}"))
+        use wasmflow::runtime::instance::CallError;
+        match self.0.predict(batch, &[], NEVER) {
+            Ok(batch) => Ok(batch),
+            Err(CallError::Flavor(e)) => anyhow::bail!("predict: {}", wasmflow::runtime::instance::describe(&e)),
+            Err(CallError::Trap(e)) => Err(anyhow::Error::from(e)),
+        }
     }
-}
-
-/// The load request the host builds from the MLmodel (host/src/runtime/mod.rs
-/// `load_request`, through protocol's `load_sections`).
-pub fn load_request(model_dir: &Path) -> anyhow::Result<(LoadRequest, String)> {
-    let text = std::fs::read_to_string(model_dir.join("MLmodel"))
-        .with_context(|| format!("cannot read {}/MLmodel", model_dir.display()))?;
-    let mlmodel = wasmflow_protocol::MlModel::from_yaml(&text)?;
-    let sections = mlmodel.load_sections("onnx", None).context("the MLmodel has no onnx flavor")?;
-    let data = serde_json::from_str::<serde_json::Value>(&sections.flavor_config)?
-        .get("data")
-        .and_then(|d| d.as_str())
-        .unwrap_or("model.onnx")
-        .to_string();
-    let load = LoadRequest {
-        model_dir: "/model".into(),
-        flavor_config: sections.flavor_config,
-        pyfunc_config: sections.pyfunc_config,
-        model_config: sections.model_config,
-    };
-    Ok((load, data))
 }
 
 /// A numeric WIT list as f64, for comparing with native tract.
@@ -167,7 +102,7 @@ pub struct TensorInfoView {
 
 /// The component's declared inputs (`metadata()`).
 pub fn input_infos(metadata: &Metadata) -> Vec<TensorInfoView> {
-    use bindings::exports::wasmflow::inference::predictor::Dtype;
+    use wasmflow::runtime::bindings::Dtype;
     metadata
         .inputs
         .iter()
@@ -226,17 +161,16 @@ impl Profiler {
         seed: u64,
         shapes: &[Vec<usize>],
     ) -> anyhow::Result<serde_json::Value> {
-        let mut linker = Linker::new(engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        let linker = wasmflow::runtime::instance::linker(engine)?;
         let stdout = MemoryOutputPipe::new(1 << 20);
         let mut args = vec!["profiler".to_string(), "profile".into(), "/model".into(), data.into()];
         args.extend([iters.to_string(), seed.to_string()]);
         args.extend(shapes.iter().map(|s| s.iter().map(usize::to_string).collect::<Vec<_>>().join("x")));
         let mut wasi = WasiCtxBuilder::new();
         wasi.preopened_dir(model_dir, "/model", FsPerms::ReadOnly)?.stdout(stdout.clone()).inherit_stderr().args(&args);
-        let mut store = Store::new(engine, State { wasi: wasi.build(), table: ResourceTable::new() });
-        // 10 ms ticks: about 3 h, never reached in a run.
-        store.set_epoch_deadline(1_000_000);
+        let mut store = Store::new(engine, HostState::new(wasi.build(), MAX_MEMORY));
+        store.limiter(HostState::limiter);
+        store.set_epoch_deadline(NEVER);
         store.epoch_deadline_trap();
         let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, &self.component, &linker)?;
         command.wasi_cli_run().call_run(&mut store)?.map_err(|()| anyhow::anyhow!("the wasm profiler failed"))?;
