@@ -22,12 +22,12 @@ impl FlavorComponents {
 
     /// Whether some component serves `flavor`.
     pub fn serves(&self, flavor: &str) -> bool {
-        self.custom.contains_key(flavor) || wasmflow_guests::by_flavor(flavor).is_some()
+        self.custom.contains_key(flavor) || wasmflow_components::by_flavor(flavor).is_some()
     }
 
     /// Every flavor served, for error messages.
     pub fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = wasmflow_guests::FLAVORS.iter().map(|f| f.to_string()).collect();
+        let mut names: Vec<String> = wasmflow_components::FLAVORS.iter().map(|f| f.to_string()).collect();
         names.extend(self.custom.keys().cloned());
         names.sort();
         names.dedup();
@@ -40,7 +40,7 @@ impl FlavorComponents {
             let bytes = std::fs::read(path).with_context(|| format!("cannot read component {}", path.display()))?;
             return Ok(Cow::Owned(bytes));
         }
-        wasmflow_guests::by_flavor(flavor)
+        wasmflow_components::by_flavor(flavor)
             .map(Cow::Borrowed)
             .with_context(|| format!("no component serves the {flavor} flavor"))
     }

@@ -2,12 +2,12 @@
 //! is made of, so benchmarks and tools use the same wasmtime layer instead of
 //! copying it.
 //!
-//! Dependencies point one way: `cli` → `runtime`, `flavors`; `build` and
+//! Dependencies point one way: `cli` → `runtime`, `flavors`; `edge` (`wasmflow build`) and
 //! `runtime` → `model` → `flavors`; `server` → `runtime`. Everything wasmtime
 //! lives in [`runtime`]; everything MLflow-protocol in the `wasmflow-protocol` crate.
 
-pub mod build;
 pub mod cli;
+pub mod edge;
 pub mod flavors;
 pub mod model;
 pub mod runtime;

@@ -9,7 +9,7 @@ use clap::Parser;
 
 use wasmflow::cli::{BuildArgs, Cli, Command, CompileArgs, ModelArgs, ServeArgs};
 use wasmflow::runtime::{Runtime, RuntimeOptions};
-use wasmflow::{build, flavors, model, runtime, server};
+use wasmflow::{edge, flavors, model, runtime, server};
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -104,8 +104,8 @@ fn compile(args: CompileArgs) -> anyhow::Result<()> {
 
 fn build_component(args: BuildArgs) -> anyhow::Result<()> {
     let Resolved { model, components, .. } = resolve(&args.model)?;
-    let contents = if args.mount { build::Contents::Mounted } else { build::Contents::Embedded };
-    let built = build::build(&model, &components, contents, &args.load_limits.limits(), &args.output)
+    let contents = if args.mount { edge::Contents::Mounted } else { edge::Contents::Embedded };
+    let built = edge::build(&model, &components, contents, &args.load_limits.limits(), &args.output)
         .with_context(|| format!("cannot build a component for the model in {}", model.dir.display()))?;
     let mb = |bytes: usize| bytes as f64 / 1e6;
     println!(

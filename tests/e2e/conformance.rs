@@ -192,7 +192,7 @@ const ECHO_MODELS: &[&str] = &[
 
 fn start(model: &str) -> Server {
     if ECHO_MODELS.contains(&model) {
-        let echo = format!("python_function={}", wasmflow_guests::ECHO_PATH);
+        let echo = format!("python_function={}", wasmflow_components::ECHO_PATH);
         Server::start(&format!("models/custom/{model}"), &["--flavor-component", &echo, "-w", "1"])
     } else if let Some(name) = model.strip_prefix("sklearn-") {
         Server::start(&format!("models/sklearn/{name}"), &["-w", "1"])

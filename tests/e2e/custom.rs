@@ -19,7 +19,7 @@ fn model_with_component(name: &str, component: &str) -> PathBuf {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
     }
-    std::fs::copy(wasmflow_guests::ECHO_PATH, dir.join("echo.wasm")).unwrap();
+    std::fs::copy(wasmflow_components::ECHO_PATH, dir.join("echo.wasm")).unwrap();
     let mlmodel = std::fs::read_to_string(dir.join("MLmodel")).unwrap();
     let section = format!("flavors:\n  wasmflow:\n    component: {component}\n");
     std::fs::write(dir.join("MLmodel"), mlmodel.replacen("flavors:\n", &section, 1)).unwrap();
@@ -41,7 +41,7 @@ fn a_model_carrying_its_component_serves_as_mlflow_does() {
 #[test]
 fn a_component_outside_the_model_directory_is_refused() {
     let dir = model_with_component("escape", "../outside.wasm");
-    std::fs::copy(wasmflow_guests::ECHO_PATH, dir.parent().unwrap().join("outside.wasm")).unwrap();
+    std::fs::copy(wasmflow_components::ECHO_PATH, dir.parent().unwrap().join("outside.wasm")).unwrap();
     let (code, log) = serve_fails(&repo(), &[], dir.to_str().unwrap(), &[]);
     assert_ne!(code, Some(0));
     assert!(log.contains("is not a file inside"), "{log}");

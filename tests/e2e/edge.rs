@@ -131,7 +131,7 @@ fn a_built_sklearn_model_answers_as_the_native_server() {
 
 #[test]
 fn built_custom_models_answer_as_the_native_server() {
-    let echo = format!("python_function={}", wasmflow_guests::ECHO_PATH);
+    let echo = format!("python_function={}", wasmflow_components::ECHO_PATH);
     for model in ["echo-columns", "echo-typehint", "echo-llm", "echo-named-tensors"] {
         let dir = format!("models/custom/{model}");
         let (component, _) = build(&dir, model, &["--flavor-component", &echo]);
@@ -174,9 +174,9 @@ fn spin_toml_serves_the_bundled_model_as_the_native_server() {
     let manifest: toml::Value = toml::from_str(&std::fs::read_to_string(repo().join("spin.toml")).unwrap()).unwrap();
     assert_eq!(manifest["trigger"]["http"][0]["route"].as_str(), Some("/..."));
     let component = &manifest["component"]["wasmflow"];
-    assert!(names_artifact(component["source"].as_str().unwrap(), wasmflow_guests::HTTP_FRONT_PATH));
+    assert!(names_artifact(component["source"].as_str().unwrap(), wasmflow_components::HTTP_FRONT_PATH));
     let dependency = component["dependencies"]["wasmflow:inference/predictor@0.1.0"]["path"].as_str().unwrap();
-    assert!(names_artifact(dependency, wasmflow_guests::ONNX_PATH), "{dependency}");
+    assert!(names_artifact(dependency, wasmflow_components::ONNX_PATH), "{dependency}");
     assert_eq!(component["dependencies_inherit_configuration"].as_bool(), Some(true));
     let files = &component["files"][0];
     let (model, destination) = (files["source"].as_str().unwrap(), files["destination"].as_str().unwrap());

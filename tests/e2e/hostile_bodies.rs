@@ -16,7 +16,7 @@ fn nested(prefix: &str, depth: usize, suffix: &str) -> String {
 
 /// Serves `model`, with guest/echo for the custom (`models/custom/echo-*`) ones.
 fn serve(model: &str) -> Server {
-    let echo = format!("python_function={}", wasmflow_guests::ECHO_PATH);
+    let echo = format!("python_function={}", wasmflow_components::ECHO_PATH);
     let mut args = vec!["-w", "1"];
     if model.starts_with("models/custom/") {
         args.extend(["--flavor-component", echo.as_str()]);

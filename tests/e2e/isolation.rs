@@ -10,7 +10,7 @@ use crate::support::{Server, read_json, repo};
 const PER_REQUEST: &[&str] = &["--isolation", "per-request"];
 
 fn fault_server(extra: &[&str]) -> Server {
-    let component = format!("wasmflow_fault={}", wasmflow_guests::FAULT_PATH);
+    let component = format!("wasmflow_fault={}", wasmflow_components::FAULT_PATH);
     let mut args = vec!["--flavor-component", component.as_str()];
     args.extend_from_slice(extra);
     Server::start("tests/fixtures/fault-model", &args)

@@ -21,7 +21,7 @@ fn faulty_model(fault: &str) -> PathBuf {
 }
 
 fn component() -> String {
-    format!("wasmflow_fault={}", wasmflow_guests::FAULT_PATH)
+    format!("wasmflow_fault={}", wasmflow_components::FAULT_PATH)
 }
 
 /// `serve` on the faulty model must exit non-zero, printing `expected`.

@@ -11,7 +11,7 @@ use crate::support::Server;
 
 #[test]
 fn past_the_queue_limit_requests_get_503_at_once_and_the_rest_are_served() {
-    let component = format!("wasmflow_fault={}", wasmflow_guests::FAULT_PATH);
+    let component = format!("wasmflow_fault={}", wasmflow_components::FAULT_PATH);
     let server =
         Server::start("tests/fixtures/fault-model", &["--flavor-component", &component, "-w", "1", "--max-queue", "1"]);
     let base = server.base.clone();

@@ -9,7 +9,7 @@
 //! pseudo-random f32 inputs go through
 //! - native tract, loaded and optimised exactly as guest/onnx loads it (`native.rs`
 //!   mirrors it), run as the guest runs it (`plan.run`, outputs copied out);
-//! - `predict` on the embedded ONNX flavor component (`wasmflow-guests`), through
+//! - `predict` on the embedded ONNX flavor component (`wasmflow-components`), through
 //!   wasmtime as the host runs it (`wasm.rs`). Its time includes marshalling the
 //!   tensors through the WIT boundary both ways (lowering the input list into
 //!   guest memory, the guest's copy into a tract tensor, lifting the outputs).
@@ -176,7 +176,7 @@ fn main() -> anyhow::Result<()> {
     let engine = wasm::engine(args.engine)?;
     let bytes = match &args.component {
         Some(path) => std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
-        None => wasmflow_guests::by_flavor("onnx").context("no onnx flavor component")?.to_vec(),
+        None => wasmflow_components::by_flavor("onnx").context("no onnx flavor component")?.to_vec(),
     };
     let component = wasm::component(&engine, "onnx", &bytes, &args.cache_dir)?;
     let profiler = match &args.wasm_profiler {

@@ -36,7 +36,7 @@ pub fn engine(tuning: Tuning) -> anyhow::Result<Engine> {
 
 /// The compiled component, through the host's compiled-component cache.
 pub fn component(engine: &Engine, name: &str, bytes: &[u8], cache_dir: &Path) -> anyhow::Result<Component> {
-    wasmflow::runtime::cache::load_component(engine, name, bytes, Some(cache_dir))
+    wasmflow::runtime::compile_cache::load_component(engine, name, bytes, Some(cache_dir))
 }
 
 /// The model directory as the host resolves it (MLmodel read, onnx flavor picked).

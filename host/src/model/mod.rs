@@ -8,7 +8,7 @@
 //! local directory: the store's own directory for local stores, a download into
 //! the cache (`cache`) for a tracking server's artifact proxy.
 
-mod cache;
+mod download;
 mod file_store;
 mod rest_store;
 mod sqlite_store;
@@ -115,7 +115,7 @@ fn locate(uri: &str, parsed: &ModelUri, sources: &Sources) -> anyhow::Result<Pat
         Some(registry_uri) => Some(open_store(registry_uri, "registry URI")?),
         None => None,
     };
-    let cache = cache::models_dir(sources.cache_dir.as_deref());
+    let cache = download::models_dir(sources.cache_dir.as_deref());
     let (location, store) = match parsed {
         ModelUri::Registered { name, selector } => {
             let registry = registry.as_deref().unwrap_or(tracking.as_ref());
@@ -272,7 +272,7 @@ fn materialize(uri: &str, location: &str, store: &dyn Store, cache: &Path) -> an
             Ok(dir)
         }
         Artifacts::Proxy(server, path) => {
-            cache::fetch(server.get(), &path, cache).map_err(|e| anyhow::anyhow!("cannot download {uri}: {e}"))
+            download::fetch(server.get(), &path, cache).map_err(|e| anyhow::anyhow!("cannot download {uri}: {e}"))
         }
     }
 }

@@ -3,7 +3,7 @@
 //! [`Runtime`] and protocol types.
 
 pub mod bindings;
-pub mod cache;
+pub mod compile_cache;
 mod convert;
 pub mod engine;
 pub mod instance;
@@ -20,7 +20,7 @@ use anyhow::Context;
 use wasmflow_protocol::value::{Batch, Params};
 use wasmflow_protocol::{LoadSections, ScoringError};
 
-pub use cache::default_cache_dir;
+pub use compile_cache::default_cache_dir;
 pub use limits::LoadLimits;
 
 use crate::flavors::FlavorComponents;
@@ -77,7 +77,7 @@ impl Runtime {
         let (engine, component, reuse) = match options.isolation {
             Isolation::Pooled => {
                 let engine = engine::new_engine(None)?;
-                let component = cache::load_component(&engine, &model.flavor, &bytes, cache_dir)?;
+                let component = compile_cache::load_component(&engine, &model.flavor, &bytes, cache_dir)?;
                 (engine, component, Reuse::Warm)
             }
             Isolation::PerRequest => {
@@ -165,10 +165,10 @@ fn load_request_of(sections: LoadSections) -> LoadRequest {
 /// Compiles every built-in flavor into the cache (`wasmflow compile`).
 pub fn precompile_all(cache_dir: &std::path::Path) -> anyhow::Result<()> {
     let engine = engine::new_engine(None)?;
-    for flavor in wasmflow_guests::FLAVORS {
-        let bytes = wasmflow_guests::by_flavor(flavor).expect("listed flavors have bytes");
+    for flavor in wasmflow_components::FLAVORS {
+        let bytes = wasmflow_components::by_flavor(flavor).expect("listed flavors have bytes");
         let started = Instant::now();
-        cache::load_component(&engine, flavor, bytes, Some(cache_dir))?;
+        compile_cache::load_component(&engine, flavor, bytes, Some(cache_dir))?;
         eprintln!("wasmflow: {flavor} flavor ready in {:.2} s", started.elapsed().as_secs_f64());
     }
     Ok(())

@@ -14,7 +14,7 @@ use wasmflow_protocol::LoadSections;
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-use super::cache;
+use super::compile_cache;
 use super::limits::LoadLimits;
 
 /// The compiled snapshot of `flavor_bytes` with the model in `model_dir`
@@ -29,7 +29,7 @@ pub fn snapshot_component(
     cache_dir: Option<&Path>,
 ) -> anyhow::Result<Component> {
     let digest = snapshot_digest(flavor_bytes, sections, model_dir)?;
-    cache::load_or_compile(engine, &format!("{flavor}-snapshot"), &digest, cache_dir, || {
+    compile_cache::load_or_compile(engine, &format!("{flavor}-snapshot"), &digest, cache_dir, || {
         eprintln!("wasmflow: pre-initialising the {flavor} flavor with the model loaded (first run only)...");
         let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let bytes = tokio

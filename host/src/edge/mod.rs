@@ -57,7 +57,7 @@ pub fn build(
         .mlmodel
         .load_sections(&model.flavor, None)
         .with_context(|| format!("the MLmodel has no {} flavor", model.flavor))?;
-    if contents == Contents::Embedded && *flavor_bytes == *wasmflow_guests::PYTHON_FUNCTION {
+    if contents == Contents::Embedded && *flavor_bytes == *wasmflow_components::PYTHON_FUNCTION {
         // The composed snapshot of the componentize-py component traps at its first
         // `predict` ("unknown handle index 1" lifting the model's borrow); unsnapshotted
         // it composes and serves.
@@ -68,7 +68,7 @@ pub fn build(
     }
     let (flavor, front) = match contents {
         Contents::Embedded => snapshots(model, &flavor_bytes, &sections, limits)?,
-        Contents::Mounted => (flavor_bytes.to_vec(), wasmflow_guests::HTTP_FRONT.to_vec()),
+        Contents::Mounted => (flavor_bytes.to_vec(), wasmflow_components::HTTP_FRONT.to_vec()),
     };
     let composed = compose::compose(&front, &flavor)?;
     std::fs::write(output, &composed).with_context(|| format!("cannot write {}", output.display()))?;
@@ -87,7 +87,7 @@ fn snapshots(
         let flavor = snapshot::flavor(flavor_bytes, &model.dir, sections, limits)
             .await
             .with_context(|| format!("cannot snapshot the {} flavor with the model loaded", model.flavor))?;
-        let front = snapshot::front(wasmflow_guests::HTTP_FRONT, &model.dir, &model.flavor, limits)
+        let front = snapshot::front(wasmflow_components::HTTP_FRONT, &model.dir, &model.flavor, limits)
             .await
             .context("cannot snapshot the wasi:http front end with the MLmodel read")?;
         anyhow::Ok((flavor, front))
