@@ -21,6 +21,7 @@ mod shutdown;
 mod sklearn;
 mod slow_clients;
 mod support;
+mod tracking_faults;
 mod trees;
 mod uris;
 mod wasi_http;

@@ -42,11 +42,22 @@ fn root_cause(error: &reqwest::Error) -> String {
     if error.is_timeout() { format!("timed out ({cause})") } else { cause.to_string() }
 }
 
+/// How long one request to the tracking server may wait for its answer, or
+/// for more of an artifact's bytes: MLflow's `MLFLOW_HTTP_REQUEST_TIMEOUT`
+/// (seconds, default 120), so a server that hangs fails the start in bounded
+/// time, as MLflow's client does.
+fn request_timeout() -> Duration {
+    std::env::var("MLFLOW_HTTP_REQUEST_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(Duration::from_secs(120), Duration::from_secs)
+}
+
 impl RestStore {
     pub fn new(base: &str) -> anyhow::Result<RestStore> {
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(600))
+            .timeout(request_timeout())
             .user_agent(concat!("wasmflow/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("cannot set up the HTTP client")?;
