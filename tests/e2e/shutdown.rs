@@ -81,3 +81,52 @@ fn a_request_past_the_grace_period_is_cut_and_the_server_still_exits() {
     assert!(server.log().contains("grace period"), "{}", server.log());
     assert!(runaway.join().unwrap().is_err(), "the runaway request had no answer to give");
 }
+
+/// Sixteen clients keep sending when SIGTERM comes: every answer is a whole
+/// 200 (none cut mid-body, no 5xx), the others fail before any answer (connection
+/// refused, or a keep-alive connection the shutdown closed while idle: from a
+/// client the latter cannot be told apart from a cut, which is what
+/// `sigterm_lets_requests_in_flight_finish_and_exits_0` rules out), and the
+/// server exits 0.
+#[test]
+fn sigterm_under_sustained_load_answers_whole_and_exits_0() {
+    let mut server = Server::start("models/iris-onnx", &["-w", "2"]);
+    let base = server.base.clone();
+    let body = json!({"inputs": [[5.1, 3.5, 1.4, 0.2]]}).to_string();
+    let expected = server.invoke(Some("application/json"), body.clone()).body;
+    // Sixteen clients on keep-alive connections, each sending until the server is gone.
+    let clients: Vec<_> = (0..16)
+        .map(|_| {
+            let (base, body, expected) = (base.clone(), body.clone(), expected.clone());
+            thread::spawn(move || {
+                let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+                let mut answered = 0;
+                loop {
+                    let sent = client
+                        .post(format!("{base}/invocations"))
+                        .header("Content-Type", "application/json")
+                        .body(body.clone())
+                        .send();
+                    match sent {
+                        Ok(response) => {
+                            let status = response.status().as_u16();
+                            let text = response.text().expect("an answer was cut mid-body");
+                            assert_eq!((status, &text), (200, &expected), "an answer during shutdown");
+                            answered += 1;
+                        }
+                        // Refused, or an idle keep-alive connection closed by the
+                        // shutdown before this request was read: never begun.
+                        Err(e) if e.is_connect() || e.is_request() => return answered,
+                        Err(e) => panic!("unexpected failure: {e:?}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(700));
+    server.signal("TERM");
+    let answered: usize = clients.into_iter().map(|c| c.join().expect("a client saw a cut request")).sum();
+    let status = server.wait_exit(Duration::from_secs(10)).expect("the server did not exit");
+    assert_eq!(status.code(), Some(0), "{}", server.log());
+    assert!(answered > 16, "only {answered} requests were served before the signal");
+}
