@@ -32,7 +32,7 @@ fn main() {
 fn run(case: &Value) -> (&'static str, String, f64) {
     let dir = Path::new(case["dir"].as_str().unwrap());
     let text = std::fs::read_to_string(dir.join("MLmodel")).expect("MLmodel");
-    let mlmodel: Value = serde_yaml::from_str(&text).expect("MLmodel YAML");
+    let mlmodel: Value = serde_saphyr::from_str(&text).expect("MLmodel YAML");
     let mut pyfunc = mlmodel["flavors"]["python_function"].clone();
     pyfunc["predict_fn"] = case["method"].clone();
     // A panic is a bug to report, not a crash of the sweep.

@@ -155,7 +155,7 @@ fn cut_and_corrupted_real_pickles_never_panic() {
 fn a_hostile_model_directory_fails_at_load() {
     let dir = fixtures().join("mlmodel-os-system");
     let text = std::fs::read_to_string(dir.join("MLmodel")).unwrap();
-    let mlmodel: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+    let mlmodel: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
     let flavor = mlmodel["flavors"]["sklearn"].to_string();
     let pyfunc = mlmodel["flavors"]["python_function"].to_string();
     let Err(Error::Load(message)) = load_model(&dir, &flavor, &pyfunc) else { panic!("loaded") };

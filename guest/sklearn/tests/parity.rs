@@ -61,7 +61,7 @@ fn cell(v: &Value) -> f64 {
 /// The MLmodel's `sklearn` and `python_function` sections as JSON, as the host hands them over.
 fn configs(model: &str) -> (String, String) {
     let text = std::fs::read_to_string(repo().join("models/sklearn").join(model).join("MLmodel")).unwrap();
-    let mlmodel: serde_json::Value = serde_yaml::from_str(&text).unwrap();
+    let mlmodel: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
     (mlmodel["flavors"]["sklearn"].to_string(), mlmodel["flavors"]["python_function"].to_string())
 }
 

@@ -26,7 +26,7 @@ fn json(path: &Path) -> Value {
 
 fn load(model: &str) -> Model {
     let text = std::fs::read_to_string(repo().join("models/sklearn").join(model).join("MLmodel")).unwrap();
-    let mlmodel: Value = serde_yaml::from_str(&text).unwrap();
+    let mlmodel: Value = serde_saphyr::from_str(&text).unwrap();
     let (flavor, pyfunc) =
         (mlmodel["flavors"]["sklearn"].to_string(), mlmodel["flavors"]["python_function"].to_string());
     load_model(&repo().join("models/sklearn").join(model), &flavor, &pyfunc).unwrap_or_else(|e| panic!("{model}: {e}"))

@@ -19,7 +19,7 @@ fn models() -> PathBuf {
 
 fn flavor_config(dir: &Path, flavor: &str) -> String {
     let text = std::fs::read_to_string(dir.join("MLmodel")).unwrap();
-    let mlmodel: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let mlmodel: Value = serde_saphyr::from_str(&text).unwrap();
     serde_json::to_string(&mlmodel["flavors"][flavor]).unwrap()
 }
 

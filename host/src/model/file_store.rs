@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use serde_yaml::Value;
+use serde_json::Value;
 
 use super::store::{ModelVersion, Run, Store, no_such_model, no_such_version};
 use super::uri::Selector;
@@ -16,7 +16,7 @@ pub struct FileStore {
 
 fn read_meta(path: &Path) -> anyhow::Result<Value> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_yaml::from_str(&text).map_err(|e| anyhow::anyhow!("cannot parse {}: {e}", path.display()))
+    serde_saphyr::from_str(&text).map_err(|e| anyhow::anyhow!("cannot parse {}: {e}", path.display()))
 }
 
 /// A scalar field of a meta.yaml as text (MLflow writes ids as strings or numbers).
@@ -83,10 +83,10 @@ impl FileStore {
     fn aliases(model_dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
         let mut aliases = Vec::new();
         let meta = read_meta(&model_dir.join("meta.yaml"))?;
-        if let Some(Value::Mapping(map)) = meta.get("aliases") {
+        if let Some(Value::Object(map)) = meta.get("aliases") {
             for (alias, version) in map {
-                if let (Some(alias), Some(version)) = (scalar(alias), scalar(version)) {
-                    aliases.push((alias, version));
+                if let Some(version) = scalar(version) {
+                    aliases.push((alias.clone(), version));
                 }
             }
         }
