@@ -1,7 +1,7 @@
 //! The edge deployment: `wasmflow build` components (model embedded) and the
 //! front end composed with a flavor over a mounted model directory (as Spin
-//! composes spin.toml's component dependencies), each under a real wasi:http
-//! host (`wasi_http`), must answer every recorded conformance request byte for
+//! composes spin.toml's component dependencies), each under the real
+//! `wasmtime serve` (`edge_hosts`), must answer every recorded conformance request byte for
 //! byte as `wasmflow serve` does: same status, content type and body.
 
 use std::path::{Path, PathBuf};
@@ -12,8 +12,8 @@ use base64::prelude::{BASE64_STANDARD, Engine as _};
 use serde_json::Value;
 
 use crate::conformance::cases;
+use crate::edge_hosts::{self, Sandbox};
 use crate::support::{Answer, Server, answer, repo};
-use crate::wasi_http::{self, Sandbox};
 
 /// Where the tests write components.
 fn out_dir() -> &'static Path {
@@ -99,12 +99,12 @@ fn a_built_onnx_model_answers_as_the_native_server() {
     // Cloudflare Workers take 10 MB compressed; Fastly 100 MB.
     assert!(gzipped < 10.0, "{stdout}");
     // Self-contained: served with no directory and no environment.
-    let edge = wasi_http::serve(&component, Sandbox::default());
+    let edge = edge_hosts::serve(&component, Sandbox::default());
     let native = Server::start("models/iris-onnx", &["-w", "1"]);
-    same_answers("iris-onnx", &native, &edge);
+    same_answers("iris-onnx", &native, &edge.base);
     // HEAD as GET, without a body, on both.
     let client = reqwest::blocking::Client::new();
-    for base in [&native.base, &edge] {
+    for base in [&native.base, &edge.base] {
         let head = answer(client.head(format!("{base}/ping")).send().unwrap());
         assert_eq!((head.status, head.body.as_str()), (200, ""), "{base}");
     }
@@ -113,10 +113,10 @@ fn a_built_onnx_model_answers_as_the_native_server() {
 #[test]
 fn a_built_model_with_external_data_needs_no_files() {
     let (component, _) = build("models/mlp-onnx-external", "mlp-onnx-external", &[]);
-    let edge = wasi_http::serve(&component, Sandbox::default());
+    let edge = edge_hosts::serve(&component, Sandbox::default());
     let native = Server::start("models/mlp-onnx-external", &["-w", "1"]);
     // The same requests as the recorded MLP model (same signature).
-    same_answers("mlp-onnx", &native, &edge);
+    same_answers("mlp-onnx", &native, &edge.base);
 }
 
 #[test]
@@ -124,9 +124,19 @@ fn a_built_sklearn_model_answers_as_the_native_server() {
     let (component, stdout) = build("models/sklearn/iris-rf", "iris-rf", &[]);
     let (_, gzipped) = reported_sizes(&stdout);
     assert!(gzipped < 10.0, "{stdout}");
-    let edge = wasi_http::serve(&component, Sandbox::default());
+    let edge = edge_hosts::serve(&component, Sandbox::default());
     let native = Server::start("models/sklearn/iris-rf", &["-w", "1"]);
-    same_answers("iris-onnx", &native, &edge);
+    same_answers("iris-onnx", &native, &edge.base);
+}
+
+#[test]
+fn a_built_model_answers_under_node_as_the_native_server() {
+    // jco transpiles the component to JavaScript (core wasm + JS glue) and serves
+    // it with Node's http module: what JavaScript hosts and CDN workers run.
+    let (component, _) = build("models/sklearn/iris-rf", "iris-rf-node", &[]);
+    let edge = edge_hosts::serve_node(&component);
+    let native = Server::start("models/sklearn/iris-rf", &["-w", "1"]);
+    same_answers("iris-onnx", &native, &edge.base);
 }
 
 #[test]
@@ -135,9 +145,9 @@ fn built_custom_models_answer_as_the_native_server() {
     for model in ["echo-columns", "echo-typehint", "echo-llm", "echo-named-tensors"] {
         let dir = format!("models/custom/{model}");
         let (component, _) = build(&dir, model, &["--flavor-component", &echo]);
-        let edge = wasi_http::serve(&component, Sandbox::default());
+        let edge = edge_hosts::serve(&component, Sandbox::default());
         let native = Server::start(&dir, &["--flavor-component", &echo, "-w", "1"]);
-        same_answers(model, &native, &edge);
+        same_answers(model, &native, &edge.base);
     }
 }
 
@@ -148,9 +158,9 @@ fn built_python_models_answer_as_the_native_server() {
     let dir = "models/python/lookup";
     let (component, _) = build(dir, "python-lookup", &["--mount"]);
     let sandbox = Sandbox { dir: Some((repo().join(dir), "/model".into())), env: vec![] };
-    let edge = wasi_http::serve(&component, sandbox);
+    let edge = edge_hosts::serve(&component, sandbox);
     let native = Server::start(dir, &["-w", "1"]);
-    same_answers("python/lookup", &native, &edge);
+    same_answers("python/lookup", &native, &edge.base);
     // Without it, the build says what to do instead of writing a component that traps.
     let run = Command::new(env!("CARGO_BIN_EXE_wasmflow"))
         .current_dir(repo())
@@ -187,15 +197,16 @@ fn spin_toml_serves_the_bundled_model_as_the_native_server() {
     // (`--mount` composes exactly these two components), the files mounted and
     // the environment set.
     let (composed, _) = build(model, "spin-app", &["--mount"]);
-    let edge = wasi_http::serve(&composed, Sandbox { dir: Some((repo().join(model), destination.into())), env });
+    let edge = edge_hosts::serve(&composed, Sandbox { dir: Some((repo().join(model), destination.into())), env });
     let native = Server::start(model, &["-w", "1"]);
-    same_answers("iris-onnx", &native, &edge);
+    same_answers("iris-onnx", &native, &edge.base);
 }
 
 #[test]
 fn a_mounted_front_end_without_its_model_says_so() {
     let (component, _) = build("models/iris-onnx", "onnx-unmounted", &["--mount"]);
-    let edge = wasi_http::serve(&component, Sandbox::default());
+    let served = edge_hosts::serve(&component, Sandbox::default());
+    let edge = &served.base;
     let client = reqwest::blocking::Client::new();
     let ping = answer(client.get(format!("{edge}/ping")).send().unwrap());
     assert_eq!(ping.status, 404, "{ping:?}");

@@ -10,13 +10,16 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use wasmflow_protocol::LoadSections;
 use wasmtime::Store;
-use wasmtime::component::{Component, Linker, ResourceTable, ResourceType, Val};
+use wasmtime::component::{
+    Component, ComponentNamedList, ComponentType, Lift, Linker, Lower, ResourceTable, ResourceType,
+};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use wasmtime_wizer::{WasmtimeWizerComponent, Wizer};
 
+use super::bindings::{FlavorError, LoadRequest};
 use super::engine::{new_engine, start_epoch_ticker, ticks};
-use super::instance::GUEST_MODEL_DIR;
+use super::instance::{GUEST_MODEL_DIR, describe};
 use super::limits::{LoadLimits, MemoryCap, load_error};
 
 /// The host side of a component under pre-initialisation.
@@ -46,32 +49,40 @@ pub async fn flavor(
     sections: &LoadSections,
     limits: &LoadLimits,
 ) -> anyhow::Result<Vec<u8>> {
-    let request = Val::Record(vec![
-        ("model-dir".into(), Val::String(GUEST_MODEL_DIR.into())),
-        ("flavor-config".into(), Val::String(sections.flavor_config.clone())),
-        ("pyfunc-config".into(), Val::String(sections.pyfunc_config.clone())),
-        ("model-config".into(), Val::String(sections.model_config.clone())),
-    ]);
-    run(component, model_dir, "wasmflow:inference/snapshot@0.1.0", vec![request], limits).await
+    let request = LoadRequest {
+        model_dir: GUEST_MODEL_DIR.into(),
+        flavor_config: sections.flavor_config.clone(),
+        pyfunc_config: sections.pyfunc_config.clone(),
+        model_config: sections.model_config.clone(),
+    };
+    let failed = |error: FlavorError| describe(&error).to_string();
+    run(component, model_dir, "wasmflow:inference/snapshot@0.1.0", (request,), failed, limits).await
 }
 
 /// The front end with the MLmodel read: `front.preload("/model", <flavor>)`.
 pub async fn front(component: &[u8], model_dir: &Path, flavor: &str, limits: &LoadLimits) -> anyhow::Result<Vec<u8>> {
-    let args = vec![Val::String(GUEST_MODEL_DIR.into()), Val::String(flavor.into())];
-    run(component, model_dir, "wasmflow:inference/front@0.1.0", args, limits).await
+    let args = (GUEST_MODEL_DIR.to_string(), flavor.to_string());
+    run(component, model_dir, "wasmflow:inference/front@0.1.0", args, |message: String| message, limits).await
 }
 
-/// Instruments `component`, calls `<interface>.preload(args)` on an instance
-/// with the model directory mounted, and snapshots the instance. (wizer's own
-/// `run_component` takes the call as WAVE text, whose names cannot carry the
-/// interface's version; the steps are public, so they are run here.)
-async fn run(
+/// Instruments `component`, calls `<interface>.preload(args)` (typed: the
+/// arguments and the `result<_, E>` are checked against the component's
+/// export) on an instance with the model directory mounted, and snapshots the
+/// instance. (wizer's own `run_component` takes the call as WAVE text, whose
+/// names cannot carry the interface's version; the steps are public, so they
+/// are run here.)
+async fn run<Args, E>(
     component: &[u8],
     model_dir: &Path,
     interface: &str,
-    args: Vec<Val>,
+    args: Args,
+    failed: impl FnOnce(E) -> String,
     limits: &LoadLimits,
-) -> anyhow::Result<Vec<u8>> {
+) -> anyhow::Result<Vec<u8>>
+where
+    Args: ComponentNamedList + Lower + Send + Sync,
+    E: ComponentType + Lift + Send + Sync + 'static,
+{
     let engine = new_engine(None)?;
     start_epoch_ticker(&engine);
     let mut wasi = WasiCtxBuilder::new();
@@ -98,15 +109,14 @@ async fn run(
     let missing = || anyhow::anyhow!("the component does not export `{interface}.preload`");
     let exported = instance.get_export_index(&mut store, None, interface).ok_or_else(missing)?;
     let preload = instance.get_export_index(&mut store, Some(&exported), "preload").ok_or_else(missing)?;
-    let preload = instance.get_func(&mut store, preload).ok_or_else(missing)?;
-    let mut results = [Val::Bool(false)];
-    if let Err(error) = preload.call_async(&mut store, &args, &mut results).await {
-        return Err(load_error(error, limits, store.data().memory.refused()));
-    }
-    match &results[0] {
-        Val::Result(Ok(_)) => {}
-        Val::Result(Err(error)) => bail!("preload failed: {}", describe(error.as_deref())),
-        other => bail!("preload answered {other:?}, not a result"),
+    let preload = instance
+        .get_typed_func::<Args, (Result<(), E>,)>(&mut store, preload)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("`{interface}.preload` does not have the expected type"))?;
+    match preload.call_async(&mut store, args).await {
+        Ok((Ok(()),)) => {}
+        Ok((Err(error),)) => bail!("preload failed: {}", failed(error)),
+        Err(error) => return Err(load_error(error, limits, store.data().memory.refused())),
     }
     let snapshot = wizer
         .snapshot_component(&context, &mut WasmtimeWizerComponent { store: &mut store, instance })
@@ -125,13 +135,4 @@ fn stub_predictor(linker: &mut Linker<InitState>) -> anyhow::Result<()> {
         predictor.func_new(name, move |_, _, _, _| wasmtime::bail!("`predictor.{name}` called during preload"))?;
     }
     Ok(())
-}
-
-/// The text of a preload error (a string, or a flavor `error` case with one).
-fn describe(error: Option<&Val>) -> String {
-    match error {
-        Some(Val::String(message)) => message.clone(),
-        Some(Val::Variant(case, Some(payload))) => format!("{case}: {}", describe(Some(payload))),
-        other => format!("{other:?}"),
-    }
 }
