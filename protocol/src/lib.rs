@@ -20,8 +20,8 @@ pub mod py;
 mod response;
 mod schema;
 pub mod service;
-#[cfg(test)]
-mod testing;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod value;
 mod wit_convert;
 

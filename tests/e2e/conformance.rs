@@ -14,115 +14,21 @@
 //! data, dtypes and params each server hands the model.
 //!
 //! Where wasmflow answers differently on purpose, the case is listed in
-//! [`DIVERGENCES`] with the reason, and the test checks our answer instead.
+//! `wasmflow_protocol::testing::recorded::DIVERGENCES` with the reason (the list
+//! the protocol crate's own replayer skips), and the test checks our answer instead.
 
 use std::path::Path;
 
-use base64::prelude::{BASE64_STANDARD, Engine as _};
 use serde_json::Value;
+use wasmflow_protocol::testing::recorded::{Case, cases, divergence, sort_extra_inputs};
 
 use crate::support::{Answer, Server, assert_json_close, repo};
 
-/// A case where wasmflow answers differently on purpose (README.md, "Differences from MLflow").
-struct Divergence {
-    /// Model directory, or `*` for every model.
-    model: &'static str,
-    case: &'static str,
-    /// What wasmflow answers: status and `error_code` (empty for a success).
-    status: u16,
-    error_code: &'static str,
-    why: &'static str,
-}
-
-const NO_CONTENT_TYPE: &str = "MLflow crashes with a bare 500; wasmflow answers 415 and names the header";
-const CSV_TENSOR: &str = "MLflow 3.17 cannot read CSV for a tensor signature (\"TensorSpec only supports numpy types\"); \
-                          wasmflow reads it as it reads dataframe_split";
-
-const PANDAS_STRING_LABEL: &str = "pandas labels a string column `object` when read from CSV and `str` when built \
-                                   from JSON; the model gets the same strings, and a component sees one string type";
-const NUMBER_IN_STRING_COLUMN: &str = "a JSON number in a `string` column: MLflow hands the model the int in an object \
-                                       column, wasmflow its text (`5` → \"5\"), as the signature says";
-const DEEP_NESTING: &str = "JSON nested far past the limit: MLflow's parser raises unhandled (a bare 500); wasmflow \
-                            answers the 400 MLflow gives for nesting just past its recursion limit";
-const NO_PARAMS_SCHEMA: &str = "without a params schema MLflow passes `{}` when the request had params (or was \
-                                LLM-style) and `None` otherwise; a component gets no params in both cases";
-
-const fn diverges(
-    model: &'static str,
-    case: &'static str,
-    status: u16,
-    error_code: &'static str,
-    why: &'static str,
-) -> Divergence {
-    Divergence { model, case, status, error_code, why }
-}
-
-const DIVERGENCES: &[Divergence] = &[
-    diverges("*", "err_no_content_type", 415, "", NO_CONTENT_TYPE),
-    diverges("*", "err_nested_inputs_100000", 400, "BAD_REQUEST", DEEP_NESTING),
-    diverges("iris-onnx", "csv_with_header", 200, "", CSV_TENSOR),
-    diverges("iris-onnx", "csv_numeric_header", 200, "", CSV_TENSOR),
-    // The first row is the header, as in pandas: two rows are scored.
-    diverges("iris-onnx", "csv_no_header", 200, "", CSV_TENSOR),
-    diverges("iris-onnx", "err_csv_empty", 400, "BAD_REQUEST", CSV_TENSOR),
-    diverges("iris-onnx", "err_csv_non_numeric", 400, "BAD_REQUEST", CSV_TENSOR),
-    diverges("iris-onnx", "err_csv_wrong_columns", 400, "INVALID_PARAMETER_VALUE", CSV_TENSOR),
-    // The named input `features` needs one list-valued column, as with dataframe_split.
-    diverges("mlp-onnx", "csv_with_header", 400, "INVALID_PARAMETER_VALUE", CSV_TENSOR),
-    diverges("mlp-onnx", "csv_numeric_header", 400, "INVALID_PARAMETER_VALUE", CSV_TENSOR),
-    diverges("mlp-onnx", "csv_no_header", 400, "INVALID_PARAMETER_VALUE", CSV_TENSOR),
-    diverges("mlp-onnx", "err_csv_empty", 400, "BAD_REQUEST", CSV_TENSOR),
-    diverges("mlp-onnx", "err_csv_non_numeric", 400, "INVALID_PARAMETER_VALUE", CSV_TENSOR),
-    diverges("mlp-onnx", "err_csv_wrong_columns", 400, "INVALID_PARAMETER_VALUE", CSV_TENSOR),
-    diverges("echo-tensor", "csv_rows", 200, "", CSV_TENSOR),
-    diverges("echo-columns", "csv_all_columns", 200, "", PANDAS_STRING_LABEL),
-    diverges("echo-columns", "split_lenient_casts", 200, "", NUMBER_IN_STRING_COLUMN),
-    diverges("echo-unnamed-columns", "split_number_into_string", 200, "", NUMBER_IN_STRING_COLUMN),
-    // The model calls `code.upper()`: on MLflow's int that raises (400 BAD_REQUEST), on "5" it answers.
-    diverges("python/lookup", "err_number_code", 200, "", NUMBER_IN_STRING_COLUMN),
-    diverges("echo-tensor", "params_without_schema", 200, "", NO_PARAMS_SCHEMA),
-    diverges("echo-nosig", "params_without_schema", 200, "", NO_PARAMS_SCHEMA),
-    diverges("echo-nosig", "llm_prompt", 200, "", NO_PARAMS_SCHEMA),
-    diverges("echo-nosig", "llm_messages", 200, "", NO_PARAMS_SCHEMA),
-    diverges("echo-typehint", "inputs_with_params", 200, "", NO_PARAMS_SCHEMA),
-];
-
-pub struct Case {
-    pub name: String,
-    pub request: Value,
-    pub response: Value,
-}
-
-pub fn cases(model: &str) -> Vec<Case> {
-    let dir = repo().join("tests/conformance").join(model);
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    files
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|path| {
-            let case: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            Case {
-                name: path.file_stem().unwrap().to_string_lossy().into(),
-                request: case["request"].clone(),
-                response: case["response"].clone(),
-            }
-        })
-        .collect()
-}
-
-fn send(server: &Server, request: &Value) -> Option<Answer> {
-    let path = request["path"].as_str().unwrap();
-    match request["method"].as_str().unwrap() {
+fn send(server: &Server, case: &Case) -> Option<Answer> {
+    let path = case.request["path"].as_str().unwrap();
+    match case.request["method"].as_str().unwrap() {
         "GET" => Some(server.get(path)),
-        "POST" if path == "/invocations" => {
-            let body = match (request["body"].as_str(), request["body_base64"].as_str()) {
-                (Some(text), _) => text.as_bytes().to_vec(),
-                (None, Some(encoded)) => BASE64_STANDARD.decode(encoded).expect("recorded bodies are base64"),
-                (None, None) => return None,
-            };
-            Some(server.invoke(request["content_type"].as_str(), body))
-        }
+        "POST" if case.is_invocation() => Some(server.invoke(case.content_type(), case.body()?)),
         _ => None,
     }
 }
@@ -132,16 +38,6 @@ fn stable_parts(message: &str) -> (&str, &str) {
     let head = message.split(['\'', '[', '{']).next().unwrap_or_default();
     let tail = message.rsplit("Error: ").next().unwrap_or_default();
     (head, tail)
-}
-
-/// MLflow prints "extra inputs" from a Python set, in hash order; sort them.
-fn sorted_sets(message: &str) -> String {
-    let marker = "extra inputs: [";
-    let Some(start) = message.find(marker).map(|i| i + marker.len()) else { return message.to_string() };
-    let Some(len) = message[start..].find(']') else { return message.to_string() };
-    let mut items: Vec<&str> = message[start..start + len].split(", ").collect();
-    items.sort_unstable();
-    format!("{}{}{}", &message[..start], items.join(", "), &message[start + len..])
 }
 
 /// Why `ours` does not match `theirs`, if it does not.
@@ -167,7 +63,7 @@ fn mismatch(ours: &Answer, theirs: &Value) -> Option<String> {
                 ours_json["message"].as_str().unwrap_or_default(),
                 theirs_json["message"].as_str().unwrap_or_default(),
             );
-            let (ours_msg, theirs_msg) = (sorted_sets(ours_msg), sorted_sets(theirs_msg));
+            let (ours_msg, theirs_msg) = (sort_extra_inputs(ours_msg), sort_extra_inputs(theirs_msg));
             (ours_msg != theirs_msg && stable_parts(&ours_msg) != stable_parts(&theirs_msg))
                 .then(|| format!("message\n      ours:   {ours_msg}\n      MLflow: {theirs_msg}"))
         }
@@ -207,10 +103,9 @@ pub(crate) fn replay(model: &str) {
     let mut checked = 0;
     let mut documented = 0;
     for case in cases(model) {
-        let Some(answer) = send(&server, &case.request) else { continue };
+        let Some(answer) = send(&server, &case) else { continue };
         checked += 1;
-        let divergence = DIVERGENCES.iter().find(|d| d.case == case.name && (d.model == "*" || d.model == model));
-        if let Some(d) = divergence {
+        if let Some(d) = divergence(model, &case.name) {
             documented += 1;
             let code = if answer.status == 200 { String::new() } else { answer.error_code() };
             if (answer.status, code.as_str()) != (d.status, d.error_code) {

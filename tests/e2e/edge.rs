@@ -8,10 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use base64::prelude::{BASE64_STANDARD, Engine as _};
-use serde_json::Value;
+use wasmflow_protocol::testing::recorded::{Case, cases};
 
-use crate::conformance::cases;
 use crate::edge_hosts::{self, Sandbox};
 use crate::support::{Answer, Server, answer, repo};
 
@@ -42,19 +40,13 @@ fn build(model: &str, name: &str, extra: &[&str]) -> (PathBuf, String) {
 }
 
 /// Sends a recorded request to `base`.
-fn send(client: &reqwest::blocking::Client, base: &str, request: &Value) -> Option<Answer> {
-    let path = request["path"].as_str().unwrap();
-    let url = format!("{base}{path}");
-    let sent = match request["method"].as_str().unwrap() {
+fn send(client: &reqwest::blocking::Client, base: &str, case: &Case) -> Option<Answer> {
+    let url = format!("{base}{}", case.request["path"].as_str().unwrap());
+    let sent = match case.request["method"].as_str().unwrap() {
         "GET" => client.get(url),
         "POST" => {
-            let body = match (request["body"].as_str(), request["body_base64"].as_str()) {
-                (Some(text), _) => text.as_bytes().to_vec(),
-                (None, Some(encoded)) => BASE64_STANDARD.decode(encoded).expect("recorded bodies are base64"),
-                (None, None) => return None,
-            };
-            let mut post = client.post(url).body(body);
-            if let Some(content_type) = request["content_type"].as_str() {
+            let mut post = client.post(url).body(case.body()?);
+            if let Some(content_type) = case.content_type() {
                 post = post.header("Content-Type", content_type);
             }
             post
@@ -70,8 +62,8 @@ fn same_answers(cases_of: &str, native: &Server, edge: &str) {
     let mut checked = 0;
     let mut failures = Vec::new();
     for case in cases(cases_of) {
-        let Some(ours) = send(&client, &native.base, &case.request) else { continue };
-        let edge_answer = send(&client, edge, &case.request).unwrap();
+        let Some(ours) = send(&client, &native.base, &case) else { continue };
+        let edge_answer = send(&client, edge, &case).unwrap();
         checked += 1;
         if (edge_answer.status, &edge_answer.content_type, &edge_answer.body)
             != (ours.status, &ours.content_type, &ours.body)

@@ -3,7 +3,11 @@
 //! Written here rather than taken from a crate: the `npy`/`ndarray-npy` crates
 //! either pull in `ndarray` and its BLAS-free but large dependency tree, or do not
 //! read *structured* dtypes (`sklearn.tree._tree.Tree` stores its nodes as a
-//! record array `[('left_child', '<i8'), …, ('', '|V7')]`). The format is a magic
+//! record array `[('left_child', '<i8'), …, ('', '|V7')]`). `npyz`, the maintained
+//! fork (re-checked 2026-12), reads a structured dtype only into a struct deriving
+//! `npyz::Deserialize` whose fields match the header's names, which the unnamed
+//! padding field and the layout's changes across scikit-learn versions (the
+//! `missing_go_to_left` field since 1.3) rule out. The format is a magic
 //! string, a Python-literal header and raw little-endian data; reading it is ~150
 //! lines, bounded by the bytes actually present (no allocation from a header length).
 

@@ -7,6 +7,8 @@ use crate::schema::signature::Schema;
 use crate::{Batch, EVALUATION_ERROR_MESSAGE, MlModel, Tensor, Values, encode_predictions, parse_invocation};
 use std::path::{Path, PathBuf};
 
+use super::recorded;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -20,38 +22,21 @@ struct Case {
     response_body: String,
 }
 
+/// The recorded invocations of `model`, without the documented differences
+/// (the end-to-end replayer checks what wasmflow answers to those).
 fn load_cases(model: &str) -> Vec<Case> {
-    let dir = root().join("tests/conformance").join(model);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        if f.extension().and_then(|e| e.to_str()) != Some("json") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&f).unwrap();
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let req = &v["request"];
-        if req["path"] != "/invocations" || req["method"] != "POST" {
-            continue;
-        }
-        let body = match req["body"].as_str() {
-            Some(b) => b.as_bytes().to_vec(),
-            None => crate::py::base64::decode(req["body_base64"].as_str().unwrap_or("")).unwrap(),
-        };
-        out.push(Case {
-            name: format!("{model}/{}", f.file_name().unwrap().to_string_lossy()),
-            content_type: req["content_type"].as_str().map(str::to_string),
-            body,
-            status: v["response"]["status"].as_u64().unwrap() as u16,
-            response_ct: v["response"]["content_type"].as_str().unwrap().to_string(),
-            response_body: v["response"]["body"].as_str().unwrap().to_string(),
-        });
-    }
-    out
+    recorded::cases(model)
+        .into_iter()
+        .filter(|case| case.is_invocation() && recorded::divergence(model, &case.name).is_none())
+        .map(|case| Case {
+            name: format!("{model}/{}", case.name),
+            content_type: case.content_type().map(str::to_string),
+            body: case.body().unwrap_or_default(),
+            status: case.status(),
+            response_ct: case.response["content_type"].as_str().unwrap().to_string(),
+            response_body: case.response_body().to_string(),
+        })
+        .collect()
 }
 
 /// Rebuilds the model output from the golden predictions using the output
@@ -69,22 +54,6 @@ fn output_from_golden(predictions: &Json, outputs: &Schema) -> Option<Batch> {
     Some(Batch::Tensors(tensors))
 }
 
-/// MLflow prints some name lists from Python sets, whose order depends on
-/// the hash seed: compare them sorted.
-fn normalize_sets(msg: &str) -> String {
-    let marker = "Note that there were extra inputs: [";
-    let Some(start) = msg.find(marker) else {
-        return msg.to_string();
-    };
-    let from = start + marker.len();
-    let Some(len) = msg[from..].find(']') else {
-        return msg.to_string();
-    };
-    let mut items: Vec<&str> = msg[from..from + len].split(", ").collect();
-    items.sort();
-    format!("{}{}{}", &msg[..from], items.join(", "), &msg[from + len..])
-}
-
 fn strip_trace(body: &str) -> (String, bool) {
     // Remove `, "stack_trace": "..."` (always last before sqlstate or the end).
     let Ok(Json::Dict(mut entries)) = json::parse(body) else {
@@ -96,7 +65,7 @@ fn strip_trace(body: &str) -> (String, bool) {
         if k == "message"
             && let Json::Str(m) = v
         {
-            *m = normalize_sets(m);
+            *m = recorded::sort_extra_inputs(m);
         }
     }
     let mut out = String::new();
@@ -116,14 +85,6 @@ fn golden_cases_match_mlflow() {
         let sig = mlmodel.signature.as_ref();
         for case in load_cases(model) {
             let ct = case.content_type.as_deref();
-            // Known, deliberate divergences (README.md, "Differences from MLflow"):
-            // no Content-Type, CSV with a tensor signature, nesting far past the
-            // limit (MLflow's bare 500).
-            let tensor_signature = matches!(sig.and_then(|s| s.inputs.as_ref()), Some(Schema::Tensors(_)));
-            let deliberate = case.name.ends_with("/err_nested_inputs_100000.json");
-            if ct.is_none() || (ct == Some("text/csv") && tensor_signature) || deliberate {
-                continue;
-            }
             checked += 1;
             let result = parse_invocation(ct, &case.body, sig);
             let evaluation_failure = case.response_body.contains(EVALUATION_ERROR_MESSAGE);
