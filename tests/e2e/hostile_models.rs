@@ -1,8 +1,8 @@
 //! Hostile model files (issue 17, item 5): a zip bomb, an .npy header declaring
 //! 10^12 values, an archive entry naming `../../etc/passwd`, an ONNX initializer
 //! declaring 10^10 floats (tests/fixtures/hostile, made by
-//! models/make_hostile_models.py), and a model file that is a symlink out of
-//! the model directory. Each stops `wasmflow serve` at start-up with a one-line
+//! models/make_hostile_models.py), a model file that is a symlink out of
+//! the model directory, and the ONNX files fuzzing found crashing tract. Each stops `wasmflow serve` at start-up with a one-line
 //! error naming the file or the bound: no crash, no panic, no unbounded
 //! allocation, and nothing read outside the model directory.
 
@@ -44,6 +44,24 @@ fn an_archive_entry_naming_a_path_outside_is_not_found_in_the_archive() {
 #[test]
 fn an_onnx_initializer_declaring_a_huge_tensor_is_refused() {
     refused(&fixture("onnx-huge-initializer"), "tensor shape [100000, 100000] overflows");
+}
+
+#[test]
+fn onnx_files_found_by_fuzzing_fail_at_load_with_one_line() {
+    // fuzz/regressions/onnx: files `fuzz/run onnx` found panicking inside tract
+    // (a graph output naming no value), which in the component is a trap.
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fuzzed-onnx");
+    let mut crashers: Vec<_> =
+        std::fs::read_dir(repo().join("fuzz/regressions/onnx")).unwrap().map(|e| e.unwrap().path()).collect();
+    crashers.sort();
+    assert!(!crashers.is_empty());
+    for crasher in crashers {
+        let model = root.join(crasher.file_name().unwrap());
+        std::fs::create_dir_all(&model).unwrap();
+        std::fs::copy(fixture("onnx-huge-initializer").join("MLmodel"), model.join("MLmodel")).unwrap();
+        std::fs::copy(&crasher, model.join("model.onnx")).unwrap();
+        refused(&model, "cannot read ONNX model");
+    }
 }
 
 #[test]

@@ -12,6 +12,7 @@
 mod answer;
 mod convert;
 mod feed;
+mod graph_names;
 pub mod ml;
 pub mod zipmap;
 
@@ -70,6 +71,7 @@ pub fn load_onnx(request: &LoadRequest) -> Result<LoadedOnnx, Error> {
     let cannot_read =
         |e: &dyn std::fmt::Display| Error::Load(format!("cannot read ONNX model {}: {e:#}", path.display()));
     let mut proto = onnx.proto_model_for_path(&path).map_err(|e| cannot_read(&e))?;
+    graph_names::check_outputs_defined(&proto).map_err(|e| cannot_read(&e))?;
     let zipmaps = zipmap::strip(&mut proto).map_err(|e| cannot_read(&e))?;
     let dir = path.parent().and_then(Path::to_str);
     let parsed = onnx.parse(&proto, dir).map_err(|e| cannot_read(&e))?;
