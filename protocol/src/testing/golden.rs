@@ -13,30 +13,12 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-struct Case {
-    name: String,
-    content_type: Option<String>,
-    body: Vec<u8>,
-    status: u16,
-    response_ct: String,
-    response_body: String,
-}
-
 /// The recorded invocations of `model`, without the documented differences
 /// (the end-to-end replayer checks what wasmflow answers to those).
-fn load_cases(model: &str) -> Vec<Case> {
-    recorded::cases(model)
-        .into_iter()
-        .filter(|case| case.is_invocation() && recorded::divergence(model, &case.name).is_none())
-        .map(|case| Case {
-            name: format!("{model}/{}", case.name),
-            content_type: case.content_type().map(str::to_string),
-            body: case.body().unwrap_or_default(),
-            status: case.status(),
-            response_ct: case.response["content_type"].as_str().unwrap().to_string(),
-            response_body: case.response_body().to_string(),
-        })
-        .collect()
+fn load_cases(model: &str) -> Vec<recorded::Case> {
+    let mut cases = recorded::cases(model);
+    cases.retain(|case| case.is_invocation() && recorded::divergence(model, &case.name).is_none());
+    cases
 }
 
 /// Rebuilds the model output from the golden predictions using the output
@@ -84,45 +66,45 @@ fn golden_cases_match_mlflow() {
         };
         let sig = mlmodel.signature.as_ref();
         for case in load_cases(model) {
-            let ct = case.content_type.as_deref();
+            let name = format!("{model}/{}", case.name);
+            let (ct, body, status) = (case.content_type(), case.body().unwrap_or_default(), case.status());
+            let response_ct = case.response["content_type"].as_str().unwrap_or_default();
+            let response_body = case.response_body();
             checked += 1;
-            let result = parse_invocation(ct, &case.body, sig);
-            let evaluation_failure = case.response_body.contains(EVALUATION_ERROR_MESSAGE);
+            let result = parse_invocation(ct, &body, sig);
+            let evaluation_failure = response_body.contains(EVALUATION_ERROR_MESSAGE);
             match result {
                 Ok(inv) => {
                     if evaluation_failure {
                         // The model fails after our parse; the body must be ours.
                         let resp = crate::ScoringError::Evaluation("trace".into()).to_response();
                         let body = String::from_utf8(resp.body).unwrap();
-                        let (theirs, _) = strip_trace(&case.response_body);
+                        let (theirs, _) = strip_trace(response_body);
                         let (ours, _) = strip_trace(&body);
-                        if (resp.status, ours.as_str()) != (case.status, theirs.as_str()) {
+                        if (resp.status, ours.as_str()) != (status, theirs.as_str()) {
                             failures.push(format!(
                                 "{}: evaluation error differs\n  ours:   {ours}\n  mlflow: {theirs}",
-                                case.name
+                                name
                             ));
                         }
                         continue;
                     }
-                    if case.status != 200 {
-                        failures.push(format!(
-                            "{}: parsed OK but MLflow answered {} {}",
-                            case.name, case.status, case.response_body
-                        ));
+                    if status != 200 {
+                        failures.push(format!("{}: parsed OK but MLflow answered {} {}", name, status, response_body));
                         continue;
                     }
-                    if case.status == 200 {
+                    if status == 200 {
                         // The response must re-encode byte for byte.
-                        let golden = json::parse(&case.response_body).unwrap();
+                        let golden = json::parse(response_body).unwrap();
                         let outputs = sig.and_then(|s| s.outputs.as_ref());
                         if let (Some(pred), Some(outputs)) = (golden.get("predictions"), outputs)
                             && let Some(batch) = output_from_golden(pred, outputs)
                         {
                             let ours = String::from_utf8(encode_predictions(&batch, inv.unwrapped_response)).unwrap();
-                            if ours != case.response_body {
+                            if ours != response_body {
                                 failures.push(format!(
                                     "{}: response bytes differ\n  ours:   {ours}\n  mlflow: {}",
-                                    case.name, case.response_body
+                                    name, response_body
                                 ));
                             }
                         }
@@ -131,22 +113,17 @@ fn golden_cases_match_mlflow() {
                 Err(e) => {
                     let resp = e.to_response();
                     let body = String::from_utf8(resp.body).unwrap();
-                    if resp.status != case.status || resp.content_type != case.response_ct {
+                    if resp.status != status || resp.content_type != response_ct {
                         failures.push(format!(
                             "{}: status/content type {} {} vs MLflow {} {}\n  ours:   {body}\n  mlflow: {}",
-                            case.name,
-                            resp.status,
-                            resp.content_type,
-                            case.status,
-                            case.response_ct,
-                            case.response_body
+                            name, resp.status, resp.content_type, status, response_ct, response_body
                         ));
                         continue;
                     }
-                    let (theirs, their_trace) = strip_trace(&case.response_body);
+                    let (theirs, their_trace) = strip_trace(response_body);
                     let (ours, our_trace) = strip_trace(&body);
                     if theirs != ours || (their_trace && !our_trace) {
-                        failures.push(format!("{}: body differs\n  ours:   {ours}\n  mlflow: {theirs}", case.name));
+                        failures.push(format!("{}: body differs\n  ours:   {ours}\n  mlflow: {theirs}", name));
                     }
                 }
             }
