@@ -5,6 +5,7 @@
 
 mod cache_faults;
 mod conformance;
+mod container;
 mod custom;
 mod edge;
 mod edge_hosts;
@@ -13,6 +14,7 @@ mod hostile_bodies;
 mod hostile_models;
 mod isolation;
 mod load_faults;
+mod manifests;
 mod onnx;
 mod onnx_ml;
 mod overload;

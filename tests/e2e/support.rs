@@ -251,3 +251,10 @@ fn json_close(actual: &Value, expected: &Value, tolerance: f64, at: &str) -> Res
         _ => Err(format!("{at}: {actual} vs {expected}")),
     }
 }
+
+/// The test run's compile cache, warmed with every built-in component (for
+/// tools that take a cache, such as the image build).
+pub fn compiled_cache() -> PathBuf {
+    warm_cache();
+    cache_dir()
+}
