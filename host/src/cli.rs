@@ -43,6 +43,12 @@ pub struct BuildArgs {
     #[arg(long)]
     pub mount: bool,
 
+    /// Warn when the component is past a platform's size limit: `cloudflare-free`
+    /// (3 MB gzipped), `cloudflare` (10 MB gzipped), `fastly` (100 MB gzipped),
+    /// `fermyon-cloud` (100 MB), or a size such as `2MB`.
+    #[arg(long, value_name = "PLATFORM|SIZE")]
+    pub max_size: Option<crate::edge::SizeLimit>,
+
     #[command(flatten)]
     pub load_limits: LoadLimitArgs,
 }

@@ -116,5 +116,8 @@ fn build_component(args: BuildArgs) -> anyhow::Result<()> {
         mb(built.gzip_size),
         built.seconds
     );
+    if let Some(warning) = args.max_size.as_ref().and_then(|limit| limit.exceeded_by(&built)) {
+        eprintln!("wasmflow: warning: {warning}");
+    }
     Ok(())
 }

@@ -24,7 +24,7 @@ fn out_dir() -> &'static Path {
 }
 
 /// `wasmflow build -m <model> -o <out>/<name>.wasm …extra`; returns the path
-/// and what the command printed.
+/// and what the command printed (stdout, then stderr).
 fn build(model: &str, name: &str, extra: &[&str]) -> (PathBuf, String) {
     let output = out_dir().join(format!("{name}.wasm"));
     let run = Command::new(env!("CARGO_BIN_EXE_wasmflow"))
@@ -34,9 +34,9 @@ fn build(model: &str, name: &str, extra: &[&str]) -> (PathBuf, String) {
         .args(extra)
         .output()
         .expect("cannot run wasmflow build");
-    let stdout = String::from_utf8_lossy(&run.stdout).to_string();
-    assert!(run.status.success(), "wasmflow build {model} failed:\n{stdout}{}", String::from_utf8_lossy(&run.stderr));
-    (output, stdout)
+    let printed = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert!(run.status.success(), "wasmflow build {model} failed:\n{printed}");
+    (output, printed)
 }
 
 /// Sends a recorded request to `base`.
@@ -84,12 +84,17 @@ fn reported_sizes(stdout: &str) -> (f64, f64) {
 
 #[test]
 fn a_built_onnx_model_answers_as_the_native_server() {
-    let (component, stdout) = build("models/iris-onnx", "iris-onnx", &[]);
+    let (component, stdout) = build("models/iris-onnx", "iris-onnx", &["--max-size", "cloudflare-free"]);
     let (size, gzipped) = reported_sizes(&stdout);
     let on_disk = std::fs::metadata(&component).unwrap().len() as f64 / 1e6;
     assert!((size - on_disk).abs() < 0.1, "reported {size} MB, wrote {on_disk} MB");
-    // Cloudflare Workers take 10 MB compressed; Fastly 100 MB.
+    // Cloudflare Workers take 10 MB compressed (3 MB on the free plan); Fastly 100 MB.
     assert!(gzipped < 10.0, "{stdout}");
+    assert!(
+        stdout.contains("warning: the component is")
+            && stdout.contains("Cloudflare Workers' free plan (3.0 MB gzipped)"),
+        "{stdout}"
+    );
     // Self-contained: served with no directory and no environment.
     let edge = edge_hosts::serve(&component, Sandbox::default());
     let native = Server::start("models/iris-onnx", &["-w", "1"]);
@@ -113,9 +118,9 @@ fn a_built_model_with_external_data_needs_no_files() {
 
 #[test]
 fn a_built_sklearn_model_answers_as_the_native_server() {
-    let (component, stdout) = build("models/sklearn/iris-rf", "iris-rf", &[]);
+    let (component, stdout) = build("models/sklearn/iris-rf", "iris-rf", &["--max-size", "cloudflare-free"]);
     let (_, gzipped) = reported_sizes(&stdout);
-    assert!(gzipped < 10.0, "{stdout}");
+    assert!(gzipped < 3.0 && !stdout.contains("warning"), "{stdout}");
     let edge = edge_hosts::serve(&component, Sandbox::default());
     let native = Server::start("models/sklearn/iris-rf", &["-w", "1"]);
     same_answers("iris-onnx", &native, &edge.base);

@@ -9,6 +9,9 @@
 //! `wasi:http/incoming-handler`.
 
 mod compose;
+mod size_limit;
+
+pub use size_limit::SizeLimit;
 
 use std::io::Write as _;
 use std::path::Path;
