@@ -24,7 +24,7 @@ mod python;
 /// Several flavors may share one package (one component serves `xgboost` and `lightgbm`).
 const FLAVORS: &[(&str, &str)] = &[
     ("onnx", "wasmflow-flavor-onnx"),
-    ("sklearn", "wasmflow-flavor-sklearn"),
+    ("sklearn", "wasmflow-flavor-sklearn-component"),
     ("xgboost", "wasmflow-flavor-trees"),
     ("lightgbm", "wasmflow-flavor-trees"),
 ];
