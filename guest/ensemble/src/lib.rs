@@ -29,9 +29,11 @@ impl Model for Ensemble {
     fn load(request: &LoadRequest) -> Result<Self, Error> {
         let artifact = |name: &str| read_pickle(&pyfunc::artifact(request, name)?).map_err(wit_error);
         let estimator = |name: &str| Estimator::build(&artifact(name)?, Method::Predict).map_err(wit_error);
+        // In `load_context`'s order, so the first missing artifact is the one Python names.
+        let (model_a, model_b) = (estimator("model_a")?, estimator("model_b")?);
         let preprocessor = Transform::build(&artifact("preprocessor")?).map_err(wit_error)?;
         let weights = weights(pyfunc::model_config(request)?.get("weights"))?;
-        Ok(Ensemble { preprocessor, model_a: estimator("model_a")?, model_b: estimator("model_b")?, weights })
+        Ok(Ensemble { preprocessor, model_a, model_b, weights })
     }
 
     fn predict(&self, input: Batch, _params: &[Param]) -> Result<Batch, Error> {
@@ -85,6 +87,37 @@ wasmflow_guest::export_model!(Ensemble);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A load request for models/ensemble with `pyfunc` as its python_function section.
+    fn request(pyfunc: serde_json::Value) -> LoadRequest {
+        LoadRequest {
+            model_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/ensemble").into(),
+            flavor_config: "{}".into(),
+            pyfunc_config: pyfunc.to_string(),
+            model_config: "{}".into(),
+        }
+    }
+
+    fn artifacts() -> serde_json::Value {
+        let path = |name: &str| serde_json::json!({"path": format!("artifacts/{name}.pkl")});
+        serde_json::json!({"model_a": path("model_a"), "model_b": path("model_b"), "preprocessor": path("preprocessor")})
+    }
+
+    #[test]
+    fn missing_artifacts_and_bad_weights_fail_the_load_with_one_line() {
+        assert!(Ensemble::load(&request(serde_json::json!({"artifacts": artifacts()}))).is_ok());
+        let Err(Error::Load(m)) = Ensemble::load(&request(serde_json::json!({}))) else { panic!("loaded") };
+        assert!(m.contains("no artifact named \"model_a\""), "{m}");
+        let mut swapped = artifacts();
+        swapped["preprocessor"] = serde_json::json!({"path": "artifacts/model_a.pkl"});
+        let Err(Error::Load(m)) = Ensemble::load(&request(serde_json::json!({"artifacts": swapped}))) else {
+            panic!("a Ridge loaded as a preprocessor")
+        };
+        assert!(m.contains("Ridge"), "{m}");
+        let bad = serde_json::json!({"artifacts": artifacts(), "config": {"weights": "heavy"}});
+        let Err(Error::Load(m)) = Ensemble::load(&request(bad)) else { panic!("loaded") };
+        assert!(m.contains("weights"), "{m}");
+    }
 
     #[test]
     fn weights_come_from_model_config_with_mlflow_default() {
