@@ -7,6 +7,8 @@
 //!   `error_code` and message;
 //! - the documented user path (component copied into the model directory, named
 //!   by a `wasmflow` flavor) serves with no option;
+//! - with `--isolation per-request` every request runs in a fresh instance of a
+//!   snapshot taken after the SDK's `snapshot.preload` read the joblib files;
 //! - `weights` come from `model_config` (SERVING_MODEL_CONFIG overrides them).
 
 use std::path::{Path, PathBuf};
@@ -48,6 +50,14 @@ fn replay(server: &Server) {
 fn the_ensemble_answers_as_mlflow_serve() {
     let flag = ensemble_flag();
     let server = Server::start("models/ensemble", &["--flavor-component", &flag, "-w", "1"]);
+    replay(&server);
+}
+
+#[test]
+fn the_ensemble_answers_from_its_preloaded_snapshot() {
+    let flag = ensemble_flag();
+    let server =
+        Server::start("models/ensemble", &["--flavor-component", &flag, "-w", "1", "--isolation", "per-request"]);
     replay(&server);
 }
 
