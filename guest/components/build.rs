@@ -24,7 +24,7 @@ mod python;
 /// Several flavors may share one package (one component serves `xgboost` and `lightgbm`).
 const FLAVORS: &[(&str, &str)] = &[
     ("onnx", "wasmflow-flavor-onnx"),
-    ("sklearn", "wasmflow-flavor-sklearn"),
+    ("sklearn", "wasmflow-flavor-sklearn-component"),
     ("xgboost", "wasmflow-flavor-trees"),
     ("lightgbm", "wasmflow-flavor-trees"),
 ];
@@ -34,8 +34,9 @@ const FLAVORS: &[(&str, &str)] = &[
 const FRONT: (&str, &str) = ("http_front", "wasmflow-http");
 
 /// Guests built for tests only: their paths are exported, their bytes are not
-/// embedded in the host.
-const TEST_GUESTS: &[(&str, &str)] = &[("fault", "wasmflow-flavor-fault"), ("echo", "wasmflow-model-echo")];
+/// embedded in the host. `echo` and `ensemble` are the custom-model examples.
+const TEST_GUESTS: &[(&str, &str)] =
+    &[("fault", "wasmflow-flavor-fault"), ("echo", "wasmflow-model-echo"), ("ensemble", "wasmflow-model-ensemble")];
 
 /// The flavor of MLflow's Python models (models from code), served by the
 /// componentize-py component of guest/python.

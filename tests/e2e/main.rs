@@ -10,6 +10,7 @@ mod custom;
 mod edge;
 mod edge_hosts;
 mod endpoints;
+mod ensemble;
 mod hostile_bodies;
 mod hostile_models;
 mod isolation;

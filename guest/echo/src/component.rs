@@ -1,38 +1,20 @@
-//! The WIT export of the echo model.
+//! The WIT export of the echo model, through the SDK's [`Model`] trait.
 
-use wasmflow_guest::exports::wasmflow::inference::predictor::{Batch, Error, LoadRequest, Metadata, Param};
-use wasmflow_guest::exports::wasmflow::inference::predictor::{Guest, GuestModel, Model};
-use wasmflow_guest::exports::wasmflow::inference::snapshot::Guest as SnapshotGuest;
+use wasmflow_guest::{Batch, Error, LoadRequest, Model, Param};
 
 use crate::describe::answer;
 
-struct Component;
-
+/// The echo model keeps nothing: its load reads no file.
 struct Echo;
 
-impl Guest for Component {
-    type Model = Echo;
-}
+impl Model for Echo {
+    fn load(_request: &LoadRequest) -> Result<Self, Error> {
+        Ok(Echo)
+    }
 
-/// The echo model keeps nothing, so its snapshot has nothing to preload.
-impl SnapshotGuest for Component {
-    fn preload(_request: LoadRequest) -> Result<(), Error> {
-        Ok(())
+    fn predict(&self, input: Batch, params: &[Param]) -> Result<Batch, Error> {
+        answer(&input, params).map(Batch::Json).map_err(Error::InvalidInput)
     }
 }
 
-impl GuestModel for Echo {
-    fn load(_request: LoadRequest) -> Result<Model, Error> {
-        Ok(Model::new(Echo))
-    }
-
-    fn metadata(&self) -> Metadata {
-        Metadata { flavor: "python_function".into(), inputs: Vec::new(), outputs: Vec::new() }
-    }
-
-    fn predict(&self, input: Batch, params: Vec<Param>) -> Result<Batch, Error> {
-        answer(&input, &params).map(Batch::Json).map_err(Error::InvalidInput)
-    }
-}
-
-wasmflow_guest::export!(Component);
+wasmflow_guest::export_model!(Echo);

@@ -13,7 +13,7 @@
 
 use wasmflow_guest::exports::wasmflow::inference::predictor::{Batch, Param, ParamValue, Scalar, Tensor, Values};
 
-use crate::pyjson::Py;
+use wasmflow_guest::pyjson::Py;
 
 /// The echo of one `predict` call, as JSON text.
 pub fn answer(input: &Batch, params: &[Param]) -> Result<String, String> {
@@ -200,43 +200,17 @@ fn pandas_dtype(values: &Values) -> Result<&'static str, String> {
 }
 
 fn numeric_dtype(values: &Values) -> Result<&'static str, String> {
-    Ok(match values {
-        Values::F32(_) => "float32",
-        Values::F64(_) => "float64",
-        Values::I8(_) => "int8",
-        Values::I16(_) => "int16",
-        Values::I32(_) => "int32",
-        Values::I64(_) => "int64",
-        Values::U8(_) => "uint8",
-        Values::U16(_) => "uint16",
-        Values::U32(_) => "uint32",
-        Values::U64(_) => "uint64",
-        Values::Boolean(_) => "bool",
-        Values::Utf8(_) => "str",
-        Values::Bytes(_) => return Err("echo does not describe binary data".into()),
-    })
+    match values {
+        Values::Bytes(_) => Err(BINARY.into()),
+        other => Ok(other.dtype().numpy_name()),
+    }
 }
+
+const BINARY: &str = "echo does not describe binary data";
 
 /// The elements as Python values (`tolist()`: float32 widened to float).
 fn elements(values: &Values) -> Result<Vec<Py>, String> {
-    fn ints<T: Copy + Into<i128>>(v: &[T]) -> Vec<Py> {
-        v.iter().map(|&x| Py::Int(x.into())).collect()
-    }
-    Ok(match values {
-        Values::F32(v) => v.iter().map(|&x| Py::Float(f64::from(x))).collect(),
-        Values::F64(v) => v.iter().map(|&x| Py::Float(x)).collect(),
-        Values::I8(v) => ints(v),
-        Values::I16(v) => ints(v),
-        Values::I32(v) => ints(v),
-        Values::I64(v) => ints(v),
-        Values::U8(v) => ints(v),
-        Values::U16(v) => ints(v),
-        Values::U32(v) => ints(v),
-        Values::U64(v) => ints(v),
-        Values::Boolean(v) => v.iter().map(|&b| Py::Bool(b)).collect(),
-        Values::Utf8(v) => v.iter().map(|s| Py::str(s.clone())).collect(),
-        Values::Bytes(_) => return Err("echo does not describe binary data".into()),
-    })
+    Py::elements(values).ok_or_else(|| BINARY.to_string())
 }
 
 fn scalar(s: &Scalar) -> Py {

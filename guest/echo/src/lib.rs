@@ -8,7 +8,6 @@
 //! it shows that wasmflow hands a model the same data MLflow does.
 
 pub mod describe;
-pub mod pyjson;
 
 // The WIT export glue only links as a wasm component.
 #[cfg(target_arch = "wasm32")]

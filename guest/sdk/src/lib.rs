@@ -1,31 +1,36 @@
 //! The wasmflow guest SDK: the generated bindings of the `wasmflow:inference`
 //! `flavor` world, shared by every flavor component and by custom models.
 //!
-//! A flavor or a custom model implements
-//! [`exports::wasmflow::inference::predictor::Guest`] (its `Model` resource) and
-//! registers it with [`export!`]. `load` gets the model directory (read-only, at
-//! `/model`) and the MLmodel sections as JSON; `predict` gets tensors, a table or
-//! JSON that already fit the signature, and typed params with defaults filled in.
-//! Build with `cargo build --target wasm32-wasip2 --release`; guest/echo is a
-//! complete custom model.
-//!
-//! The SDK's world is `snapshot-flavor`: a component also exports
-//! `snapshot.preload`, which loads the model through [`snapshot::preload`] so
-//! that `wasmflow build` can embed the loaded model in a snapshot; `model.load`
-//! then goes through [`snapshot::load`].
+//! A model implements [`Model`] (`load` and `predict`) and registers it with
+//! [`export_model!`]; the SDK provides the `model` resource, its metadata and the
+//! snapshot slot (`snapshot.preload` keeps the loaded model for `model.load`, so
+//! that `wasmflow build` can embed it). `load` gets the model directory
+//! (read-only, at `/model`) and the MLmodel sections as JSON; `predict` gets
+//! tensors, a table or JSON that already fit the signature, and typed params with
+//! defaults filled in. Build with `cargo build --target wasm32-wasip2 --release`;
+//! guest/echo and guest/ensemble are complete custom models.
 //!
 //! ```ignore
-//! struct Flavor;
-//! impl wasmflow_guest::exports::wasmflow::inference::predictor::Guest for Flavor {
-//!     type Model = MyModel; // holds an Rc<Loaded>, from snapshot::load(&request, load_fn)
-//! }
-//! impl wasmflow_guest::exports::wasmflow::inference::snapshot::Guest for Flavor {
-//!     fn preload(request: LoadRequest) -> Result<(), Error> {
-//!         wasmflow_guest::snapshot::preload(request, load_fn)
+//! use wasmflow_guest::{Batch, Error, LoadRequest, Model, Param};
+//!
+//! struct MyModel { /* weights, trees, ... */ }
+//!
+//! impl Model for MyModel {
+//!     fn load(request: &LoadRequest) -> Result<Self, Error> {
+//!         Ok(MyModel {})
+//!     }
+//!     fn predict(&self, input: Batch, params: &[Param]) -> Result<Batch, Error> {
+//!         Ok(input)
 //!     }
 //! }
-//! wasmflow_guest::export!(Flavor);
+//!
+//! wasmflow_guest::export_model!(MyModel);
 //! ```
+//!
+//! Besides: [`pyfunc`] reads `context.artifacts` and `context.model_config` as
+//! MLflow hands them to a Python model, [`pyjson`] writes JSON answers as Python
+//! does (bare `NaN`), and
+//! [`values`] adds lengths, dtypes and a float64 view to the WIT values.
 
 #[allow(missing_docs, reason = "bindgen-generated code")]
 mod bindings {
@@ -38,6 +43,13 @@ mod bindings {
 }
 
 pub use bindings::*;
+pub use exports::wasmflow::inference::predictor::{
+    Batch, Column, Dtype, Error, LoadRequest, Metadata, Param, ParamValue, Scalar, Tensor, Values,
+};
+pub use model::Model;
 
+pub mod model;
+pub mod pyfunc;
+pub mod pyjson;
 pub mod snapshot;
 pub mod values;

@@ -4,6 +4,10 @@
 //! an ndarray in, one unnamed ndarray out (class labels typed as `classes_`,
 //! probabilities float64). Nothing in the model file is executed: both readers
 //! produce the same inert object tree, and only allow-listed classes are rebuilt.
+//!
+//! A plain library: the component that exports it is guest/sklearn-component, so
+//! that custom models (guest/ensemble) can build on the loaders and evaluators
+//! without a second copy of the WIT exports.
 
 pub mod data;
 pub mod error;
@@ -13,11 +17,7 @@ pub mod npy;
 pub mod pickle;
 pub mod skops;
 pub mod validate;
-
-// The WIT export glue only links as a wasm component (its export names are not
-// valid native symbol names); everything else also builds and tests natively.
-#[cfg(target_arch = "wasm32")]
-mod component;
+pub mod wit;
 
 use std::path::Path;
 
@@ -34,15 +34,30 @@ pub fn load_model(dir: &Path, flavor_config: &str, pyfunc_config: &str) -> Resul
     let artifact = mlmodel::artifact(flavor_config)?;
     let method = Method::parse(&mlmodel::predict_fn(pyfunc_config)?)?;
     let path = dir.join(&artifact.file);
-    let size = std::fs::metadata(&path).map_err(|e| load(format!("cannot read {}: {e}", path.display())))?.len();
+    let root = match artifact.format {
+        Format::Skops => skops::read(&read_file(&path)?, &allowed)?,
+        Format::Pickle => read_pickle(&path)?,
+    };
+    Model::build(&root, method)
+}
+
+/// Reads a pickle file (`pickle.dump`, `cloudpickle`, or `joblib.dump` without
+/// compression) into the inert object tree, allowing the classes the flavor knows.
+pub fn read_pickle(path: &Path) -> Result<skops::Node, Error> {
+    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    pickle::read(&read_file(path)?, &allowed).map_err(|e| load(format!("{name}: {e}")))
+}
+
+/// Whether a class may be rebuilt.
+fn allowed(class: &str) -> bool {
+    ALLOWED.contains(&class)
+}
+
+/// A model file's bytes, no more than [`MAX_MODEL_BYTES`].
+fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    let size = std::fs::metadata(path).map_err(|e| load(format!("cannot read {}: {e}", path.display())))?.len();
     if size > MAX_MODEL_BYTES {
         return Err(load(format!("{} is larger than {MAX_MODEL_BYTES} bytes", path.display())));
     }
-    let bytes = std::fs::read(&path).map_err(|e| load(format!("cannot read {}: {e}", path.display())))?;
-    let allowed = |class: &str| ALLOWED.contains(&class);
-    let root = match artifact.format {
-        Format::Skops => skops::read(&bytes, &allowed)?,
-        Format::Pickle => pickle::read(&bytes, &allowed).map_err(|e| load(format!("{}: {e}", artifact.file)))?,
-    };
-    Model::build(&root, method)
+    std::fs::read(path).map_err(|e| load(format!("cannot read {}: {e}", path.display())))
 }

@@ -29,7 +29,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::error::{Error, load};
+use crate::npy;
 use crate::skops::Node;
+use globals::JoblibData;
 use literal::{long, python2_string, raw_unicode_escape};
 use value::{Arena, FALSE, Id, NONE, TRUE, Value};
 
@@ -54,6 +56,7 @@ pub fn read(bytes: &[u8], allowed: &dyn Fn(&str) -> bool) -> Result<Node, Error>
         memo: HashMap::new(),
         arena: Arena::new(budget),
         allowed,
+        joblib: true,
     };
     let result = vm.run().and_then(|root| vm.arena.to_node(root, budget));
     result.map_err(|e| {
@@ -165,6 +168,10 @@ struct Vm<'a, 'f> {
     memo: HashMap<u32, Id>,
     arena: Arena<'a>,
     allowed: &'f dyn Fn(&str) -> bool,
+    /// Whether a joblib `NumpyArrayWrapper` reads its array from the stream (as
+    /// joblib's `NumpyUnpickler` does; the nested pickle of an object array is
+    /// read by a plain unpickler, so not there).
+    joblib: bool,
 }
 
 impl<'a> Vm<'a, '_> {
@@ -183,6 +190,44 @@ impl<'a> Vm<'a, '_> {
                 Err(other) => return Err(other),
             }
         }
+    }
+
+    /// After the BUILD of a joblib `NumpyArrayWrapper` (`joblib.dump` files): reads
+    /// the array stored right after it in the stream and puts it on the stack in
+    /// the wrapper's place, as joblib's `NumpyUnpickler.load_build` does.
+    fn joblib_array(&mut self, target: Id) -> Result<(), Error> {
+        let array = match globals::joblib_array(&self.arena, target)? {
+            None => return Ok(()),
+            Some(JoblibData::Raw { shape, fortran, layout, aligned }) => {
+                if aligned {
+                    let padding = usize::from(self.take(1)?[0]);
+                    self.take(padding)?;
+                }
+                let item = globals::item_size(&layout).ok_or_else(|| load("an object array has no raw bytes"))?;
+                let size = npy::elements(&shape)
+                    .and_then(|n| n.checked_mul(item))
+                    .ok_or_else(|| load(format!("joblib array of shape {shape:?} is too large")))?;
+                let bytes = self.take(size)?;
+                let data = self.arena.push(Value::Bytes(Cow::Borrowed(bytes)))?;
+                globals::array_over(&mut self.arena, shape, fortran, layout, data)?
+            }
+            Some(JoblibData::Nested) => {
+                // A whole pickle of its own: fresh stack, marks and memo, shared arena.
+                let stack = std::mem::take(&mut self.stack);
+                let marks = std::mem::take(&mut self.marks);
+                let memo = std::mem::take(&mut self.memo);
+                self.joblib = false;
+                let nested = self.run();
+                (self.stack, self.marks, self.memo, self.joblib) = (stack, marks, memo, true);
+                let array = nested?;
+                if !matches!(self.arena.get(array), Value::Array(_)) {
+                    return Err(load("the nested pickle of a joblib object array is not an array"));
+                }
+                array
+            }
+        };
+        self.stack.pop();
+        self.push(array)
     }
 
     /// One opcode; the result on STOP.
@@ -404,6 +449,9 @@ impl<'a> Vm<'a, '_> {
                 let state = self.pop()?;
                 let target = self.top()?;
                 globals::build(&mut self.arena, target, state)?;
+                if self.joblib {
+                    self.joblib_array(target)?;
+                }
             }
             op::INST | op::OBJ => return Err(load("protocol 0/1 instance creation (INST/OBJ) is not supported")),
             op::PERSID | op::BINPERSID => return Err(load("persistent ids are not supported")),

@@ -2,45 +2,28 @@
 //! `lightgbm` flavors, and conversions between WIT batches and row-major features.
 
 use std::path::Path;
-use std::rc::Rc;
 
-use wasmflow_guest::exports::wasmflow::inference::predictor::{
-    Batch, Error as WitError, LoadRequest, Metadata, Param, Tensor, Values,
-};
-use wasmflow_guest::exports::wasmflow::inference::predictor::{Guest, GuestModel, Model as WitModel};
-use wasmflow_guest::exports::wasmflow::inference::snapshot::Guest as SnapshotGuest;
+use wasmflow_guest::{Batch, Error as WitError, LoadRequest, Metadata, Param, Tensor, Values};
 
 use crate::Model;
 use crate::error::Error;
 use crate::output::{Data, Output};
 
-struct Flavor;
+/// A loaded tree model and its flavor (`xgboost` or `lightgbm`).
+struct Trees(Model, String);
 
-impl Guest for Flavor {
-    type Model = TreesModel;
-}
-
-impl SnapshotGuest for Flavor {
-    fn preload(request: LoadRequest) -> Result<(), WitError> {
-        wasmflow_guest::snapshot::preload(request, load_trees)
-    }
-}
-
-/// One `model` resource: the loaded model (shared with the snapshot's slot) and its flavor.
-struct TreesModel(Rc<(Model, String)>);
-
-impl GuestModel for TreesModel {
-    fn load(request: LoadRequest) -> Result<WitModel, WitError> {
-        wasmflow_guest::snapshot::load(&request, load_trees).map(|model| WitModel::new(TreesModel(model)))
+impl wasmflow_guest::Model for Trees {
+    fn load(request: &LoadRequest) -> Result<Self, WitError> {
+        load_trees(request).map(|(model, flavor)| Trees(model, flavor))
     }
 
     fn metadata(&self) -> Metadata {
-        Metadata { flavor: self.0.1.clone(), inputs: Vec::new(), outputs: Vec::new() }
+        Metadata { flavor: self.1.clone(), inputs: Vec::new(), outputs: Vec::new() }
     }
 
-    fn predict(&self, input: Batch, _params: Vec<Param>) -> Result<Batch, WitError> {
+    fn predict(&self, input: Batch, _params: &[Param]) -> Result<Batch, WitError> {
         let Features { names, data, cols } = features(input).map_err(wit_error)?;
-        let output = self.0.0.predict(names.as_deref(), &data, cols).map_err(wit_error)?;
+        let output = self.0.predict(names.as_deref(), &data, cols).map_err(wit_error)?;
         Ok(Batch::Tensors(vec![tensor_of(output)]))
     }
 }
@@ -121,25 +104,9 @@ fn features(batch: Batch) -> Result<Features, Error> {
 }
 
 fn floats(values: Values, name: &str) -> Result<Vec<f64>, Error> {
-    fn f<T: Copy + Into<f64>>(v: Vec<T>) -> Vec<f64> {
-        v.into_iter().map(Into::into).collect()
-    }
-    Ok(match values {
-        Values::F32(v) => f(v),
-        Values::F64(v) => v,
-        Values::I8(v) => f(v),
-        Values::I16(v) => f(v),
-        Values::I32(v) => f(v),
-        Values::I64(v) => v.into_iter().map(|x| x as f64).collect(),
-        Values::U8(v) => f(v),
-        Values::U16(v) => f(v),
-        Values::U32(v) => f(v),
-        Values::U64(v) => v.into_iter().map(|x| x as f64).collect(),
-        Values::Boolean(v) => v.into_iter().map(|b| if b { 1.0 } else { 0.0 }).collect(),
-        Values::Utf8(_) | Values::Bytes(_) => {
-            return Err(Error::Evaluation(format!("column {name} is not numeric: tree models take numbers")));
-        }
-    })
+    values
+        .into_f64()
+        .ok_or_else(|| Error::Evaluation(format!("column {name} is not numeric: tree models take numbers")))
 }
 
 /// `float(x)` of one element of an object array (`None` is NaN, as numpy casts it).
@@ -162,4 +129,4 @@ fn tensor_of(output: Output) -> Tensor {
     Tensor { name: None, shape, values }
 }
 
-wasmflow_guest::export!(Flavor);
+wasmflow_guest::export_model!(Trees);

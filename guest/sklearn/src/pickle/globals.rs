@@ -53,6 +53,9 @@ enum Call {
 }
 
 const TREE: &str = "sklearn.tree._tree.Tree";
+/// What `joblib.dump` pickles in place of a numpy array; the array's bytes follow
+/// its BUILD in the file (see [`joblib_array`]).
+pub(super) const JOBLIB_WRAPPER: &str = "joblib.numpy_pickle.NumpyArrayWrapper";
 /// sklearn's dict with attribute access, rebuilt as a plain dict.
 const BUNCH: &str = "sklearn.utils._bunch.Bunch";
 
@@ -185,7 +188,8 @@ pub(super) fn lookup(module: &str, name: &str, allowed: &dyn Fn(&str) -> bool) -
     let full = format!("{module}.{name}");
     let listed = CALLS.iter().any(|(n, _)| *n == full)
         || TYPES.contains(&full.as_str())
-        || skops::INERT_FUNCTIONS.contains(&full.as_str());
+        || skops::INERT_FUNCTIONS.contains(&full.as_str())
+        || full == JOBLIB_WRAPPER;
     if listed || allowed(&full) {
         return Ok(Value::Global(full));
     }
@@ -456,4 +460,66 @@ fn dtype_state(arena: &Arena, mut dtype: Dtype, state: Id) -> Result<Dtype, Erro
     }
     dtype.records = Some(records);
     Ok(dtype)
+}
+
+/// Where the data of a joblib array wrapper is, after its BUILD: its bytes
+/// follow in the file, or (object arrays) a nested pickle does.
+pub(super) enum JoblibData {
+    /// `count` elements of `layout` in raw bytes, after a padding-length byte and
+    /// that much padding when `aligned` (joblib ≥ 1.2).
+    Raw { shape: Vec<usize>, fortran: bool, layout: Layout, aligned: bool },
+    /// A nested pickle stream of the whole array (`pickle.dump(array, protocol=5)`).
+    Nested,
+}
+
+/// The layout of the array a `NumpyArrayWrapper` stands for, from its BUILD state
+/// (`subclass`, `shape`, `order`, `dtype`, `allow_mmap`, `numpy_array_alignment_bytes`),
+/// as joblib's `NumpyArrayWrapper.read_array` reads it; `None` if `target` is
+/// not a wrapper.
+pub(super) fn joblib_array(arena: &Arena, target: Id) -> Result<Option<JoblibData>, Error> {
+    let Value::Object(object) = arena.get(target) else { return Ok(None) };
+    if object.class != JOBLIB_WRAPPER {
+        return Ok(None);
+    }
+    let bad = |what: &str| load(format!("{JOBLIB_WRAPPER}: {what}"));
+    let [state] = object.states.as_slice() else { return Err(bad("expected one state")) };
+    let Value::Dict(entries) = arena.get(*state) else { return Err(bad("the state is not a dict")) };
+    let field = |name: &str| entries.iter().find(|(k, _)| arena.str(*k) == Some(name)).map(|(_, v)| *v);
+    let required = |name: &str| field(name).ok_or_else(|| bad(&format!("no {name}")));
+    if !matches!(arena.get(required("subclass")?), Value::Global(c) if c == "numpy.ndarray") {
+        return Err(bad("only plain numpy.ndarray arrays are supported"));
+    }
+    let layout = layout(arena, required("dtype")?)?;
+    if layout == Layout::Object {
+        return Ok(Some(JoblibData::Nested));
+    }
+    let shape = arena.shape(required("shape")?).ok_or_else(|| bad("the shape is not a tuple of sizes"))?;
+    let fortran = match arena.str(required("order")?) {
+        Some("C") => false,
+        Some("F") => true,
+        _ => return Err(bad("order is neither 'C' nor 'F'")),
+    };
+    let aligned = field("numpy_array_alignment_bytes").is_some_and(|a| !matches!(arena.get(a), Value::None));
+    Ok(Some(JoblibData::Raw { shape, fortran, layout, aligned }))
+}
+
+/// The bytes one element of `layout` takes (`None` for object arrays).
+pub(super) fn item_size(layout: &Layout) -> Option<usize> {
+    match layout {
+        Layout::Object => None,
+        Layout::Fields(fields) => Some(fields.iter().map(|(_, s)| s.size()).sum()),
+    }
+}
+
+/// An array of `shape` over `data` (a `bytes` value) that must be exactly the
+/// bytes the shape and layout need.
+pub(super) fn array_over<'a>(
+    arena: &mut Arena<'a>,
+    shape: Vec<usize>,
+    fortran: bool,
+    layout: Layout,
+    data: Id,
+) -> Result<Id, Error> {
+    let array = raw_array(arena, shape, fortran, layout, data)?;
+    arena.push(Value::Array(Box::new(array)))
 }

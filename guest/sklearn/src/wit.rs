@@ -1,56 +1,16 @@
-//! The WIT glue: `model.load`/`predict` of the `flavor` world, and conversions
-//! between WIT batches and the flavor's [`Input`]/[`NdArray`].
+//! Conversions between the WIT types of the guest SDK and the flavor's own:
+//! a batch into an [`Input`], an [`NdArray`] into the tensor MLflow's sklearn
+//! pyfunc answers, an [`Error`] into the WIT error. Shared by the sklearn flavor
+//! component and custom models built on this crate (guest/ensemble).
 
-use std::path::Path;
-use std::rc::Rc;
-
-use wasmflow_guest::exports::wasmflow::inference::predictor::{
-    Batch, Error as WitError, LoadRequest, Metadata, Param, Tensor, Values,
-};
-use wasmflow_guest::exports::wasmflow::inference::predictor::{Guest, GuestModel, Model as WitModel};
-use wasmflow_guest::exports::wasmflow::inference::snapshot::Guest as SnapshotGuest;
+use wasmflow_guest::{Batch, Error as WitError, Tensor, Values};
 
 use crate::data::{Column, Frame, Input, Matrix};
 use crate::error::Error;
-use crate::estimators::Model;
 use crate::npy::{Data, NdArray};
 
-struct Flavor;
-
-impl Guest for Flavor {
-    type Model = SklearnModel;
-}
-
-impl SnapshotGuest for Flavor {
-    fn preload(request: LoadRequest) -> Result<(), WitError> {
-        wasmflow_guest::snapshot::preload(request, load_sklearn)
-    }
-}
-
-/// One `model` resource: the loaded model, shared with the snapshot's slot.
-struct SklearnModel(Rc<Model>);
-
-impl GuestModel for SklearnModel {
-    fn load(request: LoadRequest) -> Result<WitModel, WitError> {
-        wasmflow_guest::snapshot::load(&request, load_sklearn).map(|model| WitModel::new(SklearnModel(model)))
-    }
-
-    fn metadata(&self) -> Metadata {
-        Metadata { flavor: "sklearn".into(), inputs: Vec::new(), outputs: Vec::new() }
-    }
-
-    fn predict(&self, input: Batch, _params: Vec<Param>) -> Result<Batch, WitError> {
-        let output = self.0.predict(input_of(input).map_err(wit_error)?).map_err(wit_error)?;
-        Ok(Batch::Tensors(vec![tensor_of(output)]))
-    }
-}
-
-/// Reads the model's pickle or skops file into an estimator.
-fn load_sklearn(request: &LoadRequest) -> Result<Model, WitError> {
-    crate::load_model(Path::new(&request.model_dir), &request.flavor_config, &request.pyfunc_config).map_err(wit_error)
-}
-
-fn wit_error(e: Error) -> WitError {
+/// The WIT error of a flavor error.
+pub fn wit_error(e: Error) -> WitError {
     match e {
         Error::Load(m) => WitError::Load(m),
         Error::Evaluation(m) => WitError::Evaluation(m),
@@ -60,7 +20,7 @@ fn wit_error(e: Error) -> WitError {
 
 /// A table becomes a frame; one unnamed 2-D tensor a matrix (a frame with
 /// positional names if it holds text).
-fn input_of(batch: Batch) -> Result<Input, Error> {
+pub fn input_of(batch: Batch) -> Result<Input, Error> {
     match batch {
         Batch::Table(columns) => {
             let (names, columns) = columns
@@ -102,28 +62,18 @@ fn input_of(batch: Batch) -> Result<Input, Error> {
 }
 
 fn column_of(values: Values) -> Result<Column, Error> {
-    fn f<T: Copy + Into<f64>>(v: Vec<T>) -> Column {
-        Column::F64(v.into_iter().map(Into::into).collect())
+    match values {
+        Values::Utf8(v) => Ok(Column::Str(v)),
+        Values::Bytes(_) => Err(Error::Evaluation("sklearn models take no binary columns".into())),
+        numeric => numeric
+            .into_f64()
+            .map(Column::F64)
+            .ok_or_else(|| Error::Internal("a numeric column without numbers".into())),
     }
-    Ok(match values {
-        Values::F32(v) => f(v),
-        Values::F64(v) => Column::F64(v),
-        Values::I8(v) => f(v),
-        Values::I16(v) => f(v),
-        Values::I32(v) => f(v),
-        Values::I64(v) => Column::F64(v.into_iter().map(|x| x as f64).collect()),
-        Values::U8(v) => f(v),
-        Values::U16(v) => f(v),
-        Values::U32(v) => f(v),
-        Values::U64(v) => Column::F64(v.into_iter().map(|x| x as f64).collect()),
-        Values::Boolean(v) => Column::F64(v.into_iter().map(|b| if b { 1.0 } else { 0.0 }).collect()),
-        Values::Utf8(v) => Column::Str(v),
-        Values::Bytes(_) => return Err(Error::Evaluation("sklearn models take no binary columns".into())),
-    })
 }
 
 /// The answer as MLflow's pyfunc returns it: one unnamed ndarray.
-fn tensor_of(output: NdArray) -> Tensor {
+pub fn tensor_of(output: NdArray) -> Tensor {
     let shape = output.shape.iter().map(|&d| d as u64).collect();
     let values = match output.data {
         Data::F64(v) => Values::F64(v),
@@ -136,5 +86,3 @@ fn tensor_of(output: NdArray) -> Tensor {
     };
     Tensor { name: None, shape, values }
 }
-
-wasmflow_guest::export!(Flavor);

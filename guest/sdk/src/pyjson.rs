@@ -1,4 +1,5 @@
-//! A JSON value as Python's `json` module holds it, and a writer for it.
+//! A JSON value as Python's `json` module holds it, and a writer for it: what a
+//! model answers in a `Batch::Json` (and what it reads from one, through serde_json).
 //!
 //! Written by hand because serde_json cannot hold `NaN` (a float64 column with a
 //! missing value is `NaN` in pandas, and MLflow writes it as a bare token). The host
@@ -6,6 +7,8 @@
 //! not the spacing.
 
 use std::fmt::Write as _;
+
+use crate::exports::wasmflow::inference::predictor::Values;
 
 /// A JSON document with Python's distinctions (ints vs floats, non-finite floats).
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +92,31 @@ impl Py {
             Py::List(_) => "list",
             Py::Dict(_) => "dict",
         }
+    }
+}
+
+impl Py {
+    /// The elements of `values` as `ndarray.tolist()` gives them (numbers, bools,
+    /// strings); `None` for bytes, which JSON cannot hold.
+    pub fn elements(values: &Values) -> Option<Vec<Py>> {
+        fn ints<T: Copy + Into<i128>>(v: &[T]) -> Vec<Py> {
+            v.iter().map(|&x| Py::Int(x.into())).collect()
+        }
+        Some(match values {
+            Values::F32(v) => v.iter().map(|&x| Py::Float(f64::from(x))).collect(),
+            Values::F64(v) => v.iter().map(|&x| Py::Float(x)).collect(),
+            Values::I8(v) => ints(v),
+            Values::I16(v) => ints(v),
+            Values::I32(v) => ints(v),
+            Values::I64(v) => ints(v),
+            Values::U8(v) => ints(v),
+            Values::U16(v) => ints(v),
+            Values::U32(v) => ints(v),
+            Values::U64(v) => ints(v),
+            Values::Boolean(v) => v.iter().map(|&b| Py::Bool(b)).collect(),
+            Values::Utf8(v) => v.iter().map(|s| Py::str(s.clone())).collect(),
+            Values::Bytes(_) => return None,
+        })
     }
 }
 
