@@ -52,6 +52,10 @@ FIXTURES = {
     "ExtraTreeClassifier[binary]": "extra-tree-binary",
     "SVR": "svr",
     "OneClassSVM": "one-class-svm",
+    "SVC": "svc",
+    "SVC[probability]": "svc-probability",
+    "SVC[binary,probability]": "svc-binary-probability",
+    "SVC[poly]": "svc-poly",
 }
 
 
@@ -118,6 +122,15 @@ def cases():
     out.append(("StandardScaler+LogisticRegression",
                 lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)), "classifier", True))
     out.append(("ExtraTreeClassifier[binary]", lambda: ExtraTreeClassifier(random_state=0), "binary", True))
+    # SVMClassifier's other paths: Platt probabilities (prob_a/prob_b), two classes,
+    # and the kernels besides the default RBF.
+    from sklearn.svm import SVC
+
+    out.append(("SVC[probability]", lambda: SVC(probability=True, random_state=0), "classifier", True))
+    out.append(("SVC[binary]", lambda: SVC(), "binary", True))
+    out.append(("SVC[binary,probability]", lambda: SVC(probability=True, random_state=0), "binary", True))
+    for kernel in ("linear", "poly", "sigmoid"):
+        out.append((f"SVC[{kernel}]", lambda k=kernel: SVC(kernel=k), "classifier", True))
     return out
 
 

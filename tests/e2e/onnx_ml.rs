@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Server, assert_json_close, read_json};
 
-const MODELS: &[&str] = &["scaler-logreg", "rf-classifier", "gb-regressor", "tree-gte", "imputer"];
+const MODELS: &[&str] = &["scaler-logreg", "rf-classifier", "gb-regressor", "tree-gte", "imputer", "svc-probability"];
 
 fn rows(expected: &Value) -> Value {
     expected["inputs"].clone()

@@ -14,6 +14,7 @@ mod convert;
 mod feed;
 mod graph_names;
 pub mod ml;
+mod rnn_direction;
 pub mod zipmap;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -73,6 +74,7 @@ pub fn load_onnx(request: &LoadRequest) -> Result<LoadedOnnx, Error> {
     let mut proto = onnx.proto_model_for_path(&path).map_err(|e| cannot_read(&e))?;
     graph_names::check_outputs_defined(&proto).map_err(|e| cannot_read(&e))?;
     let zipmaps = zipmap::strip(&mut proto).map_err(|e| cannot_read(&e))?;
+    rnn_direction::rewrite(&mut proto);
     let dir = path.parent().and_then(Path::to_str);
     let parsed = onnx.parse(&proto, dir).map_err(|e| cannot_read(&e))?;
     if !parsed.unresolved_inputs.is_empty() {

@@ -5,7 +5,7 @@ use tract_onnx::pb::NodeProto;
 use tract_onnx::tract_hir::internal::*;
 
 use super::labels::Labels;
-use super::op::{Kernel, MlOp, classifier_facts, classifier_rules, matrix, row_fact, row_output, tensor};
+use super::op::{ClassifierKernel, Kernel, MlOp, matrix, row_fact, row_output, tensor};
 use super::transform::{Post, logistic};
 
 #[derive(Debug)]
@@ -107,26 +107,17 @@ impl Classifier {
     }
 }
 
-impl Kernel for Classifier {
+impl ClassifierKernel for Classifier {
     fn name(&self) -> &'static str {
         "LinearClassifier"
     }
 
-    fn n_outputs(&self) -> usize {
-        2
+    fn labels(&self) -> DatumType {
+        self.labels.datum_type()
     }
 
-    fn rules<'r, 'p: 'r, 's: 'r>(
-        &'s self,
-        s: &mut Solver<'r>,
-        inputs: &'p [TensorProxy],
-        outputs: &'p [TensorProxy],
-    ) -> InferenceResult {
-        classifier_rules(s, inputs, outputs, self.labels.datum_type(), self.width())
-    }
-
-    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        Ok(classifier_facts(inputs[0], self.labels.datum_type(), self.width()))
+    fn width(&self) -> usize {
+        Self::width(self)
     }
 
     fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {

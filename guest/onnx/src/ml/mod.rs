@@ -13,6 +13,7 @@ mod normalizer;
 pub mod op;
 mod scaler;
 mod svm;
+mod svm_classifier;
 mod transform;
 mod tree;
 mod tree5;
@@ -50,6 +51,7 @@ pub fn register(reg: &mut OnnxOpRegister) {
         "CategoryMapper" => encode::category_mapper,
         "OneHotEncoder" => encode::one_hot_encoder,
         "SVMRegressor" => svm::regressor,
+        "SVMClassifier" => svm_classifier::classifier,
     );
     reg.insert("TreeEnsembleRegressor", |ctx, node| Ok((tree::regressor(ctx, node)?, vec![])));
     reg.insert("TreeEnsemble", |ctx, node| Ok((tree5::tree_ensemble(ctx, node)?, vec![])));

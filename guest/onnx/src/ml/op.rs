@@ -33,6 +33,49 @@ pub trait Kernel: fmt::Debug + Send + Sync + 'static {
     fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>>;
 }
 
+/// A classifier: `[rows]` labels and `[rows, width]` float32 scores from one
+/// input; its [`Kernel`] follows from these.
+pub trait ClassifierKernel: fmt::Debug + Send + Sync + 'static {
+    /// The ONNX operator name.
+    fn name(&self) -> &'static str;
+
+    /// The element type of the labels.
+    fn labels(&self) -> DatumType;
+
+    /// Columns of the scores output.
+    fn width(&self) -> usize;
+
+    /// Evaluates the operator: labels, then scores.
+    fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>>;
+}
+
+impl<C: ClassifierKernel> Kernel for C {
+    fn name(&self) -> &'static str {
+        ClassifierKernel::name(self)
+    }
+
+    fn n_outputs(&self) -> usize {
+        2
+    }
+
+    fn rules<'r, 'p: 'r, 's: 'r>(
+        &'s self,
+        s: &mut Solver<'r>,
+        inputs: &'p [TensorProxy],
+        outputs: &'p [TensorProxy],
+    ) -> InferenceResult {
+        classifier_rules(s, inputs, outputs, self.labels(), self.width())
+    }
+
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        Ok(classifier_facts(inputs[0], self.labels(), self.width()))
+    }
+
+    fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        ClassifierKernel::eval(self, inputs)
+    }
+}
+
 /// A [`Kernel`] as a tract op (inference-time expansion and typed op at once).
 #[derive(Debug, Clone)]
 pub struct MlOp(pub Arc<dyn Kernel>);

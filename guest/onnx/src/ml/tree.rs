@@ -12,7 +12,7 @@ use tract_onnx::tract_hir::internal::*;
 use wasmflow_tree_engine::{Forest, Limits, RawNode, RawSplit, RawTree, SplitRule};
 
 use super::labels::Labels;
-use super::op::{Kernel, MlOp, classifier_facts, classifier_rules, matrix, row_fact, row_output, tensor};
+use super::op::{ClassifierKernel, Kernel, MlOp, matrix, row_fact, row_output, tensor};
 use super::transform::Post;
 use super::tree_finalize::{Aggregate, ClassifierShape, Winner, classification, regression};
 
@@ -357,26 +357,17 @@ impl Classifier {
     }
 }
 
-impl Kernel for Classifier {
+impl ClassifierKernel for Classifier {
     fn name(&self) -> &'static str {
         "TreeEnsembleClassifier"
     }
 
-    fn n_outputs(&self) -> usize {
-        2
+    fn labels(&self) -> DatumType {
+        self.labels.datum_type()
     }
 
-    fn rules<'r, 'p: 'r, 's: 'r>(
-        &'s self,
-        s: &mut Solver<'r>,
-        inputs: &'p [TensorProxy],
-        outputs: &'p [TensorProxy],
-    ) -> InferenceResult {
-        classifier_rules(s, inputs, outputs, self.labels.datum_type(), self.width())
-    }
-
-    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        Ok(classifier_facts(inputs[0], self.labels.datum_type(), self.width()))
+    fn width(&self) -> usize {
+        Self::width(self)
     }
 
     fn eval(&self, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
