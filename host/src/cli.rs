@@ -47,8 +47,7 @@ pub struct BuildArgs {
     pub load_limits: LoadLimitArgs,
 }
 
-/// Which model to serve and where to find it and its flavor's component,
-/// shared by `serve` and `build`.
+/// Which model to build and where to find it and its flavor's component.
 #[derive(Debug, Args)]
 pub struct ModelArgs {
     /// Model URI: a model directory, a `file:` URI, `models:/<name>/<version>`,
@@ -57,6 +56,14 @@ pub struct ModelArgs {
     #[arg(short = 'm', long = "model-uri")]
     pub model_uri: String,
 
+    #[command(flatten)]
+    pub sources: SourceArgs,
+}
+
+/// Where model URIs are looked up and flavor components found, shared by every
+/// command that loads models.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
     /// MLflow tracking URI for `models:/` and `runs:/` URIs: `sqlite:///<path>`, a file
     /// store (`./mlruns`, `file:` URI) or `http(s)://` tracking server (default: MLflow's,
     /// `./mlruns` if it holds experiments, else `sqlite:///mlflow.db`).
@@ -107,8 +114,15 @@ impl LoadLimitArgs {
 // `-h` is the host, as in MLflow; help stays on `--help`.
 #[command(disable_help_flag = true)]
 pub struct ServeArgs {
+    /// A model to serve, `URI` or `NAME=URI` (repeatable). The first one also
+    /// answers `/invocations`; each is served at `/models/NAME/invocations` and
+    /// over V2 as NAME (default: the registered model's name, else the
+    /// directory's). URIs are those of `build -m`.
+    #[arg(short = 'm', long = "model-uri", value_name = "[NAME=]URI", required = true, value_parser = parse_model_spec)]
+    pub models: Vec<ModelSpec>,
+
     #[command(flatten)]
-    pub model: ModelArgs,
+    pub sources: SourceArgs,
 
     /// Port to listen on (0 picks a free one).
     #[arg(short = 'p', long, env = "MLFLOW_PORT", default_value_t = 5000)]
@@ -163,6 +177,39 @@ pub struct ServeArgs {
     pub help: Option<bool>,
 }
 
+/// One `-m` of `serve`: the name the model is served under, and its URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelSpec {
+    pub name: String,
+    pub uri: String,
+}
+
+/// Whether `name` may name a served model: it goes into URL paths as it is.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Parses `NAME=URI` or a bare `URI`. A prefix before `=` that cannot be a name
+/// (it holds `/` or `:`) is part of the URI, so paths with `=` still work.
+pub fn parse_model_spec(text: &str) -> Result<ModelSpec, String> {
+    if let Some((name, uri)) = text.split_once('=')
+        && !name.contains(['/', ':'])
+    {
+        if !valid_name(name) {
+            return Err(format!("invalid model name '{name}': use letters, digits, '_', '-' and '.'"));
+        }
+        if uri.is_empty() {
+            return Err(format!("no model URI after '{name}='"));
+        }
+        return Ok(ModelSpec { name: name.into(), uri: uri.into() });
+    }
+    let name = crate::model::default_name(text);
+    if !valid_name(&name) {
+        return Err(format!("cannot name the model '{text}' after '{name}': give it a name with NAME={text}"));
+    }
+    Ok(ModelSpec { name, uri: text.into() })
+}
+
 /// Options of `wasmflow compile`.
 #[derive(Debug, Args)]
 pub struct CompileArgs {
@@ -193,7 +240,7 @@ mod tests {
         ])
         .unwrap();
         let Command::Serve(args) = cli.command else { panic!("not serve") };
-        assert_eq!((args.model.model_uri.as_str(), args.port, args.host.as_str()), ("models/iris", 8080, "0.0.0.0"));
+        assert_eq!((args.models[0].uri.as_str(), args.port, args.host.as_str()), ("models/iris", 8080, "0.0.0.0"));
         assert_eq!((args.timeout, args.workers), (5, Some(3)));
     }
 
@@ -211,8 +258,43 @@ mod tests {
         ])
         .unwrap();
         let Command::Serve(args) = cli.command else { panic!("not serve") };
-        assert_eq!(args.model.tracking_uri.as_deref(), Some("sqlite:///mlflow.db"));
-        assert_eq!(args.model.registry_uri.as_deref(), Some("http://localhost:5000"));
+        assert_eq!(args.sources.tracking_uri.as_deref(), Some("sqlite:///mlflow.db"));
+        assert_eq!(args.sources.registry_uri.as_deref(), Some("http://localhost:5000"));
+        assert_eq!(args.models[0].name, "iris");
+    }
+
+    #[test]
+    fn models_repeat_with_or_without_names() {
+        let cli = Cli::try_parse_from([
+            "wasmflow",
+            "serve",
+            "-m",
+            "models/iris-onnx/",
+            "-m",
+            "rf=models/sklearn/iris-rf",
+            "--model-uri",
+            "models:/fraud@prod",
+            "-m",
+            "runs:/abc/model",
+            "-m",
+            "x=dir/a=b",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else { panic!("not serve") };
+        let names: Vec<(&str, &str)> = args.models.iter().map(|m| (m.name.as_str(), m.uri.as_str())).collect();
+        assert_eq!(
+            names,
+            [
+                ("iris-onnx", "models/iris-onnx/"),
+                ("rf", "models/sklearn/iris-rf"),
+                ("fraud", "models:/fraud@prod"),
+                ("model", "runs:/abc/model"),
+                ("x", "dir/a=b"),
+            ]
+        );
+        assert!(parse_model_spec("bad name=x").is_err());
+        assert!(parse_model_spec("x=").is_err());
+        assert!(parse_model_spec("dir/a=b").is_err(), "named after 'a=b', which is no name");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod hostile_bodies;
 mod hostile_models;
 mod isolation;
 mod load_faults;
+mod many_models;
 mod onnx;
 mod onnx_ml;
 mod overload;

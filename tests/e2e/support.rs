@@ -115,7 +115,12 @@ impl Server {
 
     /// `POST /invocations` with an optional Content-Type.
     pub fn invoke(&self, content_type: Option<&str>, body: impl Into<reqwest::blocking::Body>) -> Answer {
-        let mut request = self.client.post(format!("{}/invocations", self.base)).body(body.into());
+        self.post("/invocations", content_type, body)
+    }
+
+    /// `POST path` with an optional Content-Type.
+    pub fn post(&self, path: &str, content_type: Option<&str>, body: impl Into<reqwest::blocking::Body>) -> Answer {
+        let mut request = self.client.post(format!("{}{path}", self.base)).body(body.into());
         if let Some(content_type) = content_type {
             request = request.header("Content-Type", content_type);
         }

@@ -1,41 +1,38 @@
-//! The HTTP front end: MLflow's scoring routes on axum, over a pooled
-//! [`Runtime`](crate::runtime::Runtime).
+//! The HTTP front end: MLflow's scoring routes on axum, over the [`Registry`]
+//! of served models (each a pooled [`Runtime`](crate::runtime::Runtime)).
 
 mod error;
 mod listen;
+pub mod registry;
 mod routes;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
-use wasmflow_protocol::Signature;
 
-use crate::runtime::Runtime;
 pub use listen::ConnectionLimits;
+pub use registry::{LoadedModel, Registry, ServedModel};
 
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub runtime: Arc<Runtime>,
-    /// The model's signature, enforced before the model is called.
-    pub signature: Option<Arc<Signature>>,
-    /// The scoring timeout (`-t`, `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`).
-    pub timeout: Duration,
+    pub registry: Arc<Registry>,
     /// The largest request body accepted, in bytes.
     pub max_body_size: usize,
 }
 
-/// The scoring server's routes: `/ping`, `/health`, `/version`, `/invocations`.
+/// The scoring server's routes: `/ping`, `/health`, `/version`, `/invocations`
+/// (the first model), `/models/NAME/invocations`.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/ping", get(routes::ping))
         .route("/health", get(routes::ping))
         .route("/version", get(routes::version))
         .route("/invocations", post(routes::invocations))
+        .route("/models/{name}/invocations", post(routes::model_invocations))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.max_body_size))
