@@ -26,3 +26,4 @@ mod support;
 mod tracking_faults;
 mod trees;
 mod uris;
+mod v2;

@@ -5,6 +5,7 @@ mod error;
 mod listen;
 pub mod registry;
 mod routes;
+mod v2;
 
 use std::sync::Arc;
 
@@ -25,7 +26,8 @@ pub struct AppState {
 }
 
 /// The scoring server's routes: `/ping`, `/health`, `/version`, `/invocations`
-/// (the first model), `/models/NAME/invocations`.
+/// (the first model), `/models/NAME/invocations`, and the Open Inference
+/// Protocol's under `/v2`.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/ping", get(routes::ping))
@@ -33,6 +35,15 @@ pub fn router(state: AppState) -> Router {
         .route("/version", get(routes::version))
         .route("/invocations", post(routes::invocations))
         .route("/models/{name}/invocations", post(routes::model_invocations))
+        .route("/v2", get(v2::server_metadata))
+        .route("/v2/health/live", get(v2::live))
+        .route("/v2/health/ready", get(v2::ready))
+        .route("/v2/models/{name}", get(v2::model_metadata))
+        .route("/v2/models/{name}/ready", get(v2::model_ready))
+        .route("/v2/models/{name}/infer", post(v2::infer))
+        .route("/v2/models/{name}/versions/{version}", get(v2::version_metadata))
+        .route("/v2/models/{name}/versions/{version}/ready", get(v2::version_ready))
+        .route("/v2/models/{name}/versions/{version}/infer", post(v2::version_infer))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.max_body_size))

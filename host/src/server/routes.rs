@@ -18,7 +18,7 @@ use super::{AppState, LoadedModel};
 /// Bodies up to this size are parsed on the async worker; larger ones (up to
 /// `--max-body-size`, 64 MiB by default) on a blocking thread, so that decoding them
 /// does not stall the other connections of that worker.
-const INLINE_PARSE_LIMIT: usize = 256 * 1024;
+pub(super) const INLINE_PARSE_LIMIT: usize = 256 * 1024;
 
 /// A protocol answer as an axum response.
 fn respond(answer: HttpAnswer) -> Response {
@@ -64,7 +64,7 @@ pub async fn model_invocations(
 }
 
 /// Reads the body of `request` within `deadline`, bounded by `--max-body-size`.
-pub async fn read_body(state: &AppState, request: Request, deadline: Instant) -> Result<Bytes, ScoringError> {
+pub(super) async fn read_body(state: &AppState, request: Request, deadline: Instant) -> Result<Bytes, ScoringError> {
     let body = tokio::time::timeout_at(deadline.into(), Bytes::from_request(request, state))
         .await
         .map_err(|_| ScoringError::Timeout)?;
