@@ -12,6 +12,18 @@ use crate::runtime::{Isolation, LoadLimits};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Log lines as text, or as one JSON object per line (request lines carry
+    /// `request_id`, `method`, `route`, `model`, `status`, `duration_ms`).
+    #[arg(long, global = true, env = "WASMFLOW_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written (stderr).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,18 +7,19 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 
-use wasmflow::cli::{BuildArgs, Cli, Command, CompileArgs, ModelSpec, ServeArgs, SourceArgs};
+use wasmflow::cli::{BuildArgs, Cli, Command, CompileArgs, LogFormat, ModelSpec, ServeArgs, SourceArgs};
 use wasmflow::runtime::{Runtime, RuntimeOptions};
 use wasmflow::{edge, flavors, model, runtime, server};
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WASMFLOW_LOG").unwrap_or_else(|_| "wasmflow=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WASMFLOW_LOG").unwrap_or_else(|_| "wasmflow=info".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
+    match cli.command {
         Command::Serve(args) => serve(args),
         Command::Compile(args) => compile(args),
         Command::Build(args) => build_component(args),
@@ -107,7 +108,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             None => format!("{} (not ready, as {})", m.source, m.name),
         })
         .collect();
-    let state = server::AppState { registry: Arc::new(registry), max_body_size: args.max_body_size };
+    let state = server::AppState {
+        registry: Arc::new(registry),
+        metrics: Arc::new(server::metrics::Metrics::new()),
+        max_body_size: args.max_body_size,
+    };
 
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let served = tokio.block_on(async {

@@ -3,6 +3,7 @@
 
 mod error;
 mod listen;
+pub mod metrics;
 pub mod registry;
 mod routes;
 mod v2;
@@ -21,13 +22,16 @@ pub use registry::{LoadedModel, Registry, ServedModel};
 #[derive(Clone)]
 pub struct AppState {
     pub registry: Arc<Registry>,
+    /// `/metrics` and the request ids.
+    pub metrics: Arc<metrics::Metrics>,
     /// The largest request body accepted, in bytes.
     pub max_body_size: usize,
 }
 
 /// The scoring server's routes: `/ping`, `/health`, `/version`, `/invocations`
 /// (the first model), `/models/NAME/invocations`, and the Open Inference
-/// Protocol's under `/v2`.
+/// Protocol's under `/v2`, and `/metrics`; every routed request is counted,
+/// timed, logged and given an `X-Request-Id`.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/ping", get(routes::ping))
@@ -44,6 +48,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v2/models/{name}/versions/{version}", get(v2::version_metadata))
         .route("/v2/models/{name}/versions/{version}/ready", get(v2::version_ready))
         .route("/v2/models/{name}/versions/{version}/infer", post(v2::version_infer))
+        .route("/metrics", get(metrics::metrics))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::observe))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.max_body_size))
