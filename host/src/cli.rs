@@ -37,6 +37,56 @@ pub enum Command {
     /// Build one self-contained wasi:http component that serves the model
     /// (for `wasmtime serve`, Spin and other wasi:http hosts).
     Build(BuildArgs),
+    /// Score one input file with the model and write the predictions, as
+    /// `mlflow models predict` does (same input formats, same output).
+    Predict(PredictArgs),
+}
+
+/// Options of `wasmflow predict`; the flags are `mlflow models predict`'s.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+
+    /// The input file: MLflow's JSON scoring formats, or CSV (default: stdin).
+    #[arg(short = 'i', long = "input-path")]
+    pub input_path: Option<PathBuf>,
+
+    /// Where to write the predictions (default: stdout).
+    #[arg(short = 'o', long = "output-path")]
+    pub output_path: Option<PathBuf>,
+
+    /// The input's format.
+    #[arg(short = 't', long = "content-type", value_enum, default_value_t = InputFormat::Json)]
+    pub content_type: InputFormat,
+
+    /// Seconds the prediction may take.
+    #[arg(long, default_value_t = 600)]
+    pub timeout: u64,
+
+    /// Accepted for `mlflow models predict` command lines; wasmflow needs no Python environment.
+    #[arg(long, hide = true)]
+    pub env_manager: Option<String>,
+
+    #[command(flatten)]
+    pub load_limits: LoadLimitArgs,
+}
+
+/// `wasmflow predict -t`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    Json,
+    Csv,
+}
+
+impl InputFormat {
+    /// The content type `/invocations` would receive the file with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            InputFormat::Json => "application/json",
+            InputFormat::Csv => "text/csv",
+        }
+    }
 }
 
 /// Options of `wasmflow build`.

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 
-use wasmflow::cli::{BuildArgs, Cli, Command, CompileArgs, LogFormat, ModelSpec, ServeArgs, SourceArgs};
+use wasmflow::cli::{BuildArgs, Cli, Command, CompileArgs, LogFormat, ModelSpec, PredictArgs, ServeArgs, SourceArgs};
 use wasmflow::runtime::{Runtime, RuntimeOptions};
-use wasmflow::{edge, flavors, model, runtime, server};
+use wasmflow::{edge, flavors, model, oneshot, runtime, server};
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -23,6 +23,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve(args),
         Command::Compile(args) => compile(args),
         Command::Build(args) => build_component(args),
+        Command::Predict(args) => predict(args),
     }
 }
 
@@ -141,6 +142,31 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // blocking thread: do not wait for it (dropping the runtime would).
     tokio.shutdown_background();
     served
+}
+
+fn predict(args: PredictArgs) -> anyhow::Result<()> {
+    let Resolved { model, components, cache_dir } = resolve(&args.model.model_uri, &args.model.sources)?;
+    let input = match &args.input_path {
+        Some(path) => std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+        None => {
+            let mut input = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut input).context("cannot read stdin")?;
+            input
+        }
+    };
+    let predictions = oneshot::predict(
+        &model,
+        &components,
+        cache_dir,
+        args.load_limits.limits(),
+        &input,
+        args.content_type.content_type(),
+        Duration::from_secs(args.timeout),
+    )?;
+    match &args.output_path {
+        Some(path) => std::fs::write(path, predictions).with_context(|| format!("cannot write {}", path.display())),
+        None => std::io::Write::write_all(&mut std::io::stdout(), &predictions).context("cannot write stdout"),
+    }
 }
 
 fn compile(args: CompileArgs) -> anyhow::Result<()> {

@@ -17,6 +17,7 @@ mod many_models;
 mod onnx;
 mod onnx_ml;
 mod overload;
+mod predict;
 mod python;
 mod resilience;
 mod shutdown;

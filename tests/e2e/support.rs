@@ -20,6 +20,12 @@ fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasmflow-cache")
 }
 
+/// The shared compiled-component cache, warmed (for commands other than `serve`).
+pub fn warm_cache_dir() -> PathBuf {
+    warm_cache();
+    cache_dir()
+}
+
 /// Compiles the built-in components once, before any server starts, so
 /// parallel tests do not all compile them at the same time.
 fn warm_cache() {

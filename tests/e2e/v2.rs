@@ -2,8 +2,9 @@
 //! tests/e2e/v2_clients.py drives `tritonclient[http]` (binary tensors and
 //! JSON) and kserve's REST client against one multi-model server (ONNX with a
 //! tensor signature, scikit-learn and a Python model with column signatures, and
-//! a model that fails to load). The clients come from the venv of
-//! `WASMFLOW_MLFLOW_BIN` (.ci/run installs them). Also: the V2 error body and
+//! a model that fails to load). The clients run in the Python of
+//! `WASMFLOW_V2_PYTHON` (.ci/run makes a venv for them apart from MLflow's, as
+//! kserve pins pandas below MLflow's 3.x). Also: the V2 error body and
 //! statuses over plain HTTP, and MLflow's `/ping` when the first model is not ready.
 
 use std::path::PathBuf;
@@ -13,11 +14,9 @@ use serde_json::json;
 
 use crate::support::{Server, repo};
 
-/// The python of the venv that holds the MLflow binary the tests use.
-fn venv_python() -> PathBuf {
-    let mlflow =
-        std::env::var("WASMFLOW_MLFLOW_BIN").expect("WASMFLOW_MLFLOW_BIN: an mlflow in a venv with the V2 clients");
-    PathBuf::from(mlflow).with_file_name("python")
+/// `$WASMFLOW_V2_PYTHON`: a python with tritonclient[http] and kserve.
+fn v2_python() -> Option<PathBuf> {
+    std::env::var_os("WASMFLOW_V2_PYTHON").filter(|p| !p.is_empty()).map(PathBuf::from)
 }
 
 #[test]
@@ -39,8 +38,13 @@ fn v2_answers_tritonclient_and_kserve() {
     let answer = server.get("/v2/models/iris-onnx/versions/7");
     assert_eq!(answer.status, 404, "no version is known for a model served from a directory");
 
+    let Some(python) = v2_python() else {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but $WASMFLOW_V2_PYTHON is not");
+        eprintln!("NOTICE: skipping the V2 client checks: set WASMFLOW_V2_PYTHON to a python with the V2 clients");
+        return;
+    };
     let address = server.base.trim_start_matches("http://");
-    let output = Command::new(venv_python())
+    let output = Command::new(python)
         .arg(repo().join("tests/e2e/v2_clients.py"))
         .args([address, repo().to_str().unwrap()])
         .output()
