@@ -40,6 +40,9 @@ pub enum Command {
     /// Score one input file with the model and write the predictions, as
     /// `mlflow models predict` does (same input formats, same output).
     Predict(PredictArgs),
+    /// Describe a model as wasmflow would serve it (flavor, component,
+    /// signature, params schema, sizes, compiled-cache state), as JSON.
+    Inspect(ModelArgs),
 }
 
 /// Options of `wasmflow predict`; the flags are `mlflow models predict`'s.

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 
-use wasmflow::cli::{BuildArgs, Cli, Command, CompileArgs, LogFormat, ModelSpec, PredictArgs, ServeArgs, SourceArgs};
+use wasmflow::cli::{
+    BuildArgs, Cli, Command, CompileArgs, LogFormat, ModelArgs, ModelSpec, PredictArgs, ServeArgs, SourceArgs,
+};
 use wasmflow::runtime::{Runtime, RuntimeOptions};
 use wasmflow::{edge, flavors, model, oneshot, runtime, server};
 
@@ -24,6 +26,7 @@ fn main() -> anyhow::Result<()> {
         Command::Compile(args) => compile(args),
         Command::Build(args) => build_component(args),
         Command::Predict(args) => predict(args),
+        Command::Inspect(args) => inspect(args),
     }
 }
 
@@ -167,6 +170,13 @@ fn predict(args: PredictArgs) -> anyhow::Result<()> {
         Some(path) => std::fs::write(path, predictions).with_context(|| format!("cannot write {}", path.display())),
         None => std::io::Write::write_all(&mut std::io::stdout(), &predictions).context("cannot write stdout"),
     }
+}
+
+fn inspect(args: ModelArgs) -> anyhow::Result<()> {
+    let Resolved { model, components, cache_dir } = resolve(&args.model_uri, &args.sources)?;
+    let description = oneshot::inspect(&model, &components, cache_dir.as_deref())?;
+    println!("{}", serde_json::to_string_pretty(&description)?);
+    Ok(())
 }
 
 fn compile(args: CompileArgs) -> anyhow::Result<()> {

@@ -2,6 +2,7 @@
 //! files: JSON and CSV inputs, to a file and to stdout (the answers of MLflow
 //! 3.17.2 in tests/fixtures/predict/, made by make_predict_fixtures.sh there),
 //! and a refused input exits non-zero with MLflow's error code and message.
+//! `wasmflow inspect` describes a model and whether its component is compiled.
 
 use std::process::Command;
 
@@ -49,4 +50,32 @@ fn predict_writes_what_mlflow_models_predict_writes() {
     assert!(!run.status.success());
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("INVALID_PARAMETER_VALUE"), "{stderr}");
+}
+
+#[test]
+fn inspect_describes_the_model_and_its_cache_state() {
+    let run = |model: &str, cache: &std::path::Path| -> serde_json::Value {
+        let output = Command::new(env!("CARGO_BIN_EXE_wasmflow"))
+            .args(["inspect", "-m"])
+            .arg(repo().join("models").join(model))
+            .arg("--cache-dir")
+            .arg(cache)
+            .output()
+            .expect("cannot run wasmflow inspect");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).expect("inspect prints JSON")
+    };
+    let rf = run("sklearn/iris-rf", &warm_cache_dir());
+    assert_eq!(
+        (rf["flavor"].as_str(), rf["component"]["source"].as_str()),
+        (Some("sklearn"), Some("built-in sklearn"))
+    );
+    assert_eq!(rf["signature"]["inputs"][0]["name"], "sepal length (cm)");
+    assert_eq!(rf["signature"]["outputs"][0]["tensor-spec"]["dtype"], "int64");
+    assert_eq!(rf["model_dir"]["files"], 7);
+    assert_eq!(rf["compiled_cache"]["compiled"], true, "{rf}");
+    let empty = tempfile::tempdir().unwrap();
+    let params = run("python/params", empty.path());
+    assert_eq!(params["compiled_cache"]["compiled"], false, "{params}");
+    assert!(params["params_schema"].is_array(), "{params}");
 }
