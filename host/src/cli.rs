@@ -12,6 +12,18 @@ use crate::runtime::{Isolation, LoadLimits};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Log lines as text, or as one JSON object per line (request lines carry
+    /// `request_id`, `method`, `route`, `model`, `status`, `duration_ms`).
+    #[arg(long, global = true, env = "WASMFLOW_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written (stderr).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -25,6 +37,59 @@ pub enum Command {
     /// Build one self-contained wasi:http component that serves the model
     /// (for `wasmtime serve`, Spin and other wasi:http hosts).
     Build(BuildArgs),
+    /// Score one input file with the model and write the predictions, as
+    /// `mlflow models predict` does (same input formats, same output).
+    Predict(PredictArgs),
+    /// Describe a model as wasmflow would serve it (flavor, component,
+    /// signature, params schema, sizes, compiled-cache state), as JSON.
+    Inspect(ModelArgs),
+}
+
+/// Options of `wasmflow predict`; the flags are `mlflow models predict`'s.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+
+    /// The input file: MLflow's JSON scoring formats, or CSV (default: stdin).
+    #[arg(short = 'i', long = "input-path")]
+    pub input_path: Option<PathBuf>,
+
+    /// Where to write the predictions (default: stdout).
+    #[arg(short = 'o', long = "output-path")]
+    pub output_path: Option<PathBuf>,
+
+    /// The input's format.
+    #[arg(short = 't', long = "content-type", value_enum, default_value_t = InputFormat::Json)]
+    pub content_type: InputFormat,
+
+    /// Seconds the prediction may take.
+    #[arg(long, default_value_t = 600)]
+    pub timeout: u64,
+
+    /// Accepted for `mlflow models predict` command lines; wasmflow needs no Python environment.
+    #[arg(long, hide = true)]
+    pub env_manager: Option<String>,
+
+    #[command(flatten)]
+    pub load_limits: LoadLimitArgs,
+}
+
+/// `wasmflow predict -t`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    Json,
+    Csv,
+}
+
+impl InputFormat {
+    /// The content type `/invocations` would receive the file with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            InputFormat::Json => "application/json",
+            InputFormat::Csv => "text/csv",
+        }
+    }
 }
 
 /// Options of `wasmflow build`.
@@ -53,8 +118,7 @@ pub struct BuildArgs {
     pub load_limits: LoadLimitArgs,
 }
 
-/// Which model to serve and where to find it and its flavor's component,
-/// shared by `serve` and `build`.
+/// Which model to build and where to find it and its flavor's component.
 #[derive(Debug, Args)]
 pub struct ModelArgs {
     /// Model URI: a model directory, a `file:` URI, `models:/<name>/<version>`,
@@ -63,6 +127,14 @@ pub struct ModelArgs {
     #[arg(short = 'm', long = "model-uri")]
     pub model_uri: String,
 
+    #[command(flatten)]
+    pub sources: SourceArgs,
+}
+
+/// Where model URIs are looked up and flavor components found, shared by every
+/// command that loads models.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
     /// MLflow tracking URI for `models:/` and `runs:/` URIs: `sqlite:///<path>`, a file
     /// store (`./mlruns`, `file:` URI) or `http(s)://` tracking server (default: MLflow's,
     /// `./mlruns` if it holds experiments, else `sqlite:///mlflow.db`).
@@ -113,8 +185,15 @@ impl LoadLimitArgs {
 // `-h` is the host, as in MLflow; help stays on `--help`.
 #[command(disable_help_flag = true)]
 pub struct ServeArgs {
+    /// A model to serve, `URI` or `NAME=URI` (repeatable). The first one also
+    /// answers `/invocations`; each is served at `/models/NAME/invocations` and
+    /// over V2 as NAME (default: the registered model's name, else the
+    /// directory's). URIs are those of `build -m`.
+    #[arg(short = 'm', long = "model-uri", value_name = "[NAME=]URI", required = true, value_parser = parse_model_spec)]
+    pub models: Vec<ModelSpec>,
+
     #[command(flatten)]
-    pub model: ModelArgs,
+    pub sources: SourceArgs,
 
     /// Port to listen on (0 picks a free one).
     #[arg(short = 'p', long, env = "MLFLOW_PORT", default_value_t = 5000)]
@@ -169,6 +248,39 @@ pub struct ServeArgs {
     pub help: Option<bool>,
 }
 
+/// One `-m` of `serve`: the name the model is served under, and its URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelSpec {
+    pub name: String,
+    pub uri: String,
+}
+
+/// Whether `name` may name a served model: it goes into URL paths as it is.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Parses `NAME=URI` or a bare `URI`. A prefix before `=` that cannot be a name
+/// (it holds `/` or `:`) is part of the URI, so paths with `=` still work.
+pub fn parse_model_spec(text: &str) -> Result<ModelSpec, String> {
+    if let Some((name, uri)) = text.split_once('=')
+        && !name.contains(['/', ':'])
+    {
+        if !valid_name(name) {
+            return Err(format!("invalid model name '{name}': use letters, digits, '_', '-' and '.'"));
+        }
+        if uri.is_empty() {
+            return Err(format!("no model URI after '{name}='"));
+        }
+        return Ok(ModelSpec { name: name.into(), uri: uri.into() });
+    }
+    let name = crate::model::default_name(text);
+    if !valid_name(&name) {
+        return Err(format!("cannot name the model '{text}' after '{name}': give it a name with NAME={text}"));
+    }
+    Ok(ModelSpec { name, uri: text.into() })
+}
+
 /// Options of `wasmflow compile`.
 #[derive(Debug, Args)]
 pub struct CompileArgs {
@@ -199,7 +311,7 @@ mod tests {
         ])
         .unwrap();
         let Command::Serve(args) = cli.command else { panic!("not serve") };
-        assert_eq!((args.model.model_uri.as_str(), args.port, args.host.as_str()), ("models/iris", 8080, "0.0.0.0"));
+        assert_eq!((args.models[0].uri.as_str(), args.port, args.host.as_str()), ("models/iris", 8080, "0.0.0.0"));
         assert_eq!((args.timeout, args.workers), (5, Some(3)));
     }
 
@@ -217,8 +329,43 @@ mod tests {
         ])
         .unwrap();
         let Command::Serve(args) = cli.command else { panic!("not serve") };
-        assert_eq!(args.model.tracking_uri.as_deref(), Some("sqlite:///mlflow.db"));
-        assert_eq!(args.model.registry_uri.as_deref(), Some("http://localhost:5000"));
+        assert_eq!(args.sources.tracking_uri.as_deref(), Some("sqlite:///mlflow.db"));
+        assert_eq!(args.sources.registry_uri.as_deref(), Some("http://localhost:5000"));
+        assert_eq!(args.models[0].name, "iris");
+    }
+
+    #[test]
+    fn models_repeat_with_or_without_names() {
+        let cli = Cli::try_parse_from([
+            "wasmflow",
+            "serve",
+            "-m",
+            "models/iris-onnx/",
+            "-m",
+            "rf=models/sklearn/iris-rf",
+            "--model-uri",
+            "models:/fraud@prod",
+            "-m",
+            "runs:/abc/model",
+            "-m",
+            "x=dir/a=b",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else { panic!("not serve") };
+        let names: Vec<(&str, &str)> = args.models.iter().map(|m| (m.name.as_str(), m.uri.as_str())).collect();
+        assert_eq!(
+            names,
+            [
+                ("iris-onnx", "models/iris-onnx/"),
+                ("rf", "models/sklearn/iris-rf"),
+                ("fraud", "models:/fraud@prod"),
+                ("model", "runs:/abc/model"),
+                ("x", "dir/a=b"),
+            ]
+        );
+        assert!(parse_model_spec("bad name=x").is_err());
+        assert!(parse_model_spec("x=").is_err());
+        assert!(parse_model_spec("dir/a=b").is_err(), "named after 'a=b', which is no name");
     }
 
     #[test]

@@ -25,6 +25,11 @@ impl FlavorComponents {
         self.custom.contains_key(flavor) || wasmflow_components::by_flavor(flavor).is_some()
     }
 
+    /// The `--flavor-component` file that serves `flavor`, if one does.
+    pub fn custom_path(&self, flavor: &str) -> Option<&std::path::Path> {
+        self.custom.get(flavor).map(PathBuf::as_path)
+    }
+
     /// Every flavor served, for error messages.
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = wasmflow_components::FLAVORS.iter().map(|f| f.to_string()).collect();

@@ -3,12 +3,13 @@
 //! copying it.
 //!
 //! Dependencies point one way: `cli` → `runtime`, `flavors`; `edge` (`wasmflow build`) and
-//! `runtime` → `model` → `flavors`; `server` → `runtime`. Everything wasmtime
+//! `runtime` → `model` → `flavors`; `server`, `oneshot` (`wasmflow predict`) → `runtime`. Everything wasmtime
 //! lives in [`runtime`]; everything MLflow-protocol in the `wasmflow-protocol` crate.
 
 pub mod cli;
 pub mod edge;
 pub mod flavors;
 pub mod model;
+pub mod oneshot;
 pub mod runtime;
 pub mod server;

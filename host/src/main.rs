@@ -7,21 +7,26 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 
-use wasmflow::cli::{BuildArgs, Cli, Command, CompileArgs, ModelArgs, ServeArgs};
+use wasmflow::cli::{
+    BuildArgs, Cli, Command, CompileArgs, LogFormat, ModelArgs, ModelSpec, PredictArgs, ServeArgs, SourceArgs,
+};
 use wasmflow::runtime::{Runtime, RuntimeOptions};
-use wasmflow::{edge, flavors, model, runtime, server};
+use wasmflow::{edge, flavors, model, oneshot, runtime, server};
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WASMFLOW_LOG").unwrap_or_else(|_| "wasmflow=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WASMFLOW_LOG").unwrap_or_else(|_| "wasmflow=info".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
+    match cli.command {
         Command::Serve(args) => serve(args),
         Command::Compile(args) => compile(args),
         Command::Build(args) => build_component(args),
+        Command::Predict(args) => predict(args),
+        Command::Inspect(args) => inspect(args),
     }
 }
 
@@ -32,8 +37,8 @@ struct Resolved {
     cache_dir: Option<PathBuf>,
 }
 
-/// Resolves the model URI once (downloading it if it is remote) and picks its flavor.
-fn resolve(args: &ModelArgs) -> anyhow::Result<Resolved> {
+/// Resolves a model URI once (downloading it if it is remote) and picks its flavor.
+fn resolve(uri: &str, args: &SourceArgs) -> anyhow::Result<Resolved> {
     let components = flavors::FlavorComponents::new(args.flavor_components.clone());
     let cache_dir = args.cache_dir.clone().or_else(runtime::default_cache_dir);
     let sources = model::Sources {
@@ -41,14 +46,13 @@ fn resolve(args: &ModelArgs) -> anyhow::Result<Resolved> {
         registry_uri: args.registry_uri.clone(),
         cache_dir: cache_dir.clone(),
     };
-    let model = model::resolve(&args.model_uri, &components, &sources)?;
+    let model = model::resolve(uri, &components, &sources)?;
     Ok(Resolved { model, components, cache_dir })
 }
 
-fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let Resolved { model, components, cache_dir } = resolve(&args.model)?;
-    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+/// Resolves and loads one `-m` of `serve` into its own pool.
+fn load(spec: &ModelSpec, args: &ServeArgs, workers: usize) -> anyhow::Result<server::ServedModel> {
+    let Resolved { model, components, cache_dir } = resolve(&spec.uri, &args.sources)?;
     let options = RuntimeOptions {
         workers,
         isolation: args.isolation,
@@ -58,11 +62,59 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let runtime = Runtime::start(&model, &components, &options)
         .with_context(|| format!("cannot load the model in {}", model.dir.display()))?;
-    tracing::info!("{}", runtime.describe());
-    let state = server::AppState {
-        runtime: Arc::new(runtime),
+    tracing::info!("{}: {} from {}", spec.name, runtime.describe(), model.dir.display());
+    let loaded = server::LoadedModel {
+        runtime,
         signature: model.mlmodel.signature.clone().map(Arc::new),
         timeout: Duration::from_secs(args.timeout),
+        flavor: model.flavor.clone(),
+    };
+    Ok(server::ServedModel {
+        name: spec.name.clone(),
+        version: model.version,
+        source: model.dir.display().to_string(),
+        loaded: Some(Arc::new(loaded)),
+    })
+}
+
+/// Loads every model. With one model a failure stops the start, as before; with
+/// several, a model that fails is logged and served as not ready, unless none loads.
+fn load_all(args: &ServeArgs, workers: usize) -> anyhow::Result<server::Registry> {
+    let mut names = std::collections::HashSet::new();
+    if let Some(twice) = args.models.iter().find(|m| !names.insert(&m.name)) {
+        anyhow::bail!("two models are named '{}': name them with -m NAME=URI", twice.name);
+    }
+    if let [spec] = args.models.as_slice() {
+        return Ok(server::Registry::new(vec![load(spec, args, workers)?]));
+    }
+    let mut models = Vec::new();
+    for spec in &args.models {
+        models.push(load(spec, args, workers).unwrap_or_else(|error| {
+            tracing::error!("model '{}' ({}) is not served: {error:#}", spec.name, spec.uri);
+            server::ServedModel { name: spec.name.clone(), version: None, source: spec.uri.clone(), loaded: None }
+        }));
+    }
+    if models.iter().all(|m| m.loaded.is_none()) {
+        anyhow::bail!("no model could be loaded");
+    }
+    Ok(server::Registry::new(models))
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let registry = load_all(&args, workers)?;
+    let names: Vec<String> = registry
+        .models()
+        .iter()
+        .map(|m| match &m.loaded {
+            Some(loaded) => format!("{} ({} flavor, as {})", m.source, loaded.flavor, m.name),
+            None => format!("{} (not ready, as {})", m.source, m.name),
+        })
+        .collect();
+    let state = server::AppState {
+        registry: Arc::new(registry),
+        metrics: Arc::new(server::metrics::Metrics::new()),
         max_body_size: args.max_body_size,
     };
 
@@ -73,9 +125,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
         let address = listener.local_addr()?;
         tracing::info!(
-            "serving {} ({} flavor, {workers} {}) at http://{address} (ready in {} ms)",
-            model.dir.display(),
-            model.flavor,
+            "serving {} ({workers} {} each) at http://{address} (ready in {} ms)",
+            names.join(", "),
             match args.isolation {
                 runtime::Isolation::Pooled => "warm instances",
                 runtime::Isolation::PerRequest => "requests at once, a fresh instance each",
@@ -96,6 +147,38 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     served
 }
 
+fn predict(args: PredictArgs) -> anyhow::Result<()> {
+    let Resolved { model, components, cache_dir } = resolve(&args.model.model_uri, &args.model.sources)?;
+    let input = match &args.input_path {
+        Some(path) => std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
+        None => {
+            let mut input = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut input).context("cannot read stdin")?;
+            input
+        }
+    };
+    let predictions = oneshot::predict(
+        &model,
+        &components,
+        cache_dir,
+        args.load_limits.limits(),
+        &input,
+        args.content_type.content_type(),
+        Duration::from_secs(args.timeout),
+    )?;
+    match &args.output_path {
+        Some(path) => std::fs::write(path, predictions).with_context(|| format!("cannot write {}", path.display())),
+        None => std::io::Write::write_all(&mut std::io::stdout(), &predictions).context("cannot write stdout"),
+    }
+}
+
+fn inspect(args: ModelArgs) -> anyhow::Result<()> {
+    let Resolved { model, components, cache_dir } = resolve(&args.model_uri, &args.sources)?;
+    let description = oneshot::inspect(&model, &components, cache_dir.as_deref())?;
+    println!("{}", serde_json::to_string_pretty(&description)?);
+    Ok(())
+}
+
 fn compile(args: CompileArgs) -> anyhow::Result<()> {
     let dir =
         args.cache_dir.or_else(runtime::default_cache_dir).context("no cache directory: set WASMFLOW_CACHE_DIR")?;
@@ -103,7 +186,7 @@ fn compile(args: CompileArgs) -> anyhow::Result<()> {
 }
 
 fn build_component(args: BuildArgs) -> anyhow::Result<()> {
-    let Resolved { model, components, .. } = resolve(&args.model)?;
+    let Resolved { model, components, .. } = resolve(&args.model.model_uri, &args.model.sources)?;
     let contents = if args.mount { edge::Contents::Mounted } else { edge::Contents::Embedded };
     let built = edge::build(&model, &components, contents, &args.load_limits.limits(), &args.output)
         .with_context(|| format!("cannot build a component for the model in {}", model.dir.display()))?;

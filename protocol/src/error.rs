@@ -71,6 +71,13 @@ pub enum ScoringError {
     /// (`--max-queue`): `TEMPORARILY_UNAVAILABLE`, 503, so a balancer retries elsewhere.
     #[error("The server is at capacity: {queued} requests are already waiting for a model instance. Retry later.")]
     Overloaded { queued: usize },
+    /// A model name the server does not serve (`/models/NAME/…`):
+    /// `RESOURCE_DOES_NOT_EXIST`, 404.
+    #[error("Model '{0}' is not served here.")]
+    ModelNotFound(String),
+    /// A served model that failed to load: `TEMPORARILY_UNAVAILABLE`, 503.
+    #[error("Model '{0}' is not ready: it failed to load (see the server's log).")]
+    ModelNotReady(String),
 }
 
 /// A finished HTTP answer: status, content type and body (errors and the
@@ -128,7 +135,8 @@ impl ScoringError {
             ScoringError::NotImplemented(_) => "NOT_IMPLEMENTED",
             ScoringError::Timeout => "DEADLINE_EXCEEDED",
             ScoringError::PayloadTooLarge { .. } | ScoringError::ResourceExhausted(_) => "RESOURCE_EXHAUSTED",
-            ScoringError::Overloaded { .. } => "TEMPORARILY_UNAVAILABLE",
+            ScoringError::Overloaded { .. } | ScoringError::ModelNotReady(_) => "TEMPORARILY_UNAVAILABLE",
+            ScoringError::ModelNotFound(_) => "RESOURCE_DOES_NOT_EXIST",
         }
     }
 
@@ -148,7 +156,8 @@ impl ScoringError {
             ScoringError::Timeout => 504,
             ScoringError::PayloadTooLarge { .. } => 413,
             ScoringError::ResourceExhausted(_) => 429,
-            ScoringError::Overloaded { .. } => 503,
+            ScoringError::Overloaded { .. } | ScoringError::ModelNotReady(_) => 503,
+            ScoringError::ModelNotFound(_) => 404,
         }
     }
 
@@ -240,6 +249,8 @@ mod tests {
             (ScoringError::PayloadTooLarge { limit: 10 }, "RESOURCE_EXHAUSTED", 413, "application/json"),
             (ScoringError::ResourceExhausted("busy".into()), "RESOURCE_EXHAUSTED", 429, "application/json"),
             (ScoringError::Overloaded { queued: 8 }, "TEMPORARILY_UNAVAILABLE", 503, "application/json"),
+            (ScoringError::ModelNotFound("m".into()), "RESOURCE_DOES_NOT_EXIST", 404, "application/json"),
+            (ScoringError::ModelNotReady("m".into()), "TEMPORARILY_UNAVAILABLE", 503, "application/json"),
         ];
         for (e, code, status, ct) in cases {
             assert_eq!(e.error_code(), code, "{e:?}");

@@ -10,6 +10,8 @@
 //!   composite types, type hints, params);
 //! * [`py`]: the hand-written Python look-alikes whose behaviour and printouts
 //!   reach MLflow's answers (`json`, `repr`, numpy, pandas, base64, datetimes);
+//! * [`v2`]: the Open Inference Protocol (V2) REST data plane over the same
+//!   schema enforcement;
 //! * the rest at the top: the data model handed to flavors ([`value`]), errors,
 //!   responses, the MLmodel file and the scoring service ([`service`]).
 
@@ -22,6 +24,7 @@ mod schema;
 pub mod service;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod v2;
 pub mod value;
 mod wit_convert;
 

@@ -12,7 +12,7 @@ use std::net::TcpListener;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use crate::support::{Server, compiled_cache, repo};
+use crate::support::{Server, warm_cache_dir, repo};
 
 const IMAGE: &str = "localhost/wasmflow:e2e";
 const MODEL: &str = "models/sklearn/iris-rf";
@@ -68,7 +68,7 @@ fn the_image_serves_a_read_only_model_as_the_native_server_does() {
     let built = run(Command::new(repo().join("deploy/image/build"))
         .arg(IMAGE)
         .env("WASMFLOW_BIN", env!("CARGO_BIN_EXE_wasmflow"))
-        .env("WASMFLOW_CACHE_DIR", compiled_cache()));
+        .env("WASMFLOW_CACHE_DIR", warm_cache_dir()));
     eprintln!("{}", String::from_utf8_lossy(&built.stdout));
 
     // Nothing but the server is in the image: no shell to run.

@@ -35,6 +35,7 @@ fn a_trapping_guest_is_replaced() {
         assert_still_serves(&server);
     }
     assert!(server.log().contains("trapped"), "the trap is logged");
+    assert!(server.get("/metrics").body.contains(r#"wasmflow_guest_traps_total{model="fault-model"} 3"#));
 }
 
 #[test]
@@ -46,6 +47,9 @@ fn a_runaway_guest_is_interrupted_at_the_deadline() {
     assert_eq!(runaway.status, 504, "{}", runaway.body);
     assert!(took < Duration::from_secs(10), "answered after {took:?}");
     assert_still_serves(&server);
+    let metrics = server.get("/metrics").body;
+    assert!(metrics.contains(r#"wasmflow_deadline_kills_total{model="fault-model"} 1"#), "{metrics}");
+    assert!(metrics.contains(r#"wasmflow_guest_traps_total{model="fault-model"} 0"#), "{metrics}");
 }
 
 #[test]

@@ -20,6 +20,12 @@ fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasmflow-cache")
 }
 
+/// The shared compiled-component cache, warmed (for commands other than `serve`).
+pub fn warm_cache_dir() -> PathBuf {
+    warm_cache();
+    cache_dir()
+}
+
 /// Compiles the built-in components once, before any server starts, so
 /// parallel tests do not all compile them at the same time.
 fn warm_cache() {
@@ -115,7 +121,12 @@ impl Server {
 
     /// `POST /invocations` with an optional Content-Type.
     pub fn invoke(&self, content_type: Option<&str>, body: impl Into<reqwest::blocking::Body>) -> Answer {
-        let mut request = self.client.post(format!("{}/invocations", self.base)).body(body.into());
+        self.post("/invocations", content_type, body)
+    }
+
+    /// `POST path` with an optional Content-Type.
+    pub fn post(&self, path: &str, content_type: Option<&str>, body: impl Into<reqwest::blocking::Body>) -> Answer {
+        let mut request = self.client.post(format!("{}{path}", self.base)).body(body.into());
         if let Some(content_type) = content_type {
             request = request.header("Content-Type", content_type);
         }
@@ -250,11 +261,4 @@ fn json_close(actual: &Value, expected: &Value, tolerance: f64, at: &str) -> Res
         _ if actual == expected => Ok(()),
         _ => Err(format!("{at}: {actual} vs {expected}")),
     }
-}
-
-/// The test run's compile cache, warmed with every built-in component (for
-/// tools that take a cache, such as the image build).
-pub fn compiled_cache() -> PathBuf {
-    warm_cache();
-    cache_dir()
 }

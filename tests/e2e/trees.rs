@@ -23,7 +23,7 @@ const MODELS: &[(&str, &str)] = &[
 ];
 
 /// The recorded flat values in the recorded shape, as MLflow's JSON nests them.
-fn nested(outputs: &Value) -> Value {
+pub fn nested(outputs: &Value) -> Value {
     let values = outputs["values"].as_array().unwrap();
     match outputs["shape"].as_array().unwrap().as_slice() {
         [_] => Value::Array(values.clone()),

@@ -52,6 +52,8 @@ pub struct ResolvedModel {
     pub own_component: Option<PathBuf>,
     /// `model_config` from `SERVING_MODEL_CONFIG` or the MLmodel file (`{}` if none).
     pub model_config: serde_json::Value,
+    /// The registered model version a `models:/<name>…` URI resolved to.
+    pub version: Option<String>,
 }
 
 impl ResolvedModel {
@@ -69,8 +71,8 @@ impl ResolvedModel {
 
 /// Resolves a model URI to a model directory and picks the flavor that serves it.
 pub fn resolve(uri: &str, components: &FlavorComponents, sources: &Sources) -> anyhow::Result<ResolvedModel> {
-    let dir = match ModelUri::parse(uri)? {
-        ModelUri::Local(dir) => dir,
+    let (dir, version) = match ModelUri::parse(uri)? {
+        ModelUri::Local(dir) => (dir, None),
         parsed => locate(uri, &parsed, sources)?,
     };
     if !dir.join("MLmodel").is_file() {
@@ -82,7 +84,7 @@ pub fn resolve(uri: &str, components: &FlavorComponents, sources: &Sources) -> a
     let flavor = if own_component.is_some() { CUSTOM_FLAVOR.to_string() } else { pick_flavor(&mlmodel, components)? };
     let model_config = serving_model_config()?.or_else(|| mlmodel.model_config.clone()).unwrap_or_default();
     let model_config = if model_config.is_null() { serde_json::json!({}) } else { model_config };
-    Ok(ResolvedModel { dir, mlmodel, flavor, own_component, model_config })
+    Ok(ResolvedModel { dir, mlmodel, flavor, own_component, model_config, version })
 }
 
 /// Opens the store a tracking or registry URI names; `origin` says where the URI
@@ -100,8 +102,26 @@ fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Finds the directory of a `models:/` or `runs:/` URI in the stores of `sources`.
-fn locate(uri: &str, parsed: &ModelUri, sources: &Sources) -> anyhow::Result<PathBuf> {
+/// The name a model is served under when `-m` gives none: the registered model's
+/// name for `models:/<name>…`, the model ID for `models:/m-…`, else the last
+/// part of the path (the model directory's name, `model` for `runs:/<id>/model`).
+pub fn default_name(uri: &str) -> String {
+    match ModelUri::parse(uri) {
+        Ok(ModelUri::Registered { name, .. }) => name,
+        Ok(ModelUri::Logged(id)) => id,
+        Ok(ModelUri::Local(dir)) => {
+            let dir = std::path::absolute(&dir).unwrap_or(dir);
+            let name = dir.components().next_back().map(|c| c.as_os_str().to_string_lossy().into_owned());
+            name.unwrap_or_else(|| "model".into())
+        }
+        Ok(ModelUri::Run { run_id, path }) => path.rsplit('/').find(|p| !p.is_empty()).unwrap_or(&run_id).to_string(),
+        Err(_) => uri.trim_end_matches('/').rsplit(['/', ':']).next().unwrap_or(uri).to_string(),
+    }
+}
+
+/// Finds the directory of a `models:/` or `runs:/` URI in the stores of `sources`,
+/// and the registered version it names, if any.
+fn locate(uri: &str, parsed: &ModelUri, sources: &Sources) -> anyhow::Result<(PathBuf, Option<String>)> {
     let (tracking_uri, origin) = match sources.tracking_uri.clone().filter(|u| !u.trim().is_empty()) {
         Some(uri) => (uri, "tracking URI"),
         None => (
@@ -116,7 +136,7 @@ fn locate(uri: &str, parsed: &ModelUri, sources: &Sources) -> anyhow::Result<Pat
         None => None,
     };
     let cache = download::models_dir(sources.cache_dir.as_deref());
-    let (location, store) = match parsed {
+    let (location, store, registered) = match parsed {
         ModelUri::Registered { name, selector } => {
             let registry = registry.as_deref().unwrap_or(tracking.as_ref());
             let version = registry.model_version(name, selector)?;
@@ -127,18 +147,19 @@ fn locate(uri: &str, parsed: &ModelUri, sources: &Sources) -> anyhow::Result<Pat
                 version.location()
             );
             let location = version.location().to_string();
+            let registered = Some(version.version.to_string());
             // A version recorded only by its source (`models:/m-…`, `runs:/…`) is looked up
             // in the tracking store, as MLflow does.
             match ModelUri::parse(&location) {
                 Ok(inner @ (ModelUri::Logged(_) | ModelUri::Run { .. })) => {
-                    (locate_in(&location, &inner, tracking.as_ref())?, tracking.as_ref())
+                    (locate_in(&location, &inner, tracking.as_ref())?, tracking.as_ref(), registered)
                 }
-                _ => (location, registry),
+                _ => (location, registry, registered),
             }
         }
-        _ => (locate_in(uri, parsed, tracking.as_ref())?, tracking.as_ref()),
+        _ => (locate_in(uri, parsed, tracking.as_ref())?, tracking.as_ref(), None),
     };
-    materialize(uri, &location, store, &cache)
+    Ok((materialize(uri, &location, store, &cache)?, registered))
 }
 
 /// The artifact location of a logged model or run model in `store`.

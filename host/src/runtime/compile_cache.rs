@@ -35,6 +35,17 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     Some(base.join("wasmflow"))
 }
 
+/// Where the cache in `dir` keeps component `name` compiled from the source
+/// `source_digest` identifies (for `wasmflow inspect`, and the loader itself).
+pub fn artifact_path(engine: &Engine, name: &str, source_digest: &[u8], dir: &Path) -> PathBuf {
+    dir.join(format!("{name}-{}.cwasm", cache_key(engine, source_digest)))
+}
+
+/// Where the cache in `dir` keeps the compiled `bytes` of flavor `name`.
+pub fn component_path(engine: &Engine, name: &str, bytes: &[u8], dir: &Path) -> PathBuf {
+    artifact_path(engine, name, &Sha256::digest(bytes), dir)
+}
+
 /// The compiled `bytes` of flavor `name`, from the cache when it holds them,
 /// else compiled now (and stored when `cache_dir` is writable).
 pub fn load_component(
@@ -59,7 +70,7 @@ pub fn load_or_compile<'a>(
     make: impl FnOnce() -> anyhow::Result<Cow<'a, [u8]>>,
 ) -> anyhow::Result<Component> {
     let Some(dir) = cache_dir else { return compile(engine, name, &make()?) };
-    let path = dir.join(format!("{name}-{}.cwasm", cache_key(engine, source_digest)));
+    let path = artifact_path(engine, name, source_digest, dir);
     if path.is_file() {
         match fs::read(&path).map(|file| {
             unseal(&file).map(|artifact| {

@@ -27,6 +27,7 @@ use crate::flavors::FlavorComponents;
 use crate::model::ResolvedModel;
 use bindings::{FlavorPre, LoadRequest, Metadata};
 use instance::InstanceSpec;
+pub use pool::PoolStats;
 use pool::{Pool, Reuse};
 
 /// Whether requests share model instances.
@@ -108,6 +109,11 @@ impl Runtime {
     pub async fn predict(&self, input: Batch, params: Params, deadline: Instant) -> Result<Batch, ScoringError> {
         let output = self.pool.predict(convert::batch_to_wit(input), convert::params_to_wit(params), deadline).await?;
         convert::batch_from_wit(output).map_err(ScoringError::Internal)
+    }
+
+    /// The instances' counters and use, for `/metrics`.
+    pub fn stats(&self) -> PoolStats {
+        self.pool.stats()
     }
 
     /// A one-line summary of the model's inputs and outputs, for the start-up log.

@@ -3,7 +3,7 @@
 //! trapped (crash, deadline, memory limit) is discarded and replaced lazily.
 //! With [`Reuse::Never`] every request gets a new instance, dropped after it.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -30,7 +30,25 @@ pub struct Pool {
     reuse: Reuse,
     idle: Mutex<Vec<Instance>>,
     slots: Arc<Semaphore>,
+    size: usize,
     queue: Queue,
+    /// Instances discarded after a trap other than the deadline.
+    traps: AtomicU64,
+    /// Instances interrupted at the request deadline.
+    deadline_kills: AtomicU64,
+}
+
+/// What the pool has done so far, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Instances (requests served at once).
+    pub size: usize,
+    /// Instances running a prediction now.
+    pub busy: usize,
+    /// Requests waiting for an instance.
+    pub waiting: usize,
+    pub traps: u64,
+    pub deadline_kills: u64,
 }
 
 /// The requests waiting for an instance, at most `limit` (`--max-queue`).
@@ -69,7 +87,27 @@ impl Pool {
         let load_within = spec.limits.timeout;
         let idle = (0..warm).map(|_| Instance::new(&spec, load_within)).collect::<anyhow::Result<Vec<_>>>()?;
         let queue = Queue { waiting: AtomicUsize::new(0), limit: max_queue };
-        Ok(Self { spec, reuse, idle: Mutex::new(idle), slots: Arc::new(Semaphore::new(size)), queue })
+        Ok(Self {
+            spec,
+            reuse,
+            idle: Mutex::new(idle),
+            slots: Arc::new(Semaphore::new(size)),
+            size,
+            queue,
+            traps: AtomicU64::new(0),
+            deadline_kills: AtomicU64::new(0),
+        })
+    }
+
+    /// The pool's counters and its instances in use now.
+    pub fn stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.size,
+            busy: self.size.saturating_sub(self.slots.available_permits()),
+            waiting: self.queue.waiting.load(Ordering::Relaxed),
+            traps: self.traps.load(Ordering::Relaxed),
+            deadline_kills: self.deadline_kills.load(Ordering::Relaxed),
+        }
     }
 
     /// Borrows an idle instance (creating one if a trap discarded it).
@@ -118,7 +156,13 @@ impl Pool {
                     pool.give_back(instance);
                     Err(super::convert::error_from_wit(error))
                 }
-                Err(CallError::Trap(trap)) => Err(trap_error(&trap)),
+                Err(CallError::Trap(trap)) => {
+                    let error = trap_error(&trap);
+                    let counter =
+                        if matches!(error, ScoringError::Timeout) { &pool.deadline_kills } else { &pool.traps };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    Err(error)
+                }
             }
         });
         task.await.unwrap_or_else(|e| Err(ScoringError::Internal(format!("the prediction task failed: {e}"))))

@@ -1,41 +1,55 @@
-//! The HTTP front end: MLflow's scoring routes on axum, over a pooled
-//! [`Runtime`](crate::runtime::Runtime).
+//! The HTTP front end: MLflow's scoring routes on axum, over the [`Registry`]
+//! of served models (each a pooled [`Runtime`](crate::runtime::Runtime)).
 
 mod error;
 mod listen;
+pub mod metrics;
+pub mod registry;
 mod routes;
+mod v2;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
-use wasmflow_protocol::Signature;
 
-use crate::runtime::Runtime;
 pub use listen::ConnectionLimits;
+pub use registry::{LoadedModel, Registry, ServedModel};
 
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub runtime: Arc<Runtime>,
-    /// The model's signature, enforced before the model is called.
-    pub signature: Option<Arc<Signature>>,
-    /// The scoring timeout (`-t`, `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`).
-    pub timeout: Duration,
+    pub registry: Arc<Registry>,
+    /// `/metrics` and the request ids.
+    pub metrics: Arc<metrics::Metrics>,
     /// The largest request body accepted, in bytes.
     pub max_body_size: usize,
 }
 
-/// The scoring server's routes: `/ping`, `/health`, `/version`, `/invocations`.
+/// The scoring server's routes: `/ping`, `/health`, `/version`, `/invocations`
+/// (the first model), `/models/NAME/invocations`, and the Open Inference
+/// Protocol's under `/v2`, and `/metrics`; every routed request is counted,
+/// timed, logged and given an `X-Request-Id`.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/ping", get(routes::ping))
         .route("/health", get(routes::ping))
         .route("/version", get(routes::version))
         .route("/invocations", post(routes::invocations))
+        .route("/models/{name}/invocations", post(routes::model_invocations))
+        .route("/v2", get(v2::server_metadata))
+        .route("/v2/health/live", get(v2::live))
+        .route("/v2/health/ready", get(v2::ready))
+        .route("/v2/models/{name}", get(v2::model_metadata))
+        .route("/v2/models/{name}/ready", get(v2::model_ready))
+        .route("/v2/models/{name}/infer", post(v2::infer))
+        .route("/v2/models/{name}/versions/{version}", get(v2::version_metadata))
+        .route("/v2/models/{name}/versions/{version}/ready", get(v2::version_ready))
+        .route("/v2/models/{name}/versions/{version}/infer", post(v2::version_infer))
+        .route("/metrics", get(metrics::metrics))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::observe))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.max_body_size))

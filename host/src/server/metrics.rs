@@ -1,0 +1,197 @@
+//! Observability: `GET /metrics` in Prometheus' text format (tikv's
+//! `prometheus` crate), and the per-request middleware that gives every request
+//! an id (`X-Request-Id`, the client's own if it sent a usable one), counts and
+//! times it by model, route and status, and logs one line for it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+
+use super::AppState;
+
+/// The request-id header, read and answered.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Every metric the server exports.
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    duration: HistogramVec,
+    instances: IntGaugeVec,
+    waiting: IntGaugeVec,
+    traps: IntCounterVec,
+    deadline_kills: IntCounterVec,
+    /// Serialises scrapes: the pools' counters are copied in as deltas.
+    scrape: std::sync::Mutex<()>,
+    next_id: AtomicU64,
+    id_prefix: u64,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("wasmflow_requests_total", "HTTP requests answered, by model, route and status."),
+            &["model", "route", "status"],
+        )
+        .expect("valid metric");
+        let duration = HistogramVec::new(
+            HistogramOpts::new("wasmflow_request_duration_seconds", "Time from a request's arrival to its answer.")
+                .buckets(vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+                ]),
+            &["model", "route"],
+        )
+        .expect("valid metric");
+        let instances = IntGaugeVec::new(
+            Opts::new("wasmflow_instances", "Model instances (requests served at once), busy or idle."),
+            &["model", "state"],
+        )
+        .expect("valid metric");
+        let waiting = IntGaugeVec::new(
+            Opts::new("wasmflow_requests_waiting", "Requests waiting for a busy model's instance."),
+            &["model"],
+        )
+        .expect("valid metric");
+        let traps = IntCounterVec::new(
+            Opts::new(
+                "wasmflow_guest_traps_total",
+                "Instances discarded after the guest trapped (crash, memory limit).",
+            ),
+            &["model"],
+        )
+        .expect("valid metric");
+        let deadline_kills = IntCounterVec::new(
+            Opts::new("wasmflow_deadline_kills_total", "Instances interrupted at the request deadline (-t)."),
+            &["model"],
+        )
+        .expect("valid metric");
+        for metric in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(duration.clone()),
+            Box::new(instances.clone()),
+            Box::new(waiting.clone()),
+            Box::new(traps.clone()),
+            Box::new(deadline_kills.clone()),
+        ] {
+            registry.register(metric).expect("metric names are unique");
+        }
+        Self {
+            registry,
+            requests,
+            duration,
+            instances,
+            waiting,
+            traps,
+            deadline_kills,
+            scrape: std::sync::Mutex::new(()),
+            next_id: AtomicU64::new(0),
+            id_prefix: random_u64(),
+        }
+    }
+
+    /// A fresh request id: this process's random prefix and a counter (unique,
+    /// cheap, no dependency for a UUID nobody parses).
+    fn request_id(&self) -> String {
+        format!("{:016x}-{:08x}", self.id_prefix, self.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// 64 random bits from the standard library's per-process hasher keys.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher
+        .write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    hasher.finish()
+}
+
+/// `GET /metrics`: the pools' state copied in, then every metric as text.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let m = &state.metrics;
+    let _scrape = m.scrape.lock().unwrap_or_else(|e| e.into_inner());
+    for model in state.registry.models() {
+        let Some(loaded) = &model.loaded else { continue };
+        let stats = loaded.runtime.stats();
+        let name = model.name.as_str();
+        m.instances.with_label_values(&[name, "busy"]).set(stats.busy as i64);
+        m.instances.with_label_values(&[name, "idle"]).set(stats.size.saturating_sub(stats.busy) as i64);
+        m.waiting.with_label_values(&[name]).set(stats.waiting as i64);
+        for (counter, now) in [(&m.traps, stats.traps), (&m.deadline_kills, stats.deadline_kills)] {
+            let counter = counter.with_label_values(&[name]);
+            counter.inc_by(now.saturating_sub(counter.get()));
+        }
+    }
+    let mut text = Vec::new();
+    if let Err(error) = TextEncoder::new().encode(&m.registry.gather(), &mut text) {
+        tracing::error!("cannot encode the metrics: {error}");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    (StatusCode::OK, [(header::CONTENT_TYPE, prometheus::TEXT_FORMAT)], text).into_response()
+}
+
+/// The model a request is for: the `NAME` of `/models/NAME/…` and
+/// `/v2/models/NAME…` if it is served, `unknown` if not (so that junk names do
+/// not grow the label set), the first model for MLflow's unnamed routes, and
+/// none for the server's own routes.
+fn model_label(state: &AppState, route: &str, path: &str) -> String {
+    if route.contains("{name}") {
+        let name = path.split('/').skip_while(|s| *s != "models").nth(1).unwrap_or_default();
+        return match state.registry.get(name) {
+            Some(model) => model.name.clone(),
+            None => "unknown".into(),
+        };
+    }
+    match route {
+        "/invocations" | "/ping" | "/health" => state.registry.first().name.clone(),
+        _ => String::new(),
+    }
+}
+
+/// A client's request id when it is short printable ASCII, else a fresh one.
+fn request_id(state: &AppState, request: &Request) -> String {
+    let given = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok());
+    match given.filter(|id| !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic())) {
+        Some(id) => id.to_owned(),
+        None => state.metrics.request_id(),
+    }
+}
+
+/// Counts, times and logs every routed request, and answers its id.
+pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let method = request.method().clone();
+    let model = model_label(&state, &route, request.uri().path());
+    let id = request_id(&state, &request);
+    let mut response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state.metrics.requests.with_label_values(&[model.as_str(), route.as_str(), &status.to_string()]).inc();
+    state.metrics.duration.with_label_values(&[model.as_str(), route.as_str()]).observe(elapsed.as_secs_f64());
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    tracing::info!(
+        target: "wasmflow::request",
+        request_id = id.as_str(),
+        method = method.as_str(),
+        route = route.as_str(),
+        model = model.as_str(),
+        status,
+        duration_ms = elapsed.as_secs_f64() * 1e3,
+        "request"
+    );
+    response
+}
