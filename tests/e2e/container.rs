@@ -12,7 +12,7 @@ use std::net::TcpListener;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use crate::support::{Server, warm_cache_dir, repo};
+use crate::support::{Server, repo, warm_cache_dir};
 
 const IMAGE: &str = "localhost/wasmflow:e2e";
 const MODEL: &str = "models/sklearn/iris-rf";
@@ -117,7 +117,52 @@ fn the_image_serves_a_read_only_model_as_the_native_server_does() {
         assert_eq!(from_image.text().unwrap(), expected.body, "{body}");
     }
     drop(container);
+    kserve_runtime_args_serve_v2_in_the_image(&client, &model);
     let _ = Command::new("podman").args(["rmi", "--force", IMAGE]).output();
+}
+
+/// The container arguments of deploy/kserve's ClusterServingRuntime, with
+/// `{{.Name}}` filled as KServe fills it and the model where its storage
+/// initializer puts it (/mnt/models), serve the model under that name over V2.
+fn kserve_runtime_args_serve_v2_in_the_image(client: &reqwest::blocking::Client, model: &std::path::Path) {
+    let manifest = std::fs::read_to_string(repo().join("deploy/kserve/cluster-serving-runtime.yaml")).unwrap();
+    let runtime: serde_json::Value = serde_saphyr::from_str(&manifest).unwrap();
+    let args: Vec<String> = runtime["spec"]["containers"][0]["args"]
+        .as_array()
+        .expect("the runtime's container has args")
+        .iter()
+        .map(|arg| arg.as_str().unwrap().replace("{{.Name}}", "iris"))
+        .collect();
+    let port = free_port();
+    let id = run(Command::new("podman")
+        .args(["run", "-d"])
+        .args(runtime_flags())
+        .args(["-p", &format!("127.0.0.1:{port}:8080"), "-v"])
+        .arg(format!("{}:/mnt/models:ro", model.display()))
+        .arg(IMAGE)
+        .args(&args));
+    let container = Container(String::from_utf8_lossy(&id.stdout).trim().to_string());
+    let ready = format!("http://127.0.0.1:{port}/v2/models/iris/ready");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !client.get(&ready).send().is_ok_and(|r| r.status().is_success()) {
+        assert!(Instant::now() < deadline, "{args:?}: never ready over V2: {}", logs(&container));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let columns = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"];
+    let inputs: Vec<serde_json::Value> = columns
+        .iter()
+        .zip([5.1, 3.5, 1.4, 0.2])
+        .map(|(name, value)| serde_json::json!({"name": name, "shape": [1, 1], "datatype": "FP64", "data": [value]}))
+        .collect();
+    let infer = client
+        .post(format!("http://127.0.0.1:{port}/v2/models/iris/infer"))
+        .json(&serde_json::json!({ "inputs": inputs }))
+        .send()
+        .unwrap();
+    assert_eq!(infer.status().as_u16(), 200);
+    let answer: serde_json::Value = infer.json().unwrap();
+    assert_eq!(answer["model_name"], "iris", "{answer}");
+    assert_eq!(answer["outputs"][0]["data"], serde_json::json!([0]), "{answer}");
 }
 
 fn logs(container: &Container) -> String {
