@@ -10,7 +10,7 @@
 //! model's features) for xgboost and lightgbm, one float32 tensor (`inputs`) for
 //! ONNX. stdout: one JSON object per point (`"kind": "trees"`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use serde_json::json;
@@ -60,7 +60,7 @@ fn native(dir: &Path, flavor: &str, section: &str) -> anyhow::Result<Option<wasm
     Ok(Some(wasmflow_flavor_trees::load_model(dir, flavor, section).map_err(|e| anyhow::anyhow!("{e}"))?))
 }
 
-pub fn run(args: &Args, engine: &Engine, rows_file: &PathBuf) -> anyhow::Result<()> {
+pub fn run(args: &Args, engine: &Engine, rows_file: &Path) -> anyhow::Result<()> {
     let (names, rows) = read_rows(rows_file)?;
     let components = FlavorComponents::default();
     for dir in &args.models {
