@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate the larger ONNX benchmark models under bench/models/ (not committed).
+"""Generate the larger benchmark models under bench/models/ (not committed).
 
     bench/.venv/bin/python bench/make_models.py [--out bench/models] [--force]
 
@@ -14,6 +14,8 @@ same directory:
 - cnn-small: Conv(1->8, 3x3, pad 1)/Relu/MaxPool 2 -> Conv(8->16, 3x3, pad 1)/Relu/
   MaxPool 2 -> Flatten -> Gemm(784->10), input `image` float32 [-1, 1, 28, 28], output
   `logits` float32 [-1, 10].
+
+and the tree-ensemble models of tree_models.py (xgb-trees, lgb-trees, forest-onnx).
 
 Opset 13 / IR 8, which both onnxruntime and tract read. Initializers are written as
 `raw_data` (numpy_helper.from_array, as torch.onnx.export writes them); MLflow then
@@ -32,6 +34,8 @@ from onnx import TensorProto, helper, numpy_helper
 import mlflow.onnx
 from mlflow.models import ModelSignature
 from mlflow.types.schema import Schema, TensorSpec
+
+import tree_models
 
 SEED = 20261202
 OPSET = 13
@@ -123,7 +127,16 @@ def cnn_small() -> tuple[onnx.ModelProto, ModelSignature]:
     return _finish(graph), signature
 
 
-MODELS = {"mlp-784": mlp_784, "cnn-small": cnn_small}
+def _onnx(make):
+    """A writer of the ONNX model `make` builds, saved by mlflow.onnx with its signature."""
+    def save(path: str) -> None:
+        model, signature = make()
+        mlflow.onnx.save_model(model, path, signature=signature)
+    return save
+
+
+# name -> writer(path); the tree models (xgboost, lightgbm, an skl2onnx forest) are in tree_models.py.
+MODELS = {"mlp-784": _onnx(mlp_784), "cnn-small": _onnx(cnn_small), **tree_models.MODELS}
 
 
 def main() -> int:
@@ -142,12 +155,11 @@ def main() -> int:
                 print(f"{path} exists (use --force to rewrite)")
                 continue
             shutil.rmtree(path)
-        model, signature = MODELS[name]()
         path.parent.mkdir(parents=True, exist_ok=True)
         # A partial directory must never look complete: write beside it, then rename.
         tmp = path.with_name(f".{name}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        mlflow.onnx.save_model(model, str(tmp), signature=signature)
+        MODELS[name](str(tmp))
         tmp.rename(path)
         print(f"wrote {path}")
     return 0

@@ -7,13 +7,15 @@ Run from the repository root (see models/README.md):
     /tmp/wf-venv/bin/python models/make_tree_models.py xgb-binary   # just some
 
 Writes models/xgboost/<name>/ and models/lightgbm/<name>/ (saved by
-mlflow.xgboost.save_model / mlflow.lightgbm.save_model) and
+mlflow.xgboost.save_model / mlflow.lightgbm.save_model; the lgb-sklearn-* ones are
+LightGBM scikit-learn estimators, which MLflow writes as skops or (cloud)pickle) and
 models/expected/trees-<name>.json holding the input rows (`columns` + `data`: a
 dataframe_split, a missing value is null, a categorical value is its integer
 code), `outputs`: what MLflow's own pyfunc
 (mlflow.pyfunc.load_model(path).predict(DataFrame)) answers, and `margin`: the
 library's raw score for the same rows (Booster.predict(output_margin=True) /
-predict(raw_score=True)). Data and models are deterministic (fixed seeds, one
+predict(raw_score=True)); for the scikit-learn classifiers also `predict_proba`,
+the estimator's own. Data and models are deterministic (fixed seeds, one
 thread); MLflow stamps model_uuid and utc_time_created on every run.
 """
 
@@ -59,7 +61,7 @@ def tolist(a):
     return a.ravel().tolist(), list(a.shape), str(a.dtype)
 
 
-def record(flavor, name, save_fn, X_test, margin, note):
+def record(flavor, name, save_fn, X_test, margin, note, extra=None):
     if ONLY and name not in ONLY:
         return
     path = os.path.join(HERE, flavor, name)
@@ -78,6 +80,7 @@ def record(flavor, name, save_fn, X_test, margin, note):
         "data": rows,
         "outputs": {"values": values, "shape": shape, "dtype": dtype},
         "margin": {"values": m_values, "shape": m_shape},
+        **(extra or {}),
     }
     with open(os.path.join(HERE, "expected", f"trees-{name}.json"), "w") as f:
         json.dump(expected, f, indent=None, separators=(",", ":"))
@@ -202,3 +205,34 @@ lgb_booster("lgb-categorical", {"objective": "binary", "cat_smooth": 1, "min_dat
 lgb_booster("lgb-zero-as-missing", {"objective": "regression", "zero_as_missing": True}, zeros=True, note="zeros are missing")
 lgb_booster("lgb-no-missing", {"objective": "regression", "use_missing": False}, zeros=True, note="use_missing=false")
 lgb_booster("lgb-linear-tree", {"objective": "regression", "linear_tree": True}, note="linear_tree")
+
+# ------------------------------------------- lightgbm scikit-learn API (mlflow.lightgbm)
+# mlflow.lightgbm.save_model(LGBMClassifier(...)) writes the estimator with
+# mlflow.sklearn's serializer: model.skops by default (MLflow 3.17+ outside
+# Databricks), model.pkl for serialization_format="cloudpickle" / "pickle".
+
+
+def lgb_sklearn(name, cls, params, n=160, label=None, fmt=None, early=False, note=""):
+    X, score = data(n, seed=len(name) + 200)
+    y = score if label is None else label(score)
+    Xtr, Xte, ytr = X.iloc[: n - 40], X.iloc[n - 40 :], y[: n - 40]
+    extra = {"n_estimators": 40} if early else {"n_estimators": 6}
+    model = cls(num_leaves=7, min_child_samples=5, learning_rate=0.3, n_jobs=1, random_state=0, verbose=-1, deterministic=True, **extra, **params)
+    fit = {"eval_set": [(Xte, y[n - 40 :])], "callbacks": [lgb.early_stopping(3, verbose=False)]} if early else {}
+    model.fit(Xtr, ytr, **fit)
+    margin = model.predict(Xte, raw_score=True)
+    kw = {} if fmt is None else {"serialization_format": fmt}
+    extra = {"best_iteration": model.best_iteration_ if early else None}
+    if cls is lgb.LGBMClassifier:
+        proba = model.predict_proba(Xte)
+        extra["predict_proba"] = {"values": proba.ravel().tolist(), "shape": list(proba.shape)}
+    record("lightgbm", name, lambda path: mlflow.lightgbm.save_model(model, path, **kw), Xte, margin, note, extra)
+
+
+def letters(s):
+    return np.array(["low", "mid", "high"], dtype=object)[three(s)]
+
+
+lgb_sklearn("lgb-sklearn-classifier", lgb.LGBMClassifier, {}, label=binary, note="LGBMClassifier via mlflow.lightgbm, skops (the default), int labels, NaN rows")
+lgb_sklearn("lgb-sklearn-classifier-strings", lgb.LGBMClassifier, {}, label=letters, fmt="cloudpickle", note="LGBMClassifier multiclass with string labels, cloudpickle")
+lgb_sklearn("lgb-sklearn-regressor-early", lgb.LGBMRegressor, {}, fmt="pickle", early=True, note="LGBMRegressor with early stopping, pickle")

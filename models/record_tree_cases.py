@@ -28,6 +28,8 @@ MODELS = [
     "xgboost/xgb-ranker",
     "lightgbm/lgb-categorical",
     "lightgbm/lgb-linear-tree",
+    "lightgbm/lgb-sklearn-classifier",
+    "lightgbm/lgb-sklearn-classifier-strings",
 ]
 JSON = "application/json"
 

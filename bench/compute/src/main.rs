@@ -23,8 +23,13 @@
 //! (tract's `run_plan_with_eval`, each node timed); with `--wasm-profiler
 //! PROFILER.wasm` (this crate built for wasm32-wasip2, see Cargo.toml and
 //! FINDINGS.md) the same per-node timing runs inside wasmtime too.
+//!
+//! `--trees ROWS.csv` times tree-ensemble models instead (xgboost, lightgbm, ONNX
+//! forests; trees.rs, driven by bench/trees.py).
 
 mod native;
+#[cfg(not(target_arch = "wasm32"))]
+mod trees;
 #[cfg(not(target_arch = "wasm32"))]
 mod wasm;
 
@@ -67,11 +72,14 @@ struct Args {
     engine: wasmflow::runtime::engine::Tuning,
     profile: bool,
     wasm_profiler: Option<PathBuf>,
+    /// `--trees ROWS.csv`: the tree-ensemble timings of trees.rs instead.
+    trees: Option<PathBuf>,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 const USAGE: &str = "usage: wasmflow-bench-compute [--batches 1,64] [--seconds S] [--warmup S] [--tolerance X] \
-                     [--component PATH.wasm] [--cache-dir DIR] [--no-epoch] [--no-relaxed-simd] [--profile [--wasm-profiler PROFILER.wasm]] MODEL_DIR...";
+                     [--component PATH.wasm] [--cache-dir DIR] [--no-epoch] [--no-relaxed-simd] [--profile [--wasm-profiler PROFILER.wasm]] \
+                     [--trees ROWS.csv] MODEL_DIR...";
 
 #[cfg(not(target_arch = "wasm32"))]
 fn parse_args() -> anyhow::Result<Args> {
@@ -86,6 +94,7 @@ fn parse_args() -> anyhow::Result<Args> {
         engine: wasmflow::runtime::engine::Tuning::SERVING,
         profile: false,
         wasm_profiler: None,
+        trees: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -103,6 +112,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--no-relaxed-simd" => args.engine.relaxed_simd = false,
             "--profile" => args.profile = true,
             "--wasm-profiler" => args.wasm_profiler = Some(value()?.into()),
+            "--trees" => args.trees = Some(value()?.into()),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -174,6 +184,9 @@ fn shapes(infos: &[wasm::TensorInfoView], batch: usize) -> anyhow::Result<Vec<Ve
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
     let engine = wasm::engine(args.engine)?;
+    if let Some(rows) = &args.trees {
+        return trees::run(&args, &engine, rows);
+    }
     let bytes = match &args.component {
         Some(path) => std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
         None => wasmflow_components::by_flavor("onnx").context("no onnx flavor component")?.to_vec(),

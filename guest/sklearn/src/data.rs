@@ -127,12 +127,7 @@ impl Features {
                     for &c in &order {
                         match &frame.columns[c] {
                             Column::F64(v) => data.push(v[i]),
-                            Column::Str(v) => {
-                                return Err(Error::Evaluation(format!(
-                                    "could not convert string to float: '{}'",
-                                    v[i]
-                                )));
-                            }
+                            Column::Str(v) => data.push(python_float(&v[i])?),
                         }
                     }
                 }
@@ -147,5 +142,30 @@ impl Features {
             ))),
             _ => Ok(matrix),
         }
+    }
+}
+
+/// `float(x)` of one element of an object array, as numpy's `astype(float64)` in
+/// `check_array` casts it: an object ndarray (`{"inputs": [[1.5, null]]}`) arrives
+/// as Python's `str` of each element, `None` is NaN, and text that is not a
+/// number fails with Python's message.
+fn python_float(text: &str) -> Result<f64, Error> {
+    match text {
+        "None" => Ok(f64::NAN),
+        _ => text.trim().parse().map_err(|_| Error::Evaluation(format!("could not convert string to float: '{text}'"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_arrays_cast_as_numpy_casts_them() {
+        assert_eq!(python_float(" -0.726").unwrap(), -0.726);
+        assert!(python_float("None").unwrap().is_nan());
+        assert_eq!(python_float("inf").unwrap(), f64::INFINITY);
+        let Err(Error::Evaluation(m)) = python_float("setosa") else { panic!("accepted") };
+        assert_eq!(m, "could not convert string to float: 'setosa'");
     }
 }

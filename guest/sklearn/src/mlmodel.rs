@@ -1,6 +1,8 @@
 //! The two MLmodel settings this flavor needs, both handed over by the host as
 //! JSON: the artifact and serialization format (skops, or pickle / cloudpickle;
-//! the `sklearn` section) and the pyfunc `predict_fn` (the `python_function` section).
+//! the `sklearn` section, or the `lightgbm` section of a LightGBM scikit-learn
+//! model, which MLflow writes with the same serializer) and the pyfunc
+//! `predict_fn` (the `python_function` section).
 
 use crate::error::{Error, load};
 
@@ -16,14 +18,14 @@ pub enum Format {
 /// What the `sklearn` flavor section says about the artifact.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Artifact {
-    /// File name inside the model directory (`pickled_model`).
+    /// File name inside the model directory (`pickled_model`; `data` in a `lightgbm` section).
     pub file: String,
     /// `serialization_format`.
     pub format: Format,
 }
 
-/// Reads the `sklearn` flavor section (`serialization_format` is `cloudpickle`
-/// when absent, as in MLflow).
+/// Reads the `sklearn` (or `lightgbm`) flavor section (`serialization_format` is
+/// `cloudpickle` when absent, as in both MLflow flavors).
 pub fn artifact(flavor_config: &str) -> Result<Artifact, Error> {
     let config: serde_json::Value =
         serde_json::from_str(flavor_config).map_err(|e| load(format!("flavor configuration is not JSON: {e}")))?;
@@ -37,7 +39,10 @@ pub fn artifact(flavor_config: &str) -> Result<Artifact, Error> {
             )));
         }
     };
-    let file = config.get("pickled_model").and_then(|f| f.as_str()).unwrap_or(default_file);
+    let file = ["pickled_model", "data"]
+        .iter()
+        .find_map(|key| config.get(key).and_then(|f| f.as_str()))
+        .unwrap_or(default_file);
     if file.contains("..") || file.starts_with('/') {
         return Err(load(format!("pickled_model '{file}' is not a file inside the model directory")));
     }
@@ -76,6 +81,9 @@ mod tests {
             assert_eq!(artifact(&config).unwrap(), Artifact { file: "model.pkl".into(), format: Format::Pickle });
         }
         assert_eq!(artifact("{}").unwrap(), Artifact { file: "model.pkl".into(), format: Format::Pickle });
+        // mlflow.lightgbm's section of an LGBMClassifier names the file `data`.
+        let lightgbm = r#"{"data": "model.skops", "model_class": "lightgbm.sklearn.LGBMClassifier", "serialization_format": "skops"}"#;
+        assert_eq!(artifact(lightgbm).unwrap(), Artifact { file: "model.skops".into(), format: Format::Skops });
         assert!(artifact(r#"{"serialization_format": "joblib"}"#).is_err());
         assert!(artifact(r#"{"serialization_format": "skops", "pickled_model": "../x"}"#).is_err());
         assert!(artifact(r#"{"serialization_format": "pickle", "pickled_model": "/etc/passwd"}"#).is_err());

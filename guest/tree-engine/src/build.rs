@@ -152,10 +152,12 @@ impl Forest {
             n_features,
             n_outputs,
             leaf_width,
+            rule: crate::eval::Uniform::Mixed,
         };
         for (t, tree) in trees.into_iter().enumerate() {
             forest.add_tree(t, tree, limits)?;
         }
+        forest.rule = crate::eval::Uniform::of(&forest.nodes);
         Ok(forest)
     }
 

@@ -86,6 +86,8 @@ pub struct Forest {
     n_outputs: usize,
     /// Values per leaf: 1 (the leaf adds to its tree's target) or `n_outputs`.
     leaf_width: usize,
+    /// The split rule shared by every node, if there is one (set by [`Forest::new`]).
+    rule: eval::Uniform,
 }
 
 impl Forest {

@@ -206,3 +206,32 @@ fn visiting_leaves_sees_each_tree_for_each_row_in_block_order() {
     assert!(max.iter().all(|&m| m == 5.0));
     assert!(forest.visit_leaves(&rows, 0, |_, _, _| {}).is_err());
 }
+
+#[test]
+fn one_rule_forests_take_the_fast_walk_and_agree_with_the_dispatching_one() {
+    use crate::eval::Uniform;
+    assert_eq!(stump(SplitRule::LtNanDefault, true).rule, Uniform::Lt);
+    assert_eq!(stump(SplitRule::LeNanDefault, false).rule, Uniform::Le);
+    assert_eq!(stump(SplitRule::LeNanZero, false).rule, Uniform::Mixed);
+    // The same trees plus one categorical stump: now walked node by node.
+    let lt = |default_left| RawTree {
+        nodes: vec![
+            split(0, 0.5, 1, 2, default_left, SplitRule::LtNanDefault),
+            leaf(1.0),
+            split(1, -0.5, 3, 4, !default_left, SplitRule::LtNanDefault),
+            leaf(2.0),
+            leaf(4.0),
+        ],
+        target: 0,
+    };
+    let cat = RawTree {
+        nodes: vec![split(1, 0.0, 1, 2, false, SplitRule::Categorical(vec![0b100])), leaf(0.0), leaf(0.0)],
+        target: 0,
+    };
+    let fast = Forest::new(vec![lt(true), lt(false)], 2, 1, 1, &Limits::default()).unwrap();
+    let mixed = Forest::new(vec![lt(true), lt(false), cat], 2, 1, 1, &Limits::default()).unwrap();
+    assert_eq!((fast.rule, mixed.rule), (Uniform::Lt, Uniform::Mixed));
+    let values = [-1.0, -0.5, 0.0, 0.5, 1.0, f64::NAN];
+    let data: Vec<f64> = values.iter().flat_map(|&a| values.iter().flat_map(move |&b| [a, b])).collect();
+    assert_eq!(fast.predict::<f32>(&data, 2, &[0.0]).unwrap(), mixed.predict::<f32>(&data, 2, &[0.0]).unwrap());
+}

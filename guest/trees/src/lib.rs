@@ -53,8 +53,11 @@ pub fn load_model(dir: &Path, flavor: &str, flavor_config: &str) -> Result<Model
         }
         "lightgbm" => match model_class.unwrap_or("lightgbm.basic.Booster") {
             "lightgbm.basic.Booster" => Ok(Model::Lightgbm(lightgbm::load_model(&bytes, data, &Default::default())?)),
+            // The host hands these to the sklearn component (host/src/flavors.rs,
+            // `reader_of`): MLflow saves them with mlflow.sklearn's serializer.
             class => Err(load(format!(
-                "lightgbm model class {class} ({data}) is not supported yet: only Booster models (model.lgb)"
+                "lightgbm model class {class} ({data}) is a scikit-learn model: the sklearn component reads it, \
+                 this one reads Booster models (model.lgb)"
             ))),
         },
         other => Err(load(format!("flavor {other} is not served by the trees component"))),

@@ -158,7 +158,10 @@ fn unsupported_model_classes_are_named() {
     let dir = models().join("lightgbm/lgb-binary");
     let config = json!({"data": "model.lgb", "model_class": "lightgbm.sklearn.LGBMClassifier"}).to_string();
     let message = load_model(&dir, "lightgbm", &config).unwrap_err().to_string();
-    assert!(message.contains("lightgbm.sklearn.LGBMClassifier") && message.contains("not supported"), "{message}");
+    assert!(
+        message.contains("lightgbm.sklearn.LGBMClassifier") && message.contains("the sklearn component"),
+        "{message}"
+    );
     let dir = models().join("xgboost/xgb-booster-softmax");
     let config = json!({"data": "model.json", "model_class": "xgboost.dask.DaskXGBClassifier"}).to_string();
     let message = load_model(&dir, "xgboost", &config).unwrap_err().to_string();

@@ -68,10 +68,18 @@ fn check(flavor: &str, name: &str) -> f64 {
     worst
 }
 
+/// The fixtures of `flavor` this component reads: not LightGBM's scikit-learn
+/// estimators (lgb-sklearn-*), which the sklearn component reads
+/// (guest/sklearn/tests/lightgbm_flavor.rs).
 fn all(flavor: &str) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(models().join(flavor))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| {
+            let config: Value =
+                serde_json::from_str(&flavor_config(&models().join(flavor).join(name), flavor)).unwrap();
+            !config["model_class"].as_str().is_some_and(|c| c.starts_with("lightgbm.sklearn."))
+        })
         .collect();
     names.sort();
     names

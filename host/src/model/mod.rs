@@ -64,7 +64,7 @@ impl ResolvedModel {
             Some(path) => Ok(Cow::Owned(
                 std::fs::read(path).with_context(|| format!("cannot read component {}", path.display()))?,
             )),
-            None => components.bytes(&self.flavor),
+            None => components.bytes(&self.flavor, self.mlmodel.flavors.get(&self.flavor)),
         }
     }
 }
