@@ -112,9 +112,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             None => format!("{} (not ready, as {})", m.source, m.name),
         })
         .collect();
+    let metrics = server::metrics::Metrics::new();
+    metrics.watch_guests(&registry);
     let state = server::AppState {
         registry: Arc::new(registry),
-        metrics: Arc::new(server::metrics::Metrics::new()),
+        metrics: Arc::new(metrics),
         max_body_size: args.max_body_size,
     };
 

@@ -112,4 +112,15 @@ fn observability(server: &Server, rf_body: &str) {
     assert_eq!(count(r#"wasmflow_instances{model="rf",state="busy"}"#), 0.0);
     assert_eq!(count(r#"wasmflow_guest_traps_total{model="iris-onnx"}"#), 0.0);
     assert_eq!(count(r#"wasmflow_deadline_kills_total{model="lookup"}"#), 0.0);
+    // Time inside the guest: one observation per call that reached it (the 400
+    // was refused by enforcement before the sandbox).
+    let guest_calls = count(r#"wasmflow_guest_duration_seconds_count{model="rf"}"#);
+    assert!(guest_calls >= 2.0, "{text}");
+    assert!(guest_calls < count(&format!(r#"wasmflow_request_duration_seconds_count{{model="rf",{route}}}"#)));
+    assert!(count(r#"wasmflow_guest_duration_seconds_sum{model="rf"}"#) > 0.0, "{text}");
+    // A wasm memory is whole 64 KiB pages; the sklearn component needs more than one.
+    let memory = count(r#"wasmflow_guest_memory_bytes{model="rf"}"#);
+    assert!(memory > 65536.0 && memory % 65536.0 == 0.0, "{memory}");
+    assert!(count(&format!(r#"wasmflow_request_bytes_total{{model="rf",{route}}}"#)) > 100.0, "{text}");
+    assert!(count(&format!(r#"wasmflow_response_bytes_total{{model="rf",{route}}}"#)) > 20.0, "{text}");
 }

@@ -105,6 +105,11 @@ impl Instance {
         Ok(self.bindings.wasmflow_inference_predictor().model().call_metadata(&mut self.store, self.model)?)
     }
 
+    /// The instance's largest linear memory so far, in bytes.
+    pub fn memory_bytes(&self) -> usize {
+        self.store.data().memory.largest()
+    }
+
     /// Runs `predict`, interrupted after `deadline_ticks` epoch ticks.
     pub fn predict(&mut self, input: &Batch, params: &[Param], deadline_ticks: u64) -> Result<Batch, CallError> {
         self.store.set_epoch_deadline(deadline_ticks);

@@ -35,6 +35,8 @@ impl Default for LoadLimits {
 pub struct MemoryCap {
     max_memory: usize,
     refused: bool,
+    /// The largest linear memory allowed so far, in bytes.
+    largest: usize,
 }
 
 impl MemoryCap {
@@ -43,12 +45,17 @@ impl MemoryCap {
     const MAX_INSTANCES: usize = 16;
 
     pub fn new(max_memory: usize) -> Self {
-        Self { max_memory, refused: false }
+        Self { max_memory, refused: false, largest: 0 }
     }
 
     /// Whether a memory growth past the cap was refused.
     pub fn refused(&self) -> bool {
         self.refused
+    }
+
+    /// The largest linear memory of the instance so far, in bytes.
+    pub fn largest(&self) -> usize {
+        self.largest
     }
 }
 
@@ -56,6 +63,9 @@ impl ResourceLimiter for MemoryCap {
     fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         let allowed = desired <= self.max_memory;
         self.refused |= !allowed;
+        if allowed {
+            self.largest = self.largest.max(desired);
+        }
         Ok(allowed)
     }
 

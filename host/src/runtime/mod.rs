@@ -27,7 +27,7 @@ use crate::flavors::FlavorComponents;
 use crate::model::ResolvedModel;
 use bindings::{FlavorPre, LoadRequest, Metadata};
 use instance::InstanceSpec;
-pub use pool::PoolStats;
+pub use pool::{GuestTimeObserver, PoolStats};
 use pool::{Pool, Reuse};
 
 /// Whether requests share model instances.
@@ -109,6 +109,12 @@ impl Runtime {
     pub async fn predict(&self, input: Batch, params: Params, deadline: Instant) -> Result<Batch, ScoringError> {
         let output = self.pool.predict(convert::batch_to_wit(input), convert::params_to_wit(params), deadline).await?;
         convert::batch_from_wit(output).map_err(ScoringError::Internal)
+    }
+
+    /// Has `observer` told how long each later `predict` spent inside the
+    /// guest (the call itself, not the wait for an instance); set once.
+    pub fn observe_guest_time(&self, observer: GuestTimeObserver) {
+        self.pool.observe_guest_time(observer);
     }
 
     /// The instances' counters and use, for `/metrics`.

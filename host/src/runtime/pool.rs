@@ -4,8 +4,8 @@
 //! With [`Reuse::Never`] every request gets a new instance, dropped after it.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 use wasmflow_protocol::ScoringError;
@@ -36,7 +36,14 @@ pub struct Pool {
     traps: AtomicU64,
     /// Instances interrupted at the request deadline.
     deadline_kills: AtomicU64,
+    /// The largest linear memory any instance has had, in bytes.
+    largest_memory: AtomicUsize,
+    /// Told how long each call into the guest took (`/metrics`).
+    guest_time: OnceLock<GuestTimeObserver>,
 }
+
+/// Receives the time each `predict` call spent inside the guest.
+pub type GuestTimeObserver = Box<dyn Fn(Duration) + Send + Sync>;
 
 /// What the pool has done so far, for `/metrics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +56,8 @@ pub struct PoolStats {
     pub waiting: usize,
     pub traps: u64,
     pub deadline_kills: u64,
+    /// The largest linear memory any instance has had, in bytes.
+    pub largest_memory: usize,
 }
 
 /// The requests waiting for an instance, at most `limit` (`--max-queue`).
@@ -86,6 +95,7 @@ impl Pool {
         let warm = if reuse == Reuse::Warm { size } else { 1 };
         let load_within = spec.limits.timeout;
         let idle = (0..warm).map(|_| Instance::new(&spec, load_within)).collect::<anyhow::Result<Vec<_>>>()?;
+        let largest_memory = AtomicUsize::new(idle.iter().map(Instance::memory_bytes).max().unwrap_or(0));
         let queue = Queue { waiting: AtomicUsize::new(0), limit: max_queue };
         Ok(Self {
             spec,
@@ -96,6 +106,8 @@ impl Pool {
             queue,
             traps: AtomicU64::new(0),
             deadline_kills: AtomicU64::new(0),
+            largest_memory,
+            guest_time: OnceLock::new(),
         })
     }
 
@@ -107,7 +119,13 @@ impl Pool {
             waiting: self.queue.waiting.load(Ordering::Relaxed),
             traps: self.traps.load(Ordering::Relaxed),
             deadline_kills: self.deadline_kills.load(Ordering::Relaxed),
+            largest_memory: self.largest_memory.load(Ordering::Relaxed),
         }
+    }
+
+    /// Has `observer` told the time of every later call into the guest (set once).
+    pub fn observe_guest_time(&self, observer: GuestTimeObserver) {
+        let _ = self.guest_time.set(observer);
     }
 
     /// Borrows an idle instance (creating one if a trap discarded it).
@@ -147,7 +165,13 @@ impl Pool {
                 ScoringError::Internal("The model could not be loaded for this request.".into())
             })?;
             let remaining = deadline.saturating_duration_since(Instant::now());
-            match instance.predict(&input, &params, ticks(remaining)) {
+            let called = Instant::now();
+            let outcome = instance.predict(&input, &params, ticks(remaining));
+            if let Some(observe) = pool.guest_time.get() {
+                observe(called.elapsed());
+            }
+            pool.largest_memory.fetch_max(instance.memory_bytes(), Ordering::Relaxed);
+            match outcome {
                 Ok(batch) => {
                     pool.give_back(instance);
                     Ok(batch)

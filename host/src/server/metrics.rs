@@ -14,6 +14,10 @@ use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVe
 
 use super::AppState;
 
+/// Buckets of the latency histograms, in seconds: 0.5 ms to 30 s.
+const LATENCY_BUCKETS: [f64; 15] =
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
 /// The request-id header, read and answered.
 pub const REQUEST_ID: &str = "x-request-id";
 
@@ -26,6 +30,10 @@ pub struct Metrics {
     waiting: IntGaugeVec,
     traps: IntCounterVec,
     deadline_kills: IntCounterVec,
+    guest_duration: HistogramVec,
+    guest_memory: IntGaugeVec,
+    request_bytes: IntCounterVec,
+    response_bytes: IntCounterVec,
     /// Serialises scrapes: the pools' counters are copied in as deltas.
     scrape: std::sync::Mutex<()>,
     next_id: AtomicU64,
@@ -42,9 +50,7 @@ impl Metrics {
         .expect("valid metric");
         let duration = HistogramVec::new(
             HistogramOpts::new("wasmflow_request_duration_seconds", "Time from a request's arrival to its answer.")
-                .buckets(vec![
-                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-                ]),
+                .buckets(LATENCY_BUCKETS.to_vec()),
             &["model", "route"],
         )
         .expect("valid metric");
@@ -71,6 +77,30 @@ impl Metrics {
             &["model"],
         )
         .expect("valid metric");
+        let guest_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "wasmflow_guest_duration_seconds",
+                "Time a prediction spent inside the model's sandbox (the call, not the wait for an instance).",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["model"],
+        )
+        .expect("valid metric");
+        let guest_memory = IntGaugeVec::new(
+            Opts::new("wasmflow_guest_memory_bytes", "The largest linear memory any instance of the model has had."),
+            &["model"],
+        )
+        .expect("valid metric");
+        let request_bytes = IntCounterVec::new(
+            Opts::new("wasmflow_request_bytes_total", "Request body bytes received (their Content-Length)."),
+            &["model", "route"],
+        )
+        .expect("valid metric");
+        let response_bytes = IntCounterVec::new(
+            Opts::new("wasmflow_response_bytes_total", "Response body bytes sent."),
+            &["model", "route"],
+        )
+        .expect("valid metric");
         for metric in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(duration.clone()),
@@ -78,6 +108,10 @@ impl Metrics {
             Box::new(waiting.clone()),
             Box::new(traps.clone()),
             Box::new(deadline_kills.clone()),
+            Box::new(guest_duration.clone()),
+            Box::new(guest_memory.clone()),
+            Box::new(request_bytes.clone()),
+            Box::new(response_bytes.clone()),
         ] {
             registry.register(metric).expect("metric names are unique");
         }
@@ -89,9 +123,24 @@ impl Metrics {
             waiting,
             traps,
             deadline_kills,
+            guest_duration,
+            guest_memory,
+            request_bytes,
+            response_bytes,
             scrape: std::sync::Mutex::new(()),
             next_id: AtomicU64::new(0),
             id_prefix: random_u64(),
+        }
+    }
+
+    /// Has every loaded model of `registry` report the time its predictions
+    /// spend inside the guest.
+    pub fn watch_guests(&self, registry: &super::Registry) {
+        for model in registry.models() {
+            if let Some(loaded) = &model.loaded {
+                let histogram = self.guest_duration.with_label_values(&[model.name.as_str()]);
+                loaded.runtime.observe_guest_time(Box::new(move |took| histogram.observe(took.as_secs_f64())));
+            }
         }
     }
 
@@ -128,6 +177,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         m.instances.with_label_values(&[name, "busy"]).set(stats.busy as i64);
         m.instances.with_label_values(&[name, "idle"]).set(stats.size.saturating_sub(stats.busy) as i64);
         m.waiting.with_label_values(&[name]).set(stats.waiting as i64);
+        m.guest_memory.with_label_values(&[name]).set(i64::try_from(stats.largest_memory).unwrap_or(i64::MAX));
         for (counter, now) in [(&m.traps, stats.traps), (&m.deadline_kills, stats.deadline_kills)] {
             let counter = counter.with_label_values(&[name]);
             counter.inc_by(now.saturating_sub(counter.get()));
@@ -175,11 +225,15 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     let method = request.method().clone();
     let model = model_label(&state, &route, request.uri().path());
     let id = request_id(&state, &request);
+    let received = content_length(request.headers());
     let mut response = next.run(request).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     state.metrics.requests.with_label_values(&[model.as_str(), route.as_str(), &status.to_string()]).inc();
     state.metrics.duration.with_label_values(&[model.as_str(), route.as_str()]).observe(elapsed.as_secs_f64());
+    state.metrics.request_bytes.with_label_values(&[model.as_str(), route.as_str()]).inc_by(received);
+    let sent = axum::body::HttpBody::size_hint(response.body()).exact().unwrap_or(0);
+    state.metrics.response_bytes.with_label_values(&[model.as_str(), route.as_str()]).inc_by(sent);
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
@@ -194,4 +248,9 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         "request"
     );
     response
+}
+
+/// A request's declared body size (0 without a valid `Content-Length`).
+fn content_length(headers: &axum::http::HeaderMap) -> u64 {
+    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0)
 }
