@@ -8,6 +8,7 @@ mod convert;
 pub mod engine;
 pub mod instance;
 pub mod limits;
+mod model_digest;
 mod pool;
 mod preinit;
 pub mod snapshot;

@@ -2,10 +2,9 @@
 //! the model loaded (a wizer snapshot, see `crate::snapshot`), compiled and
 //! cached. A snapshot's bytes differ from run to run, so the cache is keyed
 //! on what determines them: the flavor component, the load request and every
-//! file of the model directory.
+//! file of the model directory (`model_digest`).
 
 use std::borrow::Cow;
-use std::fs;
 use std::path::Path;
 
 use anyhow::Context;
@@ -16,6 +15,7 @@ use wasmtime::component::Component;
 
 use super::compile_cache;
 use super::limits::LoadLimits;
+use super::model_digest;
 
 /// The compiled snapshot of `flavor_bytes` with the model in `model_dir`
 /// loaded by `sections`: from the cache, else made and compiled now.
@@ -28,7 +28,7 @@ pub fn snapshot_component(
     limits: &LoadLimits,
     cache_dir: Option<&Path>,
 ) -> anyhow::Result<Component> {
-    let digest = snapshot_digest(flavor_bytes, sections, model_dir)?;
+    let digest = snapshot_digest(flavor_bytes, sections, model_dir, cache_dir)?;
     compile_cache::load_or_compile(engine, &format!("{flavor}-snapshot"), &digest, cache_dir, || {
         eprintln!("wasmflow: pre-initialising the {flavor} flavor with the model loaded (first run only)...");
         let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -40,8 +40,14 @@ pub fn snapshot_component(
 }
 
 /// SHA-256 of everything a snapshot is made of. Each part is length-prefixed,
-/// so no two different inputs hash the same byte stream.
-fn snapshot_digest(flavor_bytes: &[u8], sections: &LoadSections, model_dir: &Path) -> anyhow::Result<Vec<u8>> {
+/// so no two different inputs hash the same byte stream; the model files enter
+/// through their own digest (`model_digest`, remembered in `cache_dir`).
+fn snapshot_digest(
+    flavor_bytes: &[u8],
+    sections: &LoadSections,
+    model_dir: &Path,
+    cache_dir: Option<&Path>,
+) -> anyhow::Result<Vec<u8>> {
     let mut hasher = Sha256::new();
     let mut part = |bytes: &[u8]| {
         hasher.update((bytes.len() as u64).to_le_bytes());
@@ -51,36 +57,14 @@ fn snapshot_digest(flavor_bytes: &[u8], sections: &LoadSections, model_dir: &Pat
     part(sections.flavor_config.as_bytes());
     part(sections.pyfunc_config.as_bytes());
     part(sections.model_config.as_bytes());
-    for (relative, path) in files_under(model_dir)? {
-        part(relative.as_bytes());
-        part(&fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?);
-    }
+    part(&model_digest::files_digest(model_dir, cache_dir)?);
     Ok(hasher.finalize().to_vec())
-}
-
-/// Every file under `dir`, recursively, as (path relative to `dir`, path),
-/// sorted so the order does not depend on the file system.
-fn files_under(dir: &Path) -> anyhow::Result<Vec<(String, std::path::PathBuf)>> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        for entry in fs::read_dir(&current).with_context(|| format!("cannot list {}", current.display()))? {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-                files.push((relative, path));
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn sections(model_config: &str) -> LoadSections {
         LoadSections {
@@ -96,7 +80,7 @@ mod tests {
         fs::create_dir(dir.path().join("data")).unwrap();
         fs::write(dir.path().join("MLmodel"), "flavors: {}").unwrap();
         fs::write(dir.path().join("data").join("weights.bin"), [1, 2, 3]).unwrap();
-        let digest = |bytes: &[u8], config: &str| snapshot_digest(bytes, &sections(config), dir.path()).unwrap();
+        let digest = |bytes: &[u8], config: &str| snapshot_digest(bytes, &sections(config), dir.path(), None).unwrap();
 
         let first = digest(b"flavor", "{}");
         assert_eq!(first, digest(b"flavor", "{}"));
@@ -104,16 +88,5 @@ mod tests {
         assert_ne!(first, digest(b"flavor", "{\"threads\":1}"));
         fs::write(dir.path().join("data").join("weights.bin"), [1, 2, 4]).unwrap();
         assert_ne!(first, digest(b"flavor", "{}"), "a changed nested file changes the digest");
-    }
-
-    #[test]
-    fn files_are_listed_recursively_and_sorted() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir_all(dir.path().join("b").join("c")).unwrap();
-        for name in ["z", "a", "b/c/d", "b/e"] {
-            fs::write(dir.path().join(name), name).unwrap();
-        }
-        let names: Vec<_> = files_under(dir.path()).unwrap().into_iter().map(|(relative, _)| relative).collect();
-        assert_eq!(names, ["a", "b/c/d", "b/e", "z"]);
     }
 }
