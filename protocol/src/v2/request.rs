@@ -152,7 +152,8 @@ fn decode_input(input: &Value, binary: &mut &[u8]) -> Result<Input, V2Error> {
         }
         None => {
             let data = input.get("data").ok_or_else(|| bad("no 'data' and no 'binary_data_size'".into()))?;
-            let mut leaves = Vec::with_capacity(count);
+            // `count` comes from the client's `shape`: never reserve by it.
+            let mut leaves = Vec::new();
             flatten(data, &mut leaves);
             decode_json(&leaves, dtype).map_err(bad)?
         }
@@ -233,7 +234,8 @@ fn decode_json(leaves: &[&Value], dtype: DType) -> Result<Values, String> {
 /// Little-endian elements, `BOOL` as one byte, `BYTES` as a 4-byte length then the bytes.
 fn decode_raw(raw: &[u8], dtype: DType, count: usize) -> Result<Values, String> {
     let Some(size) = element_size(dtype) else {
-        let mut items = Vec::with_capacity(count);
+        // At most one element per 4-byte length prefix, whatever `count` claims.
+        let mut items = Vec::with_capacity(count.min(raw.len() / 4));
         let mut rest = raw;
         while !rest.is_empty() {
             let (len, tail) = rest.split_first_chunk::<4>().ok_or("truncated BYTES element length")?;
@@ -246,7 +248,7 @@ fn decode_raw(raw: &[u8], dtype: DType, count: usize) -> Result<Values, String> 
         }
         return Ok(Values::Bytes(items));
     };
-    if raw.len() != count * size {
+    if count.checked_mul(size) != Some(raw.len()) {
         return Err(format!("{} bytes of binary data for {count} {} elements", raw.len(), datatype_name(dtype)));
     }
     macro_rules! le {

@@ -88,3 +88,21 @@ fn responses_in_json_and_binary() {
     let unknown = [RequestedOutput { name: "zz".into(), binary: None }];
     assert_eq!(encode_infer_response("m", None, None, &prediction, &unknown, false).unwrap_err().status, 400);
 }
+
+#[test]
+fn a_huge_declared_shape_is_refused_without_reserving_for_it() {
+    let huge = 1u64 << 40;
+    let json =
+        format!(r#"{{"inputs": [{{"name": "x", "shape": [{huge}], "datatype": "FP32", "data": [1.0]}}]}}"#);
+    let error = parse_infer_request(json.as_bytes(), None, None).unwrap_err();
+    assert_eq!(error.status, 400, "{}", error.message);
+    for datatype in ["BYTES", "FP64"] {
+        let header = format!(
+            r#"{{"inputs": [{{"name": "x", "shape": [{huge}], "datatype": "{datatype}", "parameters": {{"binary_data_size": 8}}}}]}}"#
+        );
+        let mut body = header.clone().into_bytes();
+        body.extend_from_slice(&[1, 0, 0, 0, 7, 0, 0, 0]);
+        let error = parse_infer_request(&body, Some(header.len()), None).unwrap_err();
+        assert_eq!(error.status, 400, "{datatype}: {}", error.message);
+    }
+}
