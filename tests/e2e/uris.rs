@@ -3,14 +3,13 @@
 //! stores in tests/fixtures/stores (made by real MLflow, models/make_stores.py) and a real
 //! `mlflow server` started here (REST API + artifact proxy).
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{Server, read_json, repo, serve_fails};
+use crate::support::{Server, free_port, read_json, repo, serve_fails};
 
 /// One committed store: its directory, tracking URI and the ids MLflow gave it.
 struct Fixture {
@@ -203,10 +202,6 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).unwrap();
         }
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 // ---------------------------------------------------------------- a real mlflow server

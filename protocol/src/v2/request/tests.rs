@@ -92,8 +92,7 @@ fn responses_in_json_and_binary() {
 #[test]
 fn a_huge_declared_shape_is_refused_without_reserving_for_it() {
     let huge = 1u64 << 40;
-    let json =
-        format!(r#"{{"inputs": [{{"name": "x", "shape": [{huge}], "datatype": "FP32", "data": [1.0]}}]}}"#);
+    let json = format!(r#"{{"inputs": [{{"name": "x", "shape": [{huge}], "datatype": "FP32", "data": [1.0]}}]}}"#);
     let error = parse_infer_request(json.as_bytes(), None, None).unwrap_err();
     assert_eq!(error.status, 400, "{}", error.message);
     for datatype in ["BYTES", "FP64"] {
