@@ -184,7 +184,12 @@ fn inspect(args: ModelArgs) -> anyhow::Result<()> {
 fn compile(args: CompileArgs) -> anyhow::Result<()> {
     let dir =
         args.cache_dir.or_else(runtime::default_cache_dir).context("no cache directory: set WASMFLOW_CACHE_DIR")?;
-    runtime::precompile_all(&dir)
+    // The compiled files on stdout, one per line, for scripts that copy them
+    // (deploy/image/build); a cache holds other versions' files too.
+    for path in runtime::precompile_all(&dir)? {
+        println!("{}", path.display());
+    }
+    Ok(())
 }
 
 fn build_component(args: BuildArgs) -> anyhow::Result<()> {

@@ -34,6 +34,7 @@ fn warm_cache() {
         let status = Command::new(env!("CARGO_BIN_EXE_wasmflow"))
             .args(["compile", "--cache-dir"])
             .arg(cache_dir())
+            .stdout(Stdio::null())
             .status()
             .expect("cannot run wasmflow compile");
         assert!(status.success(), "wasmflow compile failed");

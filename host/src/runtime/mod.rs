@@ -176,13 +176,15 @@ fn load_request_of(sections: LoadSections) -> LoadRequest {
 }
 
 /// Compiles every built-in flavor into the cache (`wasmflow compile`).
-pub fn precompile_all(cache_dir: &std::path::Path) -> anyhow::Result<()> {
+pub fn precompile_all(cache_dir: &std::path::Path) -> anyhow::Result<Vec<PathBuf>> {
     let engine = engine::new_engine(None)?;
+    let mut paths = Vec::new();
     for flavor in wasmflow_components::FLAVORS {
         let bytes = wasmflow_components::by_flavor(flavor).expect("listed flavors have bytes");
         let started = Instant::now();
         compile_cache::load_component(&engine, flavor, bytes, Some(cache_dir))?;
         eprintln!("wasmflow: {flavor} flavor ready in {:.2} s", started.elapsed().as_secs_f64());
+        paths.push(compile_cache::component_path(&engine, flavor, bytes, cache_dir));
     }
-    Ok(())
+    Ok(paths)
 }
