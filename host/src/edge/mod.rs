@@ -60,15 +60,6 @@ pub fn build(
         .mlmodel
         .load_sections(&model.flavor, None)
         .with_context(|| format!("the MLmodel has no {} flavor", model.flavor))?;
-    if contents == Contents::Embedded && *flavor_bytes == *wasmflow_components::PYTHON_FUNCTION {
-        // The composed snapshot of the componentize-py component traps at its first
-        // `predict` ("unknown handle index 1" lifting the model's borrow); unsnapshotted
-        // it composes and serves.
-        anyhow::bail!(
-            "a Python model (the python_function component) cannot be built with the model inside yet: build it with --mount \
-             and mount the model directory at /model (WASMFLOW_MODEL_DIR), as spin.toml does"
-        );
-    }
     let (flavor, front) = match contents {
         Contents::Embedded => snapshots(model, &flavor_bytes, &sections, limits)?,
         Contents::Mounted => (flavor_bytes.to_vec(), wasmflow_components::HTTP_FRONT.to_vec()),

@@ -11,6 +11,7 @@ not have, an exception in the file or in `load_context`, a cloudpickled
 
 import inspect
 import json
+import linecache
 import os
 import sys
 import traceback
@@ -72,9 +73,51 @@ def _key(request):
 
 
 def preload(request):
-    """`snapshot.preload`: load now, keep the model for `load`."""
+    """`snapshot.preload`: load now, keep the model for `load`, and keep the
+    model directory's Python sources for tracebacks (`_keep_sources`)."""
     global _preloaded
     _preloaded = (_key(request), load(request))
+    _keep_sources(request.model_dir)
+
+
+# Bounds on what `_keep_sources` holds in the snapshot.
+_MAX_SOURCE_FILES = 1000
+_MAX_SOURCE_BYTES = 8 << 20
+
+
+def _keep_sources(model_dir):
+    """Puts every `.py` file of the model directory (the code file and its
+    `code_paths`) into `linecache`, with no modification time so that it is
+    never checked against the file again.
+
+    A snapshot keeps the file handles the interpreter's libc and WASI adapter
+    opened while it loaded (componentize-py resets them after its own
+    pre-initialisation, not after ours). Once snapshotted into a self-contained
+    component, with no model directory mounted, the first file access under the
+    model directory at request time would use a handle that no longer exists
+    and trap the instance: a traceback (MLflow's `stack_trace`) reads the lines
+    of the model file. With the sources cached, formatting one reads no file."""
+    total = 0
+    kept = 0
+    for root, dirs, files in os.walk(model_dir):
+        dirs.sort()
+        for name in sorted(files):
+            if not name.endswith(".py") or kept >= _MAX_SOURCE_FILES:
+                continue
+            path = os.path.join(root, name)
+            try:
+                with open(path, encoding="utf-8") as f:
+                    source = f.read(_MAX_SOURCE_BYTES - total + 1)
+            except (OSError, UnicodeDecodeError):
+                continue
+            if total + len(source) > _MAX_SOURCE_BYTES:
+                return
+            total += len(source)
+            kept += 1
+            lines = source.splitlines(keepends=True)
+            if lines and not lines[-1].endswith("\n"):
+                lines[-1] += "\n"
+            linecache.cache[path] = (len(source), None, lines, path)
 
 
 def load(request):
