@@ -241,11 +241,41 @@ pub struct ServeArgs {
     pub max_body_size: usize,
 
     #[command(flatten)]
+    pub batching: BatchArgs,
+
+    #[command(flatten)]
     pub load_limits: LoadLimitArgs,
 
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
+}
+
+/// Adaptive batching of `serve` (as MLServer's `max_batch_size` / `max_batch_time`).
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Adaptive batching, for every served model: concurrent requests for the
+    /// same model with the same columns (or tensors) and params are merged into
+    /// one predict call of at most this many rows, and the answer split back by
+    /// rows. Off when 1 or less (the default). Requests of this many rows or more
+    /// are not batched.
+    #[arg(long, env = "WASMFLOW_MAX_BATCH_SIZE", default_value_t = 0, value_name = "ROWS")]
+    pub max_batch_size: usize,
+
+    /// With --max-batch-size: milliseconds the first request of a batch waits
+    /// for others before the batch runs (it runs sooner when full).
+    #[arg(long, env = "WASMFLOW_MAX_BATCH_TIME_MS", default_value_t = 2, value_name = "MS")]
+    pub max_batch_time_ms: u64,
+}
+
+impl BatchArgs {
+    /// The batching limits, `None` when batching is off.
+    pub fn limits(&self) -> Option<crate::server::batching::BatchLimits> {
+        crate::server::batching::BatchLimits::new(
+            self.max_batch_size,
+            std::time::Duration::from_millis(self.max_batch_time_ms),
+        )
+    }
 }
 
 /// One `-m` of `serve`: the name the model is served under, and its URI.
