@@ -257,14 +257,16 @@ pub struct BatchArgs {
     /// Adaptive batching, for every served model: concurrent requests for the
     /// same model with the same columns (or tensors) and params are merged into
     /// one predict call of at most this many rows, and the answer split back by
-    /// rows. Off when 1 or less (the default). Requests of this many rows or more
-    /// are not batched.
+    /// rows; each caller gets the answer it would get alone. Off when 1 or less
+    /// (the default). Requests of this many rows or more are not batched.
     #[arg(long, env = "WASMFLOW_MAX_BATCH_SIZE", default_value_t = 0, value_name = "ROWS")]
     pub max_batch_size: usize,
 
     /// With --max-batch-size: milliseconds the first request of a batch waits
-    /// for others before the batch runs (it runs sooner when full).
-    #[arg(long, env = "WASMFLOW_MAX_BATCH_TIME_MS", default_value_t = 2, value_name = "MS")]
+    /// for others (a full batch runs at once). 0, the default: no waiting; a
+    /// request runs at once when an instance is idle, and the requests that
+    /// arrive while every instance is busy are merged.
+    #[arg(long, env = "WASMFLOW_MAX_BATCH_TIME_MS", default_value_t = 0, value_name = "MS")]
     pub max_batch_time_ms: u64,
 }
 

@@ -166,3 +166,22 @@ fn bad_requests_in_a_burst_get_their_own_errors() {
     assert_same("lookup again", &burst(&on, path, &lookup), &one_by_one(&off, path, &lookup));
     assert_eq!(batch_sizes(&on, "lookup"), (BURST as f64, 1.0), "not batched after the unsplittable answer");
 }
+
+/// `--max-batch-time-ms 0` (the default): no waiting; a request runs at once
+/// when an instance is idle, and requests arriving while every instance is busy
+/// are merged. With one instance and a burst of 48, merges are all but certain
+/// but not guaranteed, so only the answers are asserted (the merge itself is
+/// shown by the tests above, which share the merge, split and fallback code).
+#[test]
+fn batching_without_waiting_answers_as_alone() {
+    let on = Server::start("mlp=models/mlp-onnx", &["-w", "1", "--max-batch-size", "16"]);
+    let off = plain("mlp=models/mlp-onnx", &[]);
+    let bodies: Vec<String> = (0..48)
+        .map(|i| json!({"inputs": {"features": [(0..8).map(|j| feature(i + 200, j)).collect::<Vec<_>>()]}}).to_string())
+        .collect();
+    let path = "/models/mlp/invocations";
+    assert_same("mlp, T = 0", &burst(&on, path, &bodies), &one_by_one(&off, path, &bodies));
+    let (sum, count) = batch_sizes(&on, "mlp");
+    assert!(count >= 1.0 && sum == 48.0, "every request went through the batcher (sum {sum}, count {count})");
+    eprintln!("T = 0: 48 requests in {count} predict calls");
+}

@@ -1,9 +1,13 @@
 //! Adaptive batching (`--max-batch-size N --max-batch-time-ms T`), between the
-//! routes and a model's pool: requests for the same model that have each been
-//! parsed and enforced on their own, and whose inputs can be merged (same
-//! [`rows::Layout`], equal params), wait at most T ms after the first one for
-//! others, up to N rows; then one `predict` runs on the merged rows and its
-//! answer is split back by rows, as MLServer's adaptive batcher does.
+//! routes and a model's pool (both `/invocations` and V2 `infer`): requests for
+//! the same model that have each been parsed and enforced on their own, and
+//! whose inputs can be merged (same [`rows::Layout`], equal params), gather in
+//! an open batch of at most N rows; then one `predict` runs on the merged rows
+//! and its answer is split back by rows. With T > 0 a batch runs T ms after its
+//! first request arrived (or when full), as MLServer's adaptive batcher does.
+//! With T = 0 nothing waits: a request that finds an instance idle runs at
+//! once, and those arriving while every instance is busy gather until one is
+//! free (as Triton's dynamic batcher does without a queue delay).
 //!
 //! Each caller gets the answer it would get alone: when the merged call fails
 //! (a guest error caused by one row, a trap) every member is predicted again
@@ -29,6 +33,7 @@ use wasmflow_protocol::ScoringError;
 use wasmflow_protocol::value::{Batch, Params};
 
 use super::registry::LoadedModel;
+use crate::runtime::Slot;
 use rows::Layout;
 
 /// `--max-batch-size` and `--max-batch-time-ms`.
@@ -130,7 +135,9 @@ impl Batcher {
         };
         let (reply, answer) = oneshot::channel();
         let member = Member { input, rows, deadline, reply };
-        self.join(name, model, layout, params, member);
+        if let Some((batch, slot)) = self.join(name, model, layout, params, member) {
+            Arc::clone(self).run(batch, Some(slot)).await;
+        }
         match tokio::time::timeout_at(deadline.into(), answer).await {
             Err(_) => Err(ScoringError::Timeout),
             Ok(Ok(reply)) => reply,
@@ -140,7 +147,16 @@ impl Batcher {
 
     /// Adds `member` to the open batch it fits, or opens one (and starts its
     /// timer); a batch that is full, or that a member does not fit, is run now.
-    fn join(self: &Arc<Self>, name: &str, model: &Arc<LoadedModel>, layout: Layout, params: Params, member: Member) {
+    /// With T = 0 and an instance idle, the new batch of `member` alone is
+    /// returned with that instance, for the caller to run at once.
+    fn join(
+        self: &Arc<Self>,
+        name: &str,
+        model: &Arc<LoadedModel>,
+        layout: Layout,
+        params: Params,
+        member: Member,
+    ) -> Option<(Open, Slot)> {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let same = open.iter().position(|b| Arc::ptr_eq(&b.model, model) && b.layout == layout && b.params == params);
         if let Some(i) = same {
@@ -151,48 +167,55 @@ impl Batcher {
                 if batch.rows >= self.limits.max_rows {
                     self.spawn_run(open.swap_remove(i));
                 }
-                return;
+                return None;
             }
             self.spawn_run(open.swap_remove(i));
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let rows = member.rows;
-        open.push(Open {
-            id,
-            model: Arc::clone(model),
-            name: name.to_owned(),
-            layout,
-            params,
-            rows,
-            members: vec![member],
-        });
-        let this = Arc::clone(self);
-        let wait = self.limits.max_wait;
+        let (rows, first_deadline) = (member.rows, member.deadline);
+        let batch =
+            Open { id, model: Arc::clone(model), name: name.to_owned(), layout, params, rows, members: vec![member] };
+        if self.limits.max_wait.is_zero()
+            && let Some(slot) = model.runtime.try_reserve()
+        {
+            return Some((batch, slot));
+        }
+        open.push(batch);
+        let (this, model, wait) = (Arc::clone(self), Arc::clone(model), self.limits.max_wait);
         tokio::spawn(async move {
-            tokio::time::sleep(wait).await;
+            // T > 0: the batch runs T after it opened. T = 0: it runs as soon
+            // as an instance is free (at once when one is idle).
+            let slot = if wait.is_zero() {
+                model.runtime.reserve(first_deadline).await.ok()
+            } else {
+                tokio::time::sleep(wait).await;
+                None
+            };
             let batch = {
                 let mut open = this.open.lock().unwrap_or_else(|e| e.into_inner());
                 open.iter().position(|b| b.id == id).map(|i| open.swap_remove(i))
             };
             if let Some(batch) = batch {
-                this.run(batch).await;
+                this.run(batch, slot).await;
             }
         });
+        None
     }
 
     fn spawn_run(self: &Arc<Self>, batch: Open) {
-        tokio::spawn(Arc::clone(self).run(batch));
+        tokio::spawn(Arc::clone(self).run(batch, None));
     }
 
-    /// Runs a closed batch and answers each member.
-    async fn run(self: Arc<Self>, batch: Open) {
+    /// Runs a closed batch, in `slot` when an instance is already reserved,
+    /// and answers each member.
+    async fn run(self: Arc<Self>, batch: Open, slot: Option<Slot>) {
         let Open { model, name, params, mut members, .. } = batch;
         self.sizes.with_label_values(&[name.as_str()]).observe(members.len() as f64);
         // Callers that went away (deadline, closed connection) are not predicted.
         members.retain(|m| !m.reply.is_closed());
         if members.len() <= 1 {
             if let Some(m) = members.pop() {
-                let _ = m.reply.send(model.runtime.predict(m.input, params, m.deadline).await);
+                let _ = m.reply.send(predict(&model, slot, m.input, params, m.deadline).await);
             }
             return;
         }
@@ -201,7 +224,7 @@ impl Batcher {
         let deadline = members.iter().map(|m| m.deadline).max().expect("members");
         let counts: Vec<usize> = members.iter().map(|m| m.rows).collect();
         // Whether a failure is the merge's own (not the deadline or a full queue).
-        let (reason, merge_failed) = match model.runtime.predict(merged, params.clone(), deadline).await {
+        let (reason, merge_failed) = match predict(&model, slot, merged, params.clone(), deadline).await {
             Ok(output) => match rows::split(output, &counts) {
                 Some(parts) => {
                     for (member, part) in members.into_iter().zip(parts) {
@@ -243,6 +266,20 @@ impl Batcher {
         let mut unbatched = self.unbatched.lock().unwrap_or_else(|e| e.into_inner());
         unbatched.retain(|w| w.strong_count() > 0);
         unbatched.push(Arc::downgrade(model));
+    }
+}
+
+/// `model`'s prediction of `input`, in `slot` when one is reserved.
+async fn predict(
+    model: &LoadedModel,
+    slot: Option<Slot>,
+    input: Batch,
+    params: Params,
+    deadline: Instant,
+) -> Result<Batch, ScoringError> {
+    match slot {
+        Some(slot) => model.runtime.predict_in(slot, input, params, deadline).await,
+        None => model.runtime.predict(input, params, deadline).await,
     }
 }
 
