@@ -401,6 +401,21 @@ mod tests {
     }
 
     #[test]
+    fn batching_is_off_unless_max_batch_size_is_above_one() {
+        let serve = |extra: &[&str]| {
+            let cli = Cli::try_parse_from([&["wasmflow", "serve", "-m", "m"], extra].concat()).unwrap();
+            let Command::Serve(args) = cli.command else { panic!("not serve") };
+            args.batching.limits()
+        };
+        assert_eq!(serve(&[]), None);
+        assert_eq!(serve(&["--max-batch-size", "1", "--max-batch-time-ms", "5"]), None);
+        let on = serve(&["--max-batch-size", "32"]).unwrap();
+        assert_eq!((on.max_rows, on.max_wait), (32, std::time::Duration::ZERO));
+        let on = serve(&["--max-batch-size", "8", "--max-batch-time-ms", "2"]).unwrap();
+        assert_eq!(on.max_wait, std::time::Duration::from_millis(2));
+    }
+
+    #[test]
     fn model_uri_is_required() {
         assert!(Cli::try_parse_from(["wasmflow", "serve"]).is_err());
         assert!(Cli::try_parse_from(["wasmflow", "serve", "--model-uri", "m"]).is_ok());
