@@ -5,12 +5,13 @@
 //! outputs (iris ONNX); a row the model refuses and a body that fails to parse
 //! inside a burst get their own MLflow errors while the others succeed; a model
 //! whose answer has no row per input row (a Python model's dict) falls back and
-//! is not batched again. `/metrics` shows that merges happened, so none of this
-//! can pass with batching silently off.
+//! is not batched again; a request waiting in a batch is answered 504 at its own
+//! deadline. `/metrics` shows that merges happened, so none of this can pass
+//! with batching silently off.
 //!
 //! Every burst has exactly `--max-batch-size` batchable requests and the batch
 //! time is long (3 s), so a burst is one batch that runs as soon as it is full:
-//! deterministic on a loaded machine, and about a second per test.
+//! deterministic on a loaded machine; the four tests take about 4 s together.
 
 use serde_json::json;
 
@@ -184,4 +185,23 @@ fn batching_without_waiting_answers_as_alone() {
     let (sum, count) = batch_sizes(&on, "mlp");
     assert!(count >= 1.0 && sum == 48.0, "every request went through the batcher (sum {sum}, count {count})");
     eprintln!("T = 0: 48 requests in {count} predict calls");
+}
+
+/// A request waiting in a batch keeps its own deadline (`-t 1`): alone in a
+/// batch that would run only after 3 s, it is answered 504 at 1 s, as a request
+/// past its deadline is without batching.
+#[test]
+fn a_request_waiting_in_a_batch_keeps_its_deadline() {
+    let on = batched("mlp=models/mlp-onnx", &["-t", "1"]);
+    let body = json!({"inputs": {"features": [vec![0.5; 8]]}}).to_string();
+    let started = std::time::Instant::now();
+    let answer = on.post("/models/mlp/invocations", Some("application/json"), body.clone());
+    let took = started.elapsed();
+    assert_eq!((answer.status, answer.error_code().as_str()), (504, "DEADLINE_EXCEEDED"), "{}", answer.body);
+    assert!(took < std::time::Duration::from_millis(2500), "answered after {took:?}, not at its deadline");
+    // The batch ran later without it; the next request is served.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(batch_sizes(&on, "mlp"), (1.0, 1.0));
+    let again = burst(&on, "/models/mlp/invocations", &vec![body; BURST]);
+    assert!(again.iter().all(|a| a.status == 200), "{:?}", again[0]);
 }
