@@ -241,11 +241,43 @@ pub struct ServeArgs {
     pub max_body_size: usize,
 
     #[command(flatten)]
+    pub batching: BatchArgs,
+
+    #[command(flatten)]
     pub load_limits: LoadLimitArgs,
 
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
+}
+
+/// Adaptive batching of `serve` (as MLServer's `max_batch_size` / `max_batch_time`).
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Adaptive batching, for every served model: concurrent requests for the
+    /// same model with the same columns (or tensors) and params are merged into
+    /// one predict call of at most this many rows, and the answer split back by
+    /// rows; each caller gets the answer it would get alone. Off when 1 or less
+    /// (the default). Requests of this many rows or more are not batched.
+    #[arg(long, env = "WASMFLOW_MAX_BATCH_SIZE", default_value_t = 0, value_name = "ROWS")]
+    pub max_batch_size: usize,
+
+    /// With --max-batch-size: milliseconds the first request of a batch waits
+    /// for others (a full batch runs at once). 0, the default: no waiting; a
+    /// request runs at once when an instance is idle, and the requests that
+    /// arrive while every instance is busy are merged.
+    #[arg(long, env = "WASMFLOW_MAX_BATCH_TIME_MS", default_value_t = 0, value_name = "MS")]
+    pub max_batch_time_ms: u64,
+}
+
+impl BatchArgs {
+    /// The batching limits, `None` when batching is off.
+    pub fn limits(&self) -> Option<crate::server::batching::BatchLimits> {
+        crate::server::batching::BatchLimits::new(
+            self.max_batch_size,
+            std::time::Duration::from_millis(self.max_batch_time_ms),
+        )
+    }
 }
 
 /// One `-m` of `serve`: the name the model is served under, and its URI.
@@ -366,6 +398,21 @@ mod tests {
         assert!(parse_model_spec("bad name=x").is_err());
         assert!(parse_model_spec("x=").is_err());
         assert!(parse_model_spec("dir/a=b").is_err(), "named after 'a=b', which is no name");
+    }
+
+    #[test]
+    fn batching_is_off_unless_max_batch_size_is_above_one() {
+        let serve = |extra: &[&str]| {
+            let cli = Cli::try_parse_from([&["wasmflow", "serve", "-m", "m"], extra].concat()).unwrap();
+            let Command::Serve(args) = cli.command else { panic!("not serve") };
+            args.batching.limits()
+        };
+        assert_eq!(serve(&[]), None);
+        assert_eq!(serve(&["--max-batch-size", "1", "--max-batch-time-ms", "5"]), None);
+        let on = serve(&["--max-batch-size", "32"]).unwrap();
+        assert_eq!((on.max_rows, on.max_wait), (32, std::time::Duration::ZERO));
+        let on = serve(&["--max-batch-size", "8", "--max-batch-time-ms", "2"]).unwrap();
+        assert_eq!(on.max_wait, std::time::Duration::from_millis(2));
     }
 
     #[test]

@@ -114,10 +114,19 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .collect();
     let metrics = server::metrics::Metrics::new();
     metrics.watch_guests(&registry);
+    let batcher = args.batching.limits().map(|limits| {
+        tracing::info!(
+            "adaptive batching: up to {} rows per predict call, waiting up to {:?}",
+            limits.max_rows,
+            limits.max_wait
+        );
+        Arc::new(server::batching::Batcher::new(limits, &metrics))
+    });
     let state = server::AppState {
         registry: Arc::new(registry),
         metrics: Arc::new(metrics),
         max_body_size: args.max_body_size,
+        batcher,
     };
 
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

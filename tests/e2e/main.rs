@@ -3,6 +3,7 @@
 //! onnxruntime predictions (models/expected/) and answers recorded from a real
 //! `mlflow models serve` (tests/conformance/).
 
+mod batching;
 mod cache_faults;
 mod conformance;
 mod container;

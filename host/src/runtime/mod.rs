@@ -28,7 +28,7 @@ use crate::flavors::FlavorComponents;
 use crate::model::ResolvedModel;
 use bindings::{FlavorPre, LoadRequest, Metadata};
 use instance::InstanceSpec;
-pub use pool::{GuestTimeObserver, PoolStats};
+pub use pool::{GuestTimeObserver, PoolStats, Slot};
 use pool::{Pool, Reuse};
 
 /// Whether requests share model instances.
@@ -109,6 +109,30 @@ impl Runtime {
     /// Runs the model on `input`, giving up at `deadline`.
     pub async fn predict(&self, input: Batch, params: Params, deadline: Instant) -> Result<Batch, ScoringError> {
         let output = self.pool.predict(convert::batch_to_wit(input), convert::params_to_wit(params), deadline).await?;
+        convert::batch_from_wit(output).map_err(ScoringError::Internal)
+    }
+
+    /// Waits until one of the model's instances is free and keeps it for
+    /// [`predict_in`](Self::predict_in) (adaptive batching collects requests meanwhile).
+    pub async fn reserve(&self, deadline: Instant) -> Result<Slot, ScoringError> {
+        self.pool.reserve(deadline).await
+    }
+
+    /// An instance slot if one of the model's instances is idle now.
+    pub fn try_reserve(&self) -> Option<Slot> {
+        self.pool.try_reserve()
+    }
+
+    /// [`predict`](Self::predict) in an instance slot already reserved.
+    pub async fn predict_in(
+        &self,
+        slot: Slot,
+        input: Batch,
+        params: Params,
+        deadline: Instant,
+    ) -> Result<Batch, ScoringError> {
+        let input = convert::batch_to_wit(input);
+        let output = self.pool.predict_in(slot, input, convert::params_to_wit(params), deadline).await?;
         convert::batch_from_wit(output).map_err(ScoringError::Internal)
     }
 

@@ -60,6 +60,9 @@ pub struct PoolStats {
     pub largest_memory: usize,
 }
 
+/// An instance slot kept for one prediction ([`Pool::reserve`]); given back on drop.
+pub struct Slot(tokio::sync::OwnedSemaphorePermit);
+
 /// The requests waiting for an instance, at most `limit` (`--max-queue`).
 struct Queue {
     waiting: AtomicUsize,
@@ -143,6 +146,13 @@ impl Pool {
         params: Vec<Param>,
         deadline: Instant,
     ) -> Result<Batch, ScoringError> {
+        let slot = self.reserve(deadline).await?;
+        self.predict_in(slot, input, params, deadline).await
+    }
+
+    /// Waits for an instance to be free (in the queue, bounded by
+    /// `--max-queue`) and keeps it for one [`predict_in`](Self::predict_in).
+    pub async fn reserve(&self, deadline: Instant) -> Result<Slot, ScoringError> {
         let permit = match self.slots.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
@@ -153,6 +163,23 @@ impl Pool {
                     .expect("the pool's semaphore is never closed")
             }
         };
+        Ok(Slot(permit))
+    }
+
+    /// An instance slot if one is free now.
+    pub fn try_reserve(&self) -> Option<Slot> {
+        self.slots.clone().try_acquire_owned().ok().map(Slot)
+    }
+
+    /// Runs `predict` in the instance slot `slot`, giving up at `deadline`.
+    pub async fn predict_in(
+        self: &Arc<Self>,
+        slot: Slot,
+        input: Batch,
+        params: Vec<Param>,
+        deadline: Instant,
+    ) -> Result<Batch, ScoringError> {
+        let Slot(permit) = slot;
         let pool = Arc::clone(self);
         let task = tokio::task::spawn_blocking(move || {
             let _permit = permit;

@@ -144,6 +144,14 @@ impl Metrics {
         }
     }
 
+    /// Adds `collector` to what `/metrics` exports (metrics owned by other
+    /// modules, e.g. adaptive batching's).
+    pub fn register(&self, collector: Box<dyn prometheus::core::Collector>) {
+        if let Err(error) = self.registry.register(collector) {
+            tracing::error!("cannot register a metric: {error}");
+        }
+    }
+
     /// A fresh request id: this process's random prefix and a counter (unique,
     /// cheap, no dependency for a UUID nobody parses).
     fn request_id(&self) -> String {

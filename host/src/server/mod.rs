@@ -1,6 +1,7 @@
 //! The HTTP front end: MLflow's scoring routes on axum, over the [`Registry`]
 //! of served models (each a pooled [`Runtime`](crate::runtime::Runtime)).
 
+pub mod batching;
 mod error;
 mod listen;
 pub mod metrics;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The largest request body accepted, in bytes.
     pub max_body_size: usize,
+    /// Adaptive batching (`--max-batch-size`), `None` when off.
+    pub batcher: Option<Arc<batching::Batcher>>,
 }
 
 /// The scoring server's routes: `/ping`, `/health`, `/version`, `/invocations`

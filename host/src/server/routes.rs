@@ -49,8 +49,9 @@ pub async fn version() -> Response {
 
 /// `POST /invocations`: score the body with the first model.
 pub async fn invocations(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
-    let model = Arc::clone(state.registry.first().ready()?);
-    score(&state, &model, request).await
+    let first = state.registry.first();
+    let model = Arc::clone(first.ready()?);
+    score(&state, &first.name, &model, request).await
 }
 
 /// `POST /models/NAME/invocations`: score the body with model NAME.
@@ -60,7 +61,7 @@ pub async fn model_invocations(
     request: Request,
 ) -> Result<Response, ApiError> {
     let model = Arc::clone(state.registry.loaded(&name)?);
-    score(&state, &model, request).await
+    score(&state, &name, &model, request).await
 }
 
 /// Reads the body of `request` within `deadline`, bounded by `--max-body-size`.
@@ -74,10 +75,10 @@ pub(super) async fn read_body(state: &AppState, request: Request, deadline: Inst
     })
 }
 
-/// Scores one MLflow request with `model`. The request's deadline (the model's
-/// `-t`) covers reading the body too, so a client that trickles it cannot hold
-/// the connection longer than any other request.
-async fn score(state: &AppState, model: &LoadedModel, request: Request) -> Result<Response, ApiError> {
+/// Scores one MLflow request with `model` (served as `name`). The request's
+/// deadline (the model's `-t`) covers reading the body too, so a client that
+/// trickles it cannot hold the connection longer than any other request.
+async fn score(state: &AppState, name: &str, model: &Arc<LoadedModel>, request: Request) -> Result<Response, ApiError> {
     let deadline = Instant::now() + model.timeout;
     let headers: HeaderMap = request.headers().clone();
     let body = read_body(state, request, deadline).await?;
@@ -97,7 +98,7 @@ async fn score(state: &AppState, model: &LoadedModel, request: Request) -> Resul
             .await
             .map_err(|e| ScoringError::Internal(format!("parsing the request failed: {e}")))??
     };
-    let output = model.runtime.predict(invocation.input, invocation.params, deadline).await?;
+    let output = state.predict(name, model, invocation.input, invocation.params, deadline).await?;
     Ok(respond(service::predictions_answer(&output, invocation.unwrapped_response)))
 }
 

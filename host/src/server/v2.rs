@@ -163,7 +163,7 @@ async fn run_infer(state: &AppState, served: &ServedModel, request: Request) -> 
             .await
             .map_err(|e| V2Error { status: 500, message: format!("parsing the request failed: {e}") })??
     };
-    let output = model.runtime.predict(parsed.input, parsed.params, deadline).await?;
+    let output = state.predict(&served.name, &model, parsed.input, parsed.params, deadline).await?;
     let answer = v2::encode_infer_response(
         &served.name,
         served.version.as_deref(),
