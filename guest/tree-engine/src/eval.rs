@@ -102,25 +102,68 @@ impl Forest {
         let mut start = 0;
         while start < n_rows {
             let end = (start + BLOCK_ROWS).min(n_rows);
+            if end - start < LANES {
+                // Too few rows to walk a tree in step (one-row requests): walk
+                // trees in step instead, row by row.
+                for r in start..end {
+                    let row = &data[r * stride..(r + 1) * stride];
+                    self.sum_row::<A, R>(row, &mut out[r * n_out..(r + 1) * n_out]);
+                }
+                start = end;
+                continue;
+            }
             for tree in &self.trees {
                 self.walk_block::<R>(tree.root as usize, data, stride, start, end, &mut leaves);
                 for (r, &leaf) in (start..end).zip(&leaves) {
                     let row = &data[r * stride..(r + 1) * stride];
-                    let scores = &mut out[r * n_out..(r + 1) * n_out];
-                    if self.leaf_width == 1 {
-                        let t = tree.target as usize;
-                        let value =
-                            if R::LINEAR { self.leaf_value(leaf, row) } else { self.leaf_values[leaf.left as usize] };
-                        scores[t] = scores[t].add(value);
-                    } else {
-                        let at = leaf.left as usize;
-                        for (s, &v) in scores.iter_mut().zip(&self.leaf_values[at..at + self.leaf_width]) {
-                            *s = s.add(v);
-                        }
-                    }
+                    self.add_leaf::<A, R>(tree, leaf, row, &mut out[r * n_out..(r + 1) * n_out]);
                 }
             }
             start = end;
+        }
+    }
+
+    /// Adds every tree's leaf for one `row` to its `scores`, in tree order.
+    /// [`LANES`] trees are walked in step, so that their chains of dependent
+    /// loads overlap (as the rows of a block do in [`Self::walk_block`]): at one
+    /// row, a walk is otherwise one cache miss after another.
+    fn sum_row<A: Accumulate, R: Rule>(&self, row: &[f64], scores: &mut [A]) {
+        for chunk in self.trees.chunks(LANES) {
+            let Some(first) = chunk.first() else { continue };
+            let mut lanes = [&self.nodes[first.root as usize]; LANES];
+            for (lane, tree) in lanes.iter_mut().zip(chunk) {
+                *lane = &self.nodes[tree.root as usize];
+            }
+            let lanes = &mut lanes[..chunk.len()];
+            let mut moved = true;
+            while moved {
+                moved = false;
+                for n in lanes.iter_mut() {
+                    if !R::is_leaf(n) {
+                        let left = R::goes_left(self, n, row[n.feature as usize]);
+                        *n = &self.nodes[if left { n.left } else { n.right } as usize];
+                        moved = true;
+                    }
+                }
+            }
+            for (tree, &leaf) in chunk.iter().zip(lanes.iter()) {
+                self.add_leaf::<A, R>(tree, leaf, row, scores);
+            }
+        }
+    }
+
+    /// Adds the value(s) of `leaf`, which `tree` gave `row`, to the row's `scores`.
+    #[inline(always)]
+    fn add_leaf<A: Accumulate, R: Rule>(&self, tree: &crate::TreeInfo, leaf: &Node, row: &[f64], scores: &mut [A]) {
+        if self.leaf_width == 1 {
+            let t = tree.target as usize;
+            let value = if R::LINEAR { self.leaf_value(leaf, row) } else { self.leaf_values[leaf.left as usize] };
+            scores[t] = scores[t].add(value);
+        } else {
+            let at = leaf.left as usize;
+            for (s, &v) in scores.iter_mut().zip(&self.leaf_values[at..at + self.leaf_width]) {
+                *s = s.add(v);
+            }
         }
     }
 

@@ -235,3 +235,37 @@ fn one_rule_forests_take_the_fast_walk_and_agree_with_the_dispatching_one() {
     let data: Vec<f64> = values.iter().flat_map(|&a| values.iter().flat_map(move |&b| [a, b])).collect();
     assert_eq!(fast.predict::<f32>(&data, 2, &[0.0]).unwrap(), mixed.predict::<f32>(&data, 2, &[0.0]).unwrap());
 }
+
+#[test]
+fn one_row_walks_trees_in_step_and_adds_them_in_tree_order() {
+    // 21 trees (two chunks of 8 lanes and a partial one) with leaves whose f32 sum
+    // depends on the order they are added: a row alone (trees walked in step)
+    // must get exactly what it gets inside a block of rows (rows walked in step).
+    let trees: Vec<RawTree> = (0..21)
+        .map(|t| {
+            let cut = (t as f64 - 10.0) / 7.0;
+            let (a, b) = (1e7 * (t as f64 + 1.0).powi(3), 0.1 / (t as f64 + 3.0));
+            let nodes = vec![
+                split(t % 3, cut, 1, 4, t % 2 == 0, SplitRule::LtNanDefault),
+                split((t + 1) % 3, -cut, 2, 3, t % 2 == 1, SplitRule::LtNanDefault),
+                leaf(a),
+                leaf(-b),
+                leaf(b - a / 3.0),
+            ];
+            RawTree { nodes, target: t % 2 }
+        })
+        .collect();
+    let forest = Forest::new(trees, 3, 2, 1, &Limits::default()).unwrap();
+    let data: Vec<f64> =
+        (0..64 * 3).map(|i| if i % 17 == 5 { f64::NAN } else { ((i * 53 % 89) as f64 - 44.0) / 20.0 }).collect();
+    let base = [0.25f32, -3.5];
+    let block = forest.predict::<f32>(&data, 3, &base).unwrap();
+    for r in 0..64 {
+        let alone = forest.predict::<f32>(&data[r * 3..r * 3 + 3], 3, &base).unwrap();
+        assert_eq!(
+            alone.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            block[r * 2..r * 2 + 2].iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            "row {r}"
+        );
+    }
+}
