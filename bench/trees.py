@@ -172,8 +172,8 @@ def main() -> int:
         rows_csv = work / "rows.csv"
         with open(rows_csv, "w") as f:
             f.write(",".join(tree_models.COLUMNS) + "\n")
-            for row in x:
-                f.write(",".join("" if np.isnan(v) else repr(float(v)) for v in row) + "\n")
+            for values in x:
+                f.write(",".join("" if np.isnan(v) else repr(float(v)) for v in values) + "\n")
         points = harness(args, dirs, rows_csv, work)
 
     table = []
