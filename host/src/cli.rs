@@ -243,9 +243,32 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub load_limits: LoadLimitArgs,
 
+    /// Hot reload: every `--watch-interval` seconds, ask the registry which
+    /// version each `models:/NAME@ALIAS`, `models:/NAME/latest` and
+    /// `models:/NAME/STAGE` names; when it moved, load that version in the
+    /// background and swap it in (requests in flight finish on the old one).
+    /// A version that fails to load leaves the old one serving. Directories,
+    /// `file:`, `runs:/`, `models:/NAME/N` and `models:/m-…` never move and are
+    /// not watched.
+    #[arg(long, env = "WASMFLOW_WATCH")]
+    pub watch: bool,
+
+    /// Seconds between two polls of `--watch` (giving it turns `--watch` on)
+    /// [default: 30].
+    #[arg(long, env = "WASMFLOW_WATCH_INTERVAL", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub watch_interval: Option<u64>,
+
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
+}
+
+impl ServeArgs {
+    /// The poll interval of `--watch`, if models are watched.
+    pub fn watch_every(&self) -> Option<std::time::Duration> {
+        (self.watch || self.watch_interval.is_some())
+            .then(|| std::time::Duration::from_secs(self.watch_interval.unwrap_or(30)))
+    }
 }
 
 /// One `-m` of `serve`: the name the model is served under, and its URI.
@@ -366,6 +389,19 @@ mod tests {
         assert!(parse_model_spec("bad name=x").is_err());
         assert!(parse_model_spec("x=").is_err());
         assert!(parse_model_spec("dir/a=b").is_err(), "named after 'a=b', which is no name");
+    }
+
+    #[test]
+    fn watch_is_off_unless_asked() {
+        let serve = |extra: &[&str]| {
+            let cli = Cli::try_parse_from([&["wasmflow", "serve", "-m", "models:/m@a"], extra].concat()).unwrap();
+            let Command::Serve(args) = cli.command else { panic!("not serve") };
+            args.watch_every()
+        };
+        assert_eq!(serve(&[]), None);
+        assert_eq!(serve(&["--watch"]), Some(std::time::Duration::from_secs(30)));
+        assert_eq!(serve(&["--watch-interval", "1"]), Some(std::time::Duration::from_secs(1)));
+        assert!(Cli::try_parse_from(["wasmflow", "serve", "-m", "m", "--watch-interval", "0"]).is_err());
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! The route handlers. `/invocations` is: content type and body → protocol
 //! parse and schema enforcement → the model's pool → protocol response encoding.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
@@ -36,7 +35,7 @@ fn fixed(route: Route) -> Response {
 /// MLflow answers while it has no model.
 pub async fn ping(State(state): State<AppState>) -> Response {
     let mut answer = fixed(Route::Ping);
-    if state.registry.first().loaded.is_none() {
+    if !state.registry.first().is_ready() {
         *answer.status_mut() = StatusCode::NOT_FOUND;
     }
     answer
@@ -49,7 +48,7 @@ pub async fn version() -> Response {
 
 /// `POST /invocations`: score the body with the first model.
 pub async fn invocations(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
-    let model = Arc::clone(state.registry.first().ready()?);
+    let model = state.registry.first().ready()?;
     score(&state, &model, request).await
 }
 
@@ -59,7 +58,7 @@ pub async fn model_invocations(
     Path(name): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let model = Arc::clone(state.registry.loaded(&name)?);
+    let model = state.registry.loaded(&name)?;
     score(&state, &model, request).await
 }
 
