@@ -21,6 +21,19 @@ fn body() -> Value {
     json!({"dataframe_split": {"columns": columns, "data": [[5.1, 3.5, 1.4, 0.2], [6.3, 3.3, 6.0, 2.5]]}})
 }
 
+/// The same rows as an Open Inference Protocol request: one input per column.
+fn v2_body() -> Value {
+    let columns = body()["dataframe_split"]["columns"].clone();
+    let data = body()["dataframe_split"]["data"].clone();
+    let inputs: Vec<Value> = (0..4)
+        .map(|c| {
+            let column: Vec<Value> = data.as_array().unwrap().iter().map(|row| row[c].clone()).collect();
+            json!({"name": columns[c], "datatype": "FP64", "shape": [2, 1], "data": column})
+        })
+        .collect();
+    json!({"inputs": inputs})
+}
+
 /// What `wasmflow predict` (no server, no registry) answers for `body()` with the model directory `model`.
 fn reference_answer(model: &str) -> Value {
     let input = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("reload-body-{}.json", std::process::id()));
@@ -102,6 +115,7 @@ struct Got {
 #[test]
 fn a_moved_alias_is_swapped_in_under_load_and_a_broken_version_is_not() {
     let Some(mlflow) = mlflow_server::shared("the hot reload test") else { return };
+    let started = Instant::now();
     let rest = Rest { url: mlflow.url.clone(), client: reqwest::blocking::Client::new() };
     let name = format!("reload_{}", std::process::id());
     // Three versions in one run's artifacts, registered through MLflow's REST API:
@@ -132,8 +146,22 @@ fn a_moved_alias_is_swapped_in_under_load_and_a_broken_version_is_not() {
         Arc::new(Server::start_in(&repo(), &[("WASMFLOW_LOG", "wasmflow=info,wasmflow::request=off")], &uri, &extra));
     assert!(server.log().contains("--watch: checking champion"), "{}", server.log());
 
-    // Four clients post without pause, each on its own connection.
+    // Four clients post to /invocations without pause, each on its own
+    // connection, and a fifth to V2's infer, whose answer names the version.
     let stop = Arc::new(AtomicBool::new(false));
+    let v2_client = {
+        let (server, stop) = (Arc::clone(&server), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut got: Vec<(String, Value)> = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let answer = server.post("/v2/models/champion/infer", Some("application/json"), v2_body().to_string());
+                assert_eq!(answer.status, 200, "{}", answer.body);
+                let value = answer.json();
+                got.push((value["model_version"].as_str().unwrap_or_default().to_owned(), value["outputs"].clone()));
+            }
+            got
+        })
+    };
     let clients: Vec<_> = (0..4)
         .map(|_| {
             let (server, stop, body, v1, v2) = (Arc::clone(&server), Arc::clone(&stop), body(), v1.clone(), v2.clone());
@@ -177,6 +205,15 @@ fn a_moved_alias_is_swapped_in_under_load_and_a_broken_version_is_not() {
     stop.store(true, Ordering::Relaxed);
     let answers: Vec<Vec<Got>> = clients.into_iter().map(|c| c.join().unwrap()).collect();
 
+    // V2: the version named and the outputs always agree, and move from 1 to 2 once.
+    let v2_answers = v2_client.join().unwrap();
+    let versions: Vec<&str> = v2_answers.iter().map(|(v, _)| v.as_str()).collect();
+    let switch = versions.iter().position(|v| *v == "2").expect("V2 never answered version 2");
+    assert!(versions[..switch].iter().all(|v| *v == "1") && versions[switch..].iter().all(|v| *v == "2"));
+    let (first, last) = (&v2_answers[0].1, &v2_answers[v2_answers.len() - 1].1);
+    assert_ne!(first, last);
+    assert!(v2_answers.iter().all(|(v, outputs)| outputs == if v == "1" { first } else { last }));
+
     let all: Vec<&Got> = answers.iter().flatten().collect();
     let odd: Vec<&str> = all.iter().filter(|g| g.which == 0).map(|g| g.what.as_str()).take(3).collect();
     assert!(odd.is_empty(), "answers that are neither version's: {odd:?}");
@@ -209,13 +246,15 @@ fn a_moved_alias_is_swapped_in_under_load_and_a_broken_version_is_not() {
     assert!(failed == 1 && log.contains("still serving version 1"), "{log}");
     let attempts = metric(&server, failures);
     eprintln!(
-        "hot reload: {} requests by 4 clients, none failed: {before_broken} before the broken version, {while_broken} \
+        "hot reload: {} requests by 4 clients (and {} V2 infer requests), none failed: {before_broken} before the broken version, {while_broken} \
          while it failed to load ({attempts} attempts, logged once), {v1_count} answered by version 1 and {v2_count} by version 2; \
-         first answer of version 2 {} ms after the alias moved (poll every 1 s), last of version 1 {} ms after; {}",
+         first answer of version 2 {} ms after the alias moved (poll every 1 s), last of version 1 {} ms after; {}; {:.1} s in all",
         all.len(),
+        v2_answers.len(),
         first_v2.duration_since(moved).as_millis(),
         last_v1.saturating_duration_since(moved).as_millis(),
-        swap.split("reloaded ").nth(1).unwrap_or(swap)
+        swap.split("reloaded ").nth(1).unwrap_or(swap),
+        started.elapsed().as_secs_f64()
     );
 }
 

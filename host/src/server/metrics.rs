@@ -153,9 +153,12 @@ impl Metrics {
         loaded.runtime.observe_guest_time(Box::new(move |took| histogram.observe(took.as_secs_f64())));
     }
 
-    /// Adds metrics kept elsewhere (the reloads of `--watch`) to `/metrics`.
-    pub fn register(&self, collector: Box<dyn prometheus::core::Collector>) -> prometheus::Result<()> {
-        self.registry.register(collector)
+    /// Adds `collector` to what `/metrics` exports (metrics owned by other
+    /// modules, e.g. adaptive batching's).
+    pub fn register(&self, collector: Box<dyn prometheus::core::Collector>) {
+        if let Err(error) = self.registry.register(collector) {
+            tracing::error!("cannot register a metric: {error}");
+        }
     }
 
     /// A fresh request id: this process's random prefix and a counter (unique,

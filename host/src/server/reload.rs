@@ -40,26 +40,29 @@ struct Counters {
 }
 
 impl Counters {
-    fn new(metrics: &Metrics) -> anyhow::Result<Self> {
+    fn new(metrics: &Metrics) -> Self {
         let reloads = IntCounterVec::new(
             Opts::new(
                 "wasmflow_model_reloads_total",
                 "New model versions loaded by --watch: swapped in (success) or failed to load (failure).",
             ),
             &["model", "result"],
-        )?;
+        )
+        .expect("valid metric");
         let poll_errors = IntCounterVec::new(
             Opts::new("wasmflow_model_watch_errors_total", "Polls of --watch that could not ask the registry."),
             &["model"],
-        )?;
+        )
+        .expect("valid metric");
         let version = IntGaugeVec::new(
             Opts::new("wasmflow_model_version", "The registered model version served now (models watched by --watch)."),
             &["model"],
-        )?;
-        metrics.register(Box::new(reloads.clone()))?;
-        metrics.register(Box::new(poll_errors.clone()))?;
-        metrics.register(Box::new(version.clone()))?;
-        Ok(Self { reloads, poll_errors, version })
+        )
+        .expect("valid metric");
+        metrics.register(Box::new(reloads.clone()));
+        metrics.register(Box::new(poll_errors.clone()));
+        metrics.register(Box::new(version.clone()));
+        Self { reloads, poll_errors, version }
     }
 
     fn set_version(&self, name: &str, version: Option<&str>) {
@@ -90,7 +93,7 @@ pub fn start(registry: Arc<Registry>, metrics: Arc<Metrics>, watch: Watch) -> an
     if movable.is_empty() {
         return Ok(());
     }
-    let counters = Counters::new(&metrics)?;
+    let counters = Counters::new(&metrics);
     for (_, served) in &movable {
         for result in ["success", "failure"] {
             counters.reloads.with_label_values(&[served.name.as_str(), result]);
