@@ -109,7 +109,15 @@ pub fn start(registry: Arc<Registry>, metrics: Arc<Metrics>, watch: Watch) -> an
         loop {
             std::thread::sleep(watch.interval);
             for model in &mut watched {
-                poll(&registry.models()[model.index], model, &watch, &metrics, &counters);
+                let served = &registry.models()[model.index];
+                // A panic while loading (a bug) must not end the watching of every model.
+                let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    poll(served, model, &watch, &metrics, &counters);
+                }));
+                if polled.is_err() {
+                    counters.reloads.with_label_values(&[served.name.as_str(), "failure"]).inc();
+                    tracing::error!("{}: reloading {} panicked; still serving what it served", served.name, served.uri);
+                }
             }
         }
     })?;
