@@ -124,9 +124,18 @@ pub fn start(registry: Arc<Registry>, metrics: Arc<Metrics>, watch: Watch) -> an
     Ok(())
 }
 
-/// `version 3`, or `no version` for a model that never loaded.
+/// `version 3`, or `no version` for a URI that names none.
 fn describe(version: Option<&str>) -> String {
     version.map_or_else(|| "no version".into(), |v| format!("version {v}"))
+}
+
+/// What `serving` answers with: `still serving version 3`, or `still not
+/// serving` for a model that failed to load at start-up.
+fn still(serving: &Serving) -> String {
+    match serving.loaded {
+        Some(_) => format!("still serving {}", describe(serving.version.as_deref())),
+        None => "still not serving it".into(),
+    }
 }
 
 /// One poll of one model: ask the registry, and load and swap in the version
@@ -140,9 +149,9 @@ fn poll(served: &ServedModel, state: &mut Watched, watch: &Watch, metrics: &Metr
             counters.poll_errors.with_label_values(&[name]).inc();
             if !state.unreachable {
                 tracing::warn!(
-                    "{name}: cannot check {} for a new version (still serving {}; retried every {:?}): {}",
+                    "{name}: cannot check {} for a new version ({}; retried every {:?}): {}",
                     served.uri,
-                    describe(current.version.as_deref()),
+                    still(&current),
                     watch.interval,
                     one_line(&error)
                 );
@@ -184,11 +193,11 @@ fn poll(served: &ServedModel, state: &mut Watched, watch: &Watch, metrics: &Metr
         Err(error) => {
             counters.reloads.with_label_values(&[name, "failure"]).inc();
             let line = format!(
-                "{name}: {} of {} failed to load in {} ms, still serving {} (tried again every poll): {}",
+                "{name}: {} of {} failed to load in {} ms, {} (tried again every poll): {}",
                 describe(now.as_deref()),
                 served.uri,
                 started.elapsed().as_millis(),
-                describe(current.version.as_deref()),
+                still(&current),
                 one_line(&error)
             );
             // Once per version at warn; the retries (counted) at debug.
