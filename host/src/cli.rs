@@ -263,14 +263,6 @@ pub struct ServeArgs {
     pub help: Option<bool>,
 }
 
-impl ServeArgs {
-    /// The poll interval of `--watch`, if models are watched.
-    pub fn watch_every(&self) -> Option<std::time::Duration> {
-        (self.watch || self.watch_interval.is_some())
-            .then(|| std::time::Duration::from_secs(self.watch_interval.unwrap_or(30)))
-    }
-}
-
 /// One `-m` of `serve`: the name the model is served under, and its URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelSpec {
@@ -302,6 +294,14 @@ pub fn parse_model_spec(text: &str) -> Result<ModelSpec, String> {
         return Err(format!("cannot name the model '{text}' after '{name}': give it a name with NAME={text}"));
     }
     Ok(ModelSpec { name, uri: text.into() })
+}
+
+impl ServeArgs {
+    /// The poll interval of `--watch`, if models are watched.
+    pub fn watch_every(&self) -> Option<std::time::Duration> {
+        (self.watch || self.watch_interval.is_some())
+            .then(|| std::time::Duration::from_secs(self.watch_interval.unwrap_or(30)))
+    }
 }
 
 /// Options of `wasmflow compile`.
@@ -392,6 +392,12 @@ mod tests {
     }
 
     #[test]
+    fn model_uri_is_required() {
+        assert!(Cli::try_parse_from(["wasmflow", "serve"]).is_err());
+        assert!(Cli::try_parse_from(["wasmflow", "serve", "--model-uri", "m"]).is_ok());
+    }
+
+    #[test]
     fn watch_is_off_unless_asked() {
         let serve = |extra: &[&str]| {
             let cli = Cli::try_parse_from([&["wasmflow", "serve", "-m", "models:/m@a"], extra].concat()).unwrap();
@@ -402,11 +408,5 @@ mod tests {
         assert_eq!(serve(&["--watch"]), Some(std::time::Duration::from_secs(30)));
         assert_eq!(serve(&["--watch-interval", "1"]), Some(std::time::Duration::from_secs(1)));
         assert!(Cli::try_parse_from(["wasmflow", "serve", "-m", "m", "--watch-interval", "0"]).is_err());
-    }
-
-    #[test]
-    fn model_uri_is_required() {
-        assert!(Cli::try_parse_from(["wasmflow", "serve"]).is_err());
-        assert!(Cli::try_parse_from(["wasmflow", "serve", "--model-uri", "m"]).is_ok());
     }
 }
