@@ -146,19 +146,19 @@ impl Metrics {
         }
     }
 
-    /// Has `loaded`, served as `name`, report the time its predictions spend
-    /// inside the guest (for a model loaded later, by a reload).
-    pub fn watch_guest(&self, name: &str, loaded: &LoadedModel) {
-        let histogram = self.guest_duration.with_label_values(&[name]);
-        loaded.runtime.observe_guest_time(Box::new(move |took| histogram.observe(took.as_secs_f64())));
-    }
-
     /// Adds `collector` to what `/metrics` exports (metrics owned by other
     /// modules, e.g. adaptive batching's).
     pub fn register(&self, collector: Box<dyn prometheus::core::Collector>) {
         if let Err(error) = self.registry.register(collector) {
             tracing::error!("cannot register a metric: {error}");
         }
+    }
+
+    /// Has `loaded`, served as `name`, report the time its predictions spend
+    /// inside the guest (for a model loaded later, by a reload).
+    pub fn watch_guest(&self, name: &str, loaded: &LoadedModel) {
+        let histogram = self.guest_duration.with_label_values(&[name]);
+        loaded.runtime.observe_guest_time(Box::new(move |took| histogram.observe(took.as_secs_f64())));
     }
 
     /// A fresh request id: this process's random prefix and a counter (unique,
