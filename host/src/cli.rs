@@ -246,6 +246,21 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub load_limits: LoadLimitArgs,
 
+    /// Hot reload: every `--watch-interval` seconds, ask the registry which
+    /// version each `models:/NAME@ALIAS`, `models:/NAME/latest` and
+    /// `models:/NAME/STAGE` names; when it moved, load that version in the
+    /// background and swap it in (requests in flight finish on the old one).
+    /// A version that fails to load leaves the old one serving. Directories,
+    /// `file:`, `runs:/`, `models:/NAME/N` and `models:/m-…` never move and are
+    /// not watched.
+    #[arg(long, env = "WASMFLOW_WATCH")]
+    pub watch: bool,
+
+    /// Seconds between two polls of `--watch` (giving it turns `--watch` on)
+    /// [default: 30].
+    #[arg(long, env = "WASMFLOW_WATCH_INTERVAL", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub watch_interval: Option<u64>,
+
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
@@ -311,6 +326,14 @@ pub fn parse_model_spec(text: &str) -> Result<ModelSpec, String> {
         return Err(format!("cannot name the model '{text}' after '{name}': give it a name with NAME={text}"));
     }
     Ok(ModelSpec { name, uri: text.into() })
+}
+
+impl ServeArgs {
+    /// The poll interval of `--watch`, if models are watched.
+    pub fn watch_every(&self) -> Option<std::time::Duration> {
+        (self.watch || self.watch_interval.is_some())
+            .then(|| std::time::Duration::from_secs(self.watch_interval.unwrap_or(30)))
+    }
 }
 
 /// Options of `wasmflow compile`.
@@ -419,5 +442,18 @@ mod tests {
     fn model_uri_is_required() {
         assert!(Cli::try_parse_from(["wasmflow", "serve"]).is_err());
         assert!(Cli::try_parse_from(["wasmflow", "serve", "--model-uri", "m"]).is_ok());
+    }
+
+    #[test]
+    fn watch_is_off_unless_asked() {
+        let serve = |extra: &[&str]| {
+            let cli = Cli::try_parse_from([&["wasmflow", "serve", "-m", "models:/m@a"], extra].concat()).unwrap();
+            let Command::Serve(args) = cli.command else { panic!("not serve") };
+            args.watch_every()
+        };
+        assert_eq!(serve(&[]), None);
+        assert_eq!(serve(&["--watch"]), Some(std::time::Duration::from_secs(30)));
+        assert_eq!(serve(&["--watch-interval", "1"]), Some(std::time::Duration::from_secs(1)));
+        assert!(Cli::try_parse_from(["wasmflow", "serve", "-m", "m", "--watch-interval", "0"]).is_err());
     }
 }

@@ -7,9 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 
-use wasmflow::cli::{
-    BuildArgs, Cli, Command, CompileArgs, LogFormat, ModelArgs, ModelSpec, PredictArgs, ServeArgs, SourceArgs,
-};
+use wasmflow::cli::{BuildArgs, Cli, Command, CompileArgs, LogFormat, ModelArgs, PredictArgs, ServeArgs, SourceArgs};
 use wasmflow::runtime::{Runtime, RuntimeOptions};
 use wasmflow::{edge, flavors, model, oneshot, runtime, server};
 
@@ -40,19 +38,23 @@ struct Resolved {
 /// Resolves a model URI once (downloading it if it is remote) and picks its flavor.
 fn resolve(uri: &str, args: &SourceArgs) -> anyhow::Result<Resolved> {
     let components = flavors::FlavorComponents::new(args.flavor_components.clone());
-    let cache_dir = args.cache_dir.clone().or_else(runtime::default_cache_dir);
-    let sources = model::Sources {
-        tracking_uri: args.tracking_uri.clone(),
-        registry_uri: args.registry_uri.clone(),
-        cache_dir: cache_dir.clone(),
-    };
+    let sources = sources_of(args);
     let model = model::resolve(uri, &components, &sources)?;
-    Ok(Resolved { model, components, cache_dir })
+    Ok(Resolved { model, components, cache_dir: sources.cache_dir })
 }
 
-/// Resolves and loads one `-m` of `serve` into its own pool.
-fn load(spec: &ModelSpec, args: &ServeArgs, workers: usize) -> anyhow::Result<server::ServedModel> {
-    let Resolved { model, components, cache_dir } = resolve(&spec.uri, &args.sources)?;
+/// Where model URIs are looked up and downloads kept.
+fn sources_of(args: &SourceArgs) -> model::Sources {
+    model::Sources {
+        tracking_uri: args.tracking_uri.clone(),
+        registry_uri: args.registry_uri.clone(),
+        cache_dir: args.cache_dir.clone().or_else(runtime::default_cache_dir),
+    }
+}
+
+/// Resolves and loads model `uri` of `serve` into its own pool, to be served as `name`.
+fn load(name: &str, uri: &str, args: &ServeArgs, workers: usize) -> anyhow::Result<server::Serving> {
+    let Resolved { model, components, cache_dir } = resolve(uri, &args.sources)?;
     let options = RuntimeOptions {
         workers,
         isolation: args.isolation,
@@ -62,15 +64,15 @@ fn load(spec: &ModelSpec, args: &ServeArgs, workers: usize) -> anyhow::Result<se
     };
     let runtime = Runtime::start(&model, &components, &options)
         .with_context(|| format!("cannot load the model in {}", model.dir.display()))?;
-    tracing::info!("{}: {} from {}", spec.name, runtime.describe(), model.dir.display());
+    tracing::info!("{name}: {} from {}", runtime.describe(), model.dir.display());
     let loaded = server::LoadedModel {
         runtime,
         signature: model.mlmodel.signature.clone().map(Arc::new),
         timeout: Duration::from_secs(args.timeout),
         flavor: model.flavor.clone(),
     };
-    Ok(server::ServedModel {
-        name: spec.name.clone(),
+    Ok(server::Serving {
+        name: name.to_string(),
         version: model.version,
         source: model.dir.display().to_string(),
         loaded: Some(Arc::new(loaded)),
@@ -85,16 +87,18 @@ fn load_all(args: &ServeArgs, workers: usize) -> anyhow::Result<server::Registry
         anyhow::bail!("two models are named '{}': name them with -m NAME=URI", twice.name);
     }
     if let [spec] = args.models.as_slice() {
-        return Ok(server::Registry::new(vec![load(spec, args, workers)?]));
+        let serving = load(&spec.name, &spec.uri, args, workers)?;
+        return Ok(server::Registry::new(vec![server::ServedModel::new(&spec.uri, serving)]));
     }
     let mut models = Vec::new();
     for spec in &args.models {
-        models.push(load(spec, args, workers).unwrap_or_else(|error| {
+        let serving = load(&spec.name, &spec.uri, args, workers).unwrap_or_else(|error| {
             tracing::error!("model '{}' ({}) is not served: {error:#}", spec.name, spec.uri);
-            server::ServedModel { name: spec.name.clone(), version: None, source: spec.uri.clone(), loaded: None }
-        }));
+            server::Serving { name: spec.name.clone(), version: None, source: spec.uri.clone(), loaded: None }
+        });
+        models.push(server::ServedModel::new(&spec.uri, serving));
     }
-    if models.iter().all(|m| m.loaded.is_none()) {
+    if !models.iter().any(server::ServedModel::is_ready) {
         anyhow::bail!("no model could be loaded");
     }
     Ok(server::Registry::new(models))
@@ -102,17 +106,21 @@ fn load_all(args: &ServeArgs, workers: usize) -> anyhow::Result<server::Registry
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    let args = Arc::new(args);
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let registry = load_all(&args, workers)?;
+    let registry = Arc::new(load_all(&args, workers)?);
     let names: Vec<String> = registry
         .models()
         .iter()
-        .map(|m| match &m.loaded {
-            Some(loaded) => format!("{} ({} flavor, as {})", m.source, loaded.flavor, m.name),
-            None => format!("{} (not ready, as {})", m.source, m.name),
+        .map(|m| {
+            let now = m.current();
+            match &now.loaded {
+                Some(loaded) => format!("{} ({} flavor, as {})", now.source, loaded.flavor, m.name),
+                None => format!("{} (not ready, as {})", now.source, m.name),
+            }
         })
         .collect();
-    let metrics = server::metrics::Metrics::new();
+    let metrics = Arc::new(server::metrics::Metrics::new());
     metrics.watch_guests(&registry);
     let batcher = args.batching.limits().map(|limits| {
         tracing::info!(
@@ -122,12 +130,17 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
         Arc::new(server::batching::Batcher::new(limits, &metrics))
     });
-    let state = server::AppState {
-        registry: Arc::new(registry),
-        metrics: Arc::new(metrics),
-        max_body_size: args.max_body_size,
-        batcher,
-    };
+    if let Some(interval) = args.watch_every() {
+        let sources = sources_of(&args.sources);
+        let load_args = Arc::clone(&args);
+        let load = Arc::new(move |name: &str, uri: &str| load(name, uri, &load_args, workers));
+        server::reload::start(
+            Arc::clone(&registry),
+            Arc::clone(&metrics),
+            server::reload::Watch { interval, sources, load },
+        )?;
+    }
+    let state = server::AppState { registry, metrics, max_body_size: args.max_body_size, batcher };
 
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let served = tokio.block_on(async {

@@ -4,12 +4,12 @@
 //! `mlflow server` started here (REST API + artifact proxy).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::support::{Server, free_port, read_json, repo, serve_fails};
+use crate::mlflow_server;
+use crate::support::{Server, copy_dir, free_port, read_json, repo, serve_fails};
 
 /// One committed store: its directory, tracking URI and the ids MLflow gave it.
 struct Fixture {
@@ -192,76 +192,7 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 // ---------------------------------------------------------------- a real mlflow server
-
-/// `$WASMFLOW_MLFLOW_BIN`, else `mlflow` on PATH.
-fn mlflow_bin() -> Option<PathBuf> {
-    if let Some(bin) = std::env::var_os("WASMFLOW_MLFLOW_BIN").filter(|b| !b.is_empty()) {
-        return Some(PathBuf::from(bin));
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join("mlflow")).find(|p| p.is_file())
-}
-
-/// `mlflow server` on 127.0.0.1; killed on drop.
-struct MlflowServer {
-    child: Child,
-    url: String,
-}
-
-impl Drop for MlflowServer {
-    fn drop(&mut self) {
-        // `mlflow server` runs uvicorn and job consumers in child processes, all in the
-        // process group made for it: end the group, then make sure.
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        std::thread::sleep(Duration::from_millis(500));
-        let _ = Command::new("kill").args(["-KILL", "--", &group]).stderr(Stdio::null()).status();
-    }
-}
-
-fn start_mlflow(bin: &Path, dir: &Path) -> MlflowServer {
-    use std::os::unix::process::CommandExt;
-    let port = free_port();
-    let log = std::fs::File::create(dir.join("server.log")).unwrap();
-    let child = Command::new(bin)
-        .args(["server", "--host", "127.0.0.1", "--port", &port.to_string(), "--workers", "1"])
-        .arg("--backend-store-uri")
-        .arg(format!("sqlite:///{}", dir.join("mlflow.db").display()))
-        .arg("--artifacts-destination")
-        .arg(dir.join("artifacts"))
-        .current_dir(dir)
-        .env_remove("MLFLOW_TRACKING_URI")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .process_group(0)
-        .spawn()
-        .expect("cannot start mlflow server");
-    let server = MlflowServer { child, url: format!("http://127.0.0.1:{port}") };
-    let client = reqwest::blocking::Client::new();
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(120) {
-        if client.get(format!("{}/health", server.url)).send().is_ok_and(|r| r.status().is_success()) {
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("mlflow server did not start:\n{}", std::fs::read_to_string(dir.join("server.log")).unwrap_or_default());
-}
 
 /// Logs the iris model to the server with MLflow's own client, as a user would:
 /// version 1 from a run's artifacts (`log_artifacts` + `register_model("runs:/…")`),
@@ -288,17 +219,9 @@ print(json.dumps({"run1": run1.info.run_id, "run2": run2.info.run_id, "model2": 
 
 #[test]
 fn a_real_mlflow_server_serves_registered_models_by_alias() {
-    let Some(bin) = mlflow_bin() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but neither $WASMFLOW_MLFLOW_BIN nor mlflow on PATH exists"
-        );
-        eprintln!("NOTICE: skipping the mlflow server test: set WASMFLOW_MLFLOW_BIN or put mlflow on PATH");
-        return;
-    };
-    let dir = scratch("mlflow-server");
-    let server = start_mlflow(&bin, &dir);
-    let python = bin.parent().map(|d| d.join("python")).filter(|p| p.is_file()).unwrap_or_else(|| "python3".into());
+    let Some(server) = mlflow_server::shared("the mlflow server URI test") else { return };
+    let python =
+        server.bin.parent().map(|d| d.join("python")).filter(|p| p.is_file()).unwrap_or_else(|| "python3".into());
     let output = Command::new(&python)
         .args(["-c", REGISTER, &server.url])
         .arg(repo().join("models/iris-onnx"))

@@ -119,9 +119,34 @@ pub fn default_name(uri: &str) -> String {
     }
 }
 
-/// Finds the directory of a `models:/` or `runs:/` URI in the stores of `sources`,
-/// and the registered version it names, if any.
-fn locate(uri: &str, parsed: &ModelUri, sources: &Sources) -> anyhow::Result<(PathBuf, Option<String>)> {
+/// Whether the version `uri` names can change while it is served: a registered
+/// model by alias (`models:/name@alias`), its latest version or the latest in a
+/// stage. Directories, `file:`, `runs:/`, `models:/name/N` and `models:/m-…`
+/// name one thing for good.
+pub fn movable(uri: &str) -> bool {
+    matches!(
+        ModelUri::parse(uri),
+        Ok(ModelUri::Registered {
+            selector: uri::Selector::Alias(_) | uri::Selector::Latest | uri::Selector::Stage(_),
+            ..
+        })
+    )
+}
+
+/// The registered version `uri` names now, asked of the registry without
+/// downloading anything (`None` for a URI that names no registered model).
+pub fn registered_version(uri: &str, sources: &Sources) -> anyhow::Result<Option<String>> {
+    let ModelUri::Registered { name, selector } = ModelUri::parse(uri)? else { return Ok(None) };
+    let (tracking, registry) = open_stores(sources)?;
+    let registry = registry.as_deref().unwrap_or(tracking.as_ref());
+    Ok(Some(registry.model_version(&name, &selector)?.version.to_string()))
+}
+
+/// The tracking store, and the registry store when it is another one.
+type Stores = (Box<dyn Store>, Option<Box<dyn Store>>);
+
+/// The tracking store of `sources`, and the registry store when it is another one.
+fn open_stores(sources: &Sources) -> anyhow::Result<Stores> {
     let (tracking_uri, origin) = match sources.tracking_uri.clone().filter(|u| !u.trim().is_empty()) {
         Some(uri) => (uri, "tracking URI"),
         None => (
@@ -135,6 +160,13 @@ fn locate(uri: &str, parsed: &ModelUri, sources: &Sources) -> anyhow::Result<(Pa
         Some(registry_uri) => Some(open_store(registry_uri, "registry URI")?),
         None => None,
     };
+    Ok((tracking, registry))
+}
+
+/// Finds the directory of a `models:/` or `runs:/` URI in the stores of `sources`,
+/// and the registered version it names, if any.
+fn locate(uri: &str, parsed: &ModelUri, sources: &Sources) -> anyhow::Result<(PathBuf, Option<String>)> {
+    let (tracking, registry) = open_stores(sources)?;
     let cache = download::models_dir(sources.cache_dir.as_deref());
     let (location, store, registered) = match parsed {
         ModelUri::Registered { name, selector } => {
@@ -371,6 +403,30 @@ mod tests {
         assert_eq!(relocate(recorded, std::slice::from_ref(&root)), root.join("mlruns/0/meta.yaml"));
         let missing = Path::new("/elsewhere/nothing/here");
         assert_eq!(relocate(missing, &[root]), missing);
+    }
+
+    #[test]
+    fn only_aliases_latest_and_stages_move() {
+        for uri in ["models:/iris@production", "models:/iris/latest", "models:/iris/Staging"] {
+            assert!(movable(uri), "{uri}");
+        }
+        for uri in ["models:/iris/3", "models:/m-0123", "runs:/abc/model", "models/iris-onnx", "file:///m", "models:/"]
+        {
+            assert!(!movable(uri), "{uri}");
+        }
+    }
+
+    #[test]
+    fn registered_versions_are_read_without_downloading() {
+        let store = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("tests/fixtures/stores/sqlite");
+        let tracking_uri = Some(format!("sqlite:///{}", store.join("mlflow.db").display()));
+        let sources = Sources { tracking_uri, ..Sources::default() };
+        let version = |uri: &str| registered_version(uri, &sources).unwrap();
+        assert_eq!(version("models:/iris_classifier@production").as_deref(), Some("2"));
+        assert_eq!(version("models:/iris_classifier/latest").as_deref(), Some("2"));
+        assert_eq!(version("models/iris-onnx"), None);
+        let err = registered_version("models:/iris_classifier@nope", &sources).unwrap_err().to_string();
+        assert!(err.contains("no alias 'nope'"), "{err}");
     }
 
     #[test]

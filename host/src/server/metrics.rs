@@ -3,7 +3,9 @@
 //! an id (`X-Request-Id`, the client's own if it sent a usable one), counts and
 //! times it by model, route and status, and logs one line for it.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -12,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
 
-use super::AppState;
+use super::{AppState, LoadedModel};
 
 /// Buckets of the latency histograms, in seconds: 0.5 ms to 30 s.
 const LATENCY_BUCKETS: [f64; 15] =
@@ -34,8 +36,9 @@ pub struct Metrics {
     guest_memory: IntGaugeVec,
     request_bytes: IntCounterVec,
     response_bytes: IntCounterVec,
-    /// Serialises scrapes: the pools' counters are copied in as deltas.
-    scrape: std::sync::Mutex<()>,
+    /// Serialises scrapes: the pools' counters are copied in as deltas from
+    /// what the last scrape saw of each model's pool.
+    scrape: std::sync::Mutex<HashMap<String, Seen>>,
     next_id: AtomicU64,
     id_prefix: u64,
 }
@@ -127,7 +130,7 @@ impl Metrics {
             guest_memory,
             request_bytes,
             response_bytes,
-            scrape: std::sync::Mutex::new(()),
+            scrape: std::sync::Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
             id_prefix: random_u64(),
         }
@@ -137,9 +140,8 @@ impl Metrics {
     /// spend inside the guest.
     pub fn watch_guests(&self, registry: &super::Registry) {
         for model in registry.models() {
-            if let Some(loaded) = &model.loaded {
-                let histogram = self.guest_duration.with_label_values(&[model.name.as_str()]);
-                loaded.runtime.observe_guest_time(Box::new(move |took| histogram.observe(took.as_secs_f64())));
+            if let Some(loaded) = &model.current().loaded {
+                self.watch_guest(&model.name, loaded);
             }
         }
     }
@@ -150,6 +152,13 @@ impl Metrics {
         if let Err(error) = self.registry.register(collector) {
             tracing::error!("cannot register a metric: {error}");
         }
+    }
+
+    /// Has `loaded`, served as `name`, report the time its predictions spend
+    /// inside the guest (for a model loaded later, by a reload).
+    pub fn watch_guest(&self, name: &str, loaded: &LoadedModel) {
+        let histogram = self.guest_duration.with_label_values(&[name]);
+        loaded.runtime.observe_guest_time(Box::new(move |took| histogram.observe(took.as_secs_f64())));
     }
 
     /// A fresh request id: this process's random prefix and a counter (unique,
@@ -165,6 +174,15 @@ impl Default for Metrics {
     }
 }
 
+/// A model's pool counters as the last scrape saw them. The `Weak` keeps the
+/// pool's allocation from being reused, so a reloaded model's new pool is
+/// never mistaken for the one seen.
+struct Seen {
+    model: Weak<LoadedModel>,
+    traps: u64,
+    deadline_kills: u64,
+}
+
 /// 64 random bits from the standard library's per-process hasher keys.
 fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
@@ -177,19 +195,22 @@ fn random_u64() -> u64 {
 /// `GET /metrics`: the pools' state copied in, then every metric as text.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let m = &state.metrics;
-    let _scrape = m.scrape.lock().unwrap_or_else(|e| e.into_inner());
+    let mut seen = m.scrape.lock().unwrap_or_else(|e| e.into_inner());
     for model in state.registry.models() {
-        let Some(loaded) = &model.loaded else { continue };
+        let Some(loaded) = model.current().loaded.clone() else { continue };
         let stats = loaded.runtime.stats();
         let name = model.name.as_str();
         m.instances.with_label_values(&[name, "busy"]).set(stats.busy as i64);
         m.instances.with_label_values(&[name, "idle"]).set(stats.size.saturating_sub(stats.busy) as i64);
         m.waiting.with_label_values(&[name]).set(stats.waiting as i64);
         m.guest_memory.with_label_values(&[name]).set(i64::try_from(stats.largest_memory).unwrap_or(i64::MAX));
-        for (counter, now) in [(&m.traps, stats.traps), (&m.deadline_kills, stats.deadline_kills)] {
-            let counter = counter.with_label_values(&[name]);
-            counter.inc_by(now.saturating_sub(counter.get()));
-        }
+        // A reloaded model has a new pool whose counters start again at zero.
+        let last = seen.get(name).filter(|s| s.model.ptr_eq(&Arc::downgrade(&loaded)));
+        let (traps, kills) = last.map_or((0, 0), |s| (s.traps, s.deadline_kills));
+        m.traps.with_label_values(&[name]).inc_by(stats.traps.saturating_sub(traps));
+        m.deadline_kills.with_label_values(&[name]).inc_by(stats.deadline_kills.saturating_sub(kills));
+        let model = Arc::downgrade(&loaded);
+        seen.insert(name.to_owned(), Seen { model, traps: stats.traps, deadline_kills: stats.deadline_kills });
     }
     let mut text = Vec::new();
     if let Err(error) = TextEncoder::new().encode(&m.registry.gather(), &mut text) {

@@ -6,6 +6,7 @@ mod error;
 mod listen;
 pub mod metrics;
 pub mod registry;
+pub mod reload;
 mod routes;
 mod v2;
 
@@ -17,7 +18,7 @@ use axum::routing::{get, post};
 use tokio::net::TcpListener;
 
 pub use listen::ConnectionLimits;
-pub use registry::{LoadedModel, Registry, ServedModel};
+pub use registry::{LoadedModel, Registry, ServedModel, Serving};
 
 /// What every request handler shares.
 #[derive(Clone)]

@@ -36,7 +36,7 @@ fn fixed(route: Route) -> Response {
 /// MLflow answers while it has no model.
 pub async fn ping(State(state): State<AppState>) -> Response {
     let mut answer = fixed(Route::Ping);
-    if state.registry.first().loaded.is_none() {
+    if !state.registry.first().is_ready() {
         *answer.status_mut() = StatusCode::NOT_FOUND;
     }
     answer
@@ -50,7 +50,7 @@ pub async fn version() -> Response {
 /// `POST /invocations`: score the body with the first model.
 pub async fn invocations(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let first = state.registry.first();
-    let model = Arc::clone(first.ready()?);
+    let model = first.ready()?;
     score(&state, &first.name, &model, request).await
 }
 
@@ -60,7 +60,7 @@ pub async fn model_invocations(
     Path(name): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let model = Arc::clone(state.registry.loaded(&name)?);
+    let model = state.registry.loaded(&name)?;
     score(&state, &name, &model, request).await
 }
 

@@ -12,9 +12,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use wasmflow_protocol::v2::{self, V2Error};
 
-use super::registry::LoadedModel;
+use super::AppState;
+use super::registry::{LoadedModel, Serving};
 use super::routes::{INLINE_PARSE_LIMIT, read_body};
-use super::{AppState, ServedModel};
 
 /// A V2 error as a response: its status and `{"error": "..."}`.
 pub struct ApiV2Error(V2Error);
@@ -47,10 +47,12 @@ fn readiness(key: &str, ready: bool) -> Response {
     json(status, serde_json::to_vec(&serde_json::json!({ key: ready })).expect("JSON values serialise"))
 }
 
-/// The served model `name` (at `version` when one is given); 404 otherwise.
-fn find<'a>(state: &'a AppState, name: &str, version: Option<&str>) -> Result<&'a ServedModel, V2Error> {
+/// What model `name` serves now (at `version` when one is given); 404 otherwise.
+/// One request works on what it found, even if a reload swaps the model meanwhile.
+fn find(state: &AppState, name: &str, version: Option<&str>) -> Result<Arc<Serving>, V2Error> {
     let model =
         state.registry.get(name).ok_or_else(|| V2Error::not_found(format!("model '{name}' is not served here")))?;
+    let model = model.current();
     match version {
         Some(v) if model.version.as_deref() != Some(v) => {
             Err(V2Error::not_found(format!("model '{name}' has no version '{v}'")))
@@ -59,7 +61,7 @@ fn find<'a>(state: &'a AppState, name: &str, version: Option<&str>) -> Result<&'
     }
 }
 
-fn loaded(model: &ServedModel) -> Result<Arc<LoadedModel>, V2Error> {
+fn loaded(model: &Serving) -> Result<Arc<LoadedModel>, V2Error> {
     let loaded = model.loaded.as_ref().ok_or_else(|| V2Error {
         status: 503,
         message: format!("model '{}' is not ready: it failed to load", model.name),
@@ -95,7 +97,7 @@ pub async fn version_ready(
     Ok(readiness("ready", find(&state, &name, Some(&version))?.loaded.is_some()))
 }
 
-fn metadata_of(model: &ServedModel) -> Result<Response, V2Error> {
+fn metadata_of(model: &Serving) -> Result<Response, V2Error> {
     let loaded = loaded(model)?;
     let platform = format!("wasmflow-{}", loaded.flavor);
     let info = v2::ModelInfo {
@@ -109,7 +111,8 @@ fn metadata_of(model: &ServedModel) -> Result<Response, V2Error> {
 
 /// `GET /v2/models/NAME`.
 pub async fn model_metadata(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, ApiV2Error> {
-    Ok(metadata_of(find(&state, &name, None)?)?)
+    let served = find(&state, &name, None)?;
+    Ok(metadata_of(&served)?)
 }
 
 /// `GET /v2/models/NAME/versions/V`.
@@ -117,7 +120,8 @@ pub async fn version_metadata(
     State(state): State<AppState>,
     Path((name, version)): Path<(String, String)>,
 ) -> Result<Response, ApiV2Error> {
-    Ok(metadata_of(find(&state, &name, Some(&version))?)?)
+    let served = find(&state, &name, Some(&version))?;
+    Ok(metadata_of(&served)?)
 }
 
 /// `POST /v2/models/NAME/infer`.
@@ -126,7 +130,8 @@ pub async fn infer(
     Path(name): Path<String>,
     request: Request,
 ) -> Result<Response, ApiV2Error> {
-    run_infer(&state, find(&state, &name, None)?, request).await
+    let served = find(&state, &name, None)?;
+    run_infer(&state, &served, request).await
 }
 
 /// `POST /v2/models/NAME/versions/V/infer`.
@@ -135,12 +140,13 @@ pub async fn version_infer(
     Path((name, version)): Path<(String, String)>,
     request: Request,
 ) -> Result<Response, ApiV2Error> {
-    run_infer(&state, find(&state, &name, Some(&version))?, request).await
+    let served = find(&state, &name, Some(&version))?;
+    run_infer(&state, &served, request).await
 }
 
 /// Reads, parses and enforces the request within the model's deadline, runs the
 /// model and encodes its prediction.
-async fn run_infer(state: &AppState, served: &ServedModel, request: Request) -> Result<Response, ApiV2Error> {
+async fn run_infer(state: &AppState, served: &Serving, request: Request) -> Result<Response, ApiV2Error> {
     let model = loaded(served)?;
     let deadline = Instant::now() + model.timeout;
     let headers: HeaderMap = request.headers().clone();
