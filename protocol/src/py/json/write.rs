@@ -2,7 +2,7 @@
 //! (`ensure_ascii`, `", "`/`": "` separators, `repr` floats, bare `NaN`).
 
 use super::Json;
-use crate::py::repr::py_float_repr;
+use crate::py::repr::write_py_float_repr;
 use std::fmt::Write as _;
 
 /// Appends `s` as a JSON string literal the way `json.dumps(ensure_ascii=True)` does.
@@ -31,7 +31,7 @@ pub fn write_str(out: &mut String, s: &str) {
 
 /// Appends a float as `json.dumps` prints it (`repr`, bare `NaN`/`Infinity`).
 pub fn write_f64(out: &mut String, f: f64) {
-    out.push_str(&py_float_repr(f));
+    write_py_float_repr(out, f);
 }
 
 /// Appends a document as `json.dumps` prints it.
