@@ -237,6 +237,50 @@ mod tests {
         assert!(matches!(&cells[0], Json::List(row) if row.len() == 8));
     }
 
+    /// A body written by pandas (tests/fixtures/parquet/make.py).
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/../tests/fixtures/parquet/{name}.parquet", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    #[test]
+    fn nulls_read_as_pyarrow_converts_them() {
+        let frame = parse_parquet(&fixture("nulls")).unwrap();
+        let column = |name: &str| &frame.columns.iter().find(|c| c.label == Label::Str(name.into())).unwrap().data;
+        // A nullable integer column becomes float64 with NaN; floats keep NaN.
+        for name in ["i", "f"] {
+            let ColData::Typed(Values::F64(v)) = column(name) else { panic!("{name}: {:?}", column(name)) };
+            assert!(v[0] == 1.0 && v[1].is_nan() && v[2] == 3.0, "{name}: {v:?}");
+        }
+        // Booleans and strings with a null are object columns holding None.
+        assert!(matches!(column("b"), ColData::Object(c) if c[1] == Json::Null && c[2] == Json::Bool(false)));
+        assert!(matches!(column("s"), ColData::Object(c) if c[1] == Json::Null && c[2] == Json::Str("c".into())));
+        assert!(matches!(column("u8"), ColData::Typed(Values::U8(v)) if v == &[1, 2, 3]));
+        assert_eq!(frame.nrows, 3);
+    }
+
+    #[test]
+    fn gzip_and_several_row_groups_read_as_one_column() {
+        let frame = parse_parquet(&fixture("gzip_row_groups")).unwrap();
+        let ColData::Typed(Values::F64(v)) = &frame.columns[0].data else { panic!("{:?}", frame.columns) };
+        assert_eq!(v, &(0..10).map(f64::from).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn an_empty_frame_keeps_its_typed_columns() {
+        let frame = parse_parquet(&fixture("empty")).unwrap();
+        assert_eq!(frame.nrows, 0);
+        assert!(matches!(&frame.columns[..], [c] if matches!(&c.data, ColData::Typed(Values::F32(v)) if v.is_empty())));
+    }
+
+    #[test]
+    fn unsupported_codecs_and_types_get_mlflows_error_naming_them() {
+        for (name, named) in [("zstd", "zstd"), ("timestamps", "Timestamp"), ("struct", "struct or map")] {
+            let e = parse_parquet(&fixture(name)).unwrap_err();
+            assert_eq!(e.error_code(), "BAD_REQUEST");
+            assert!(e.message().starts_with(PARQUET_ERROR_PREFIX) && e.message().contains(named), "{}", e.message());
+        }
+    }
+
     #[test]
     fn garbage_gets_pyarrows_words() {
         for body in [&b""[..], b"not parquet at all", b"PAR1garbagegarbagePAR1"] {
