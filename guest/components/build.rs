@@ -45,6 +45,14 @@ const PYTHON_FLAVOR: &str = "python_function";
 const TARGET: &str = "wasm32-wasip2";
 const PROFILE: &str = "guest";
 
+/// Guests built for size (`guest-small`: opt-level "s", LTO, one codegen unit),
+/// because their size is what `wasmflow build` ships and their speed is not
+/// compute-bound. The others keep `guest` (opt-level 3): tract and the tree
+/// engine are, and LTO over tract would add minutes to every clean build.
+/// Their artifacts are copied next to the others, into `<target>/guests/wasm32-wasip2/guest/`.
+const SMALL: &[&str] = &["wasmflow-http", "wasmflow-flavor-sklearn-component"];
+const SMALL_PROFILE: &str = "guest-small";
+
 fn main() {
     println!("cargo:rerun-if-env-changed=WASMFLOW_GUESTS_DIR");
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -131,12 +139,39 @@ fn build_guests(workspace: &Path) -> PathBuf {
             packages.push(package);
         }
     }
+    let artifact_dir = target_dir.join(TARGET).join(PROFILE);
+    let (small, fast): (Vec<&str>, Vec<&str>) = packages.iter().partition(|package| SMALL.contains(package));
+    for (profile, packages) in [(PROFILE, &fast), (SMALL_PROFILE, &small)] {
+        run_cargo(workspace, &target_dir, &cargo, profile, packages);
+        let built = target_dir.join(TARGET).join(profile);
+        for package in packages {
+            let file = package.replace('-', "_");
+            if profile != PROFILE {
+                // Replaced, not written through: cargo may have hard-linked the old file.
+                let into = artifact_dir.join(format!("{file}.wasm"));
+                let _ = fs::remove_file(&into);
+                fs::create_dir_all(&artifact_dir).unwrap();
+                fs::copy(built.join(format!("{file}.wasm")), &into).expect("cannot copy a guest component");
+            }
+            for source in read_dep_info(&built.join(format!("{file}.d"))) {
+                println!("cargo:rerun-if-changed={}", source.display());
+            }
+        }
+    }
+    println!("cargo:rerun-if-changed={}", workspace.join("wit").display());
+    println!("cargo:rerun-if-changed={}", workspace.join("Cargo.lock").display());
+    println!("cargo:rerun-if-changed={}", workspace.join("Cargo.toml").display());
+    artifact_dir
+}
+
+/// `cargo build` of `packages` for the guest target with `profile`.
+fn run_cargo(workspace: &Path, target_dir: &Path, cargo: &std::ffi::OsStr, profile: &str, packages: &[&str]) {
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workspace)
-        .args(["build", "--locked", "--target", TARGET, "--profile", PROFILE])
+        .args(["build", "--locked", "--target", TARGET, "--profile", profile])
         .args(packages.iter().flat_map(|package| ["-p", package]))
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .env("CARGO_BUILD_BUILD_DIR", &target_dir)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_BUILD_BUILD_DIR", target_dir)
         .env("CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS", "-C target-feature=+simd128")
         // The outer build's flags and wrappers (clippy-driver under `cargo clippy`)
         // are not meant for the guests, and would make every outer command rebuild them.
@@ -146,18 +181,7 @@ fn build_guests(workspace: &Path) -> PathBuf {
         .env_remove("RUSTC_WRAPPER");
     eprintln!("running: {cmd:?}");
     let status = cmd.status().expect("cannot run cargo for the guest components");
-    assert!(status.success(), "building the flavor components for {TARGET} failed (see the output above)");
-
-    let artifact_dir = target_dir.join(TARGET).join(PROFILE);
-    for package in &packages {
-        let dep_info = artifact_dir.join(format!("{}.d", package.replace('-', "_")));
-        for source in read_dep_info(&dep_info) {
-            println!("cargo:rerun-if-changed={}", source.display());
-        }
-    }
-    println!("cargo:rerun-if-changed={}", workspace.join("wit").display());
-    println!("cargo:rerun-if-changed={}", workspace.join("Cargo.lock").display());
-    artifact_dir
+    assert!(status.success(), "building the flavor components for {TARGET} ({profile}) failed (see the output above)");
 }
 
 /// The nested builds' target dir: `<target>/guests`.

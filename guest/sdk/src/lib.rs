@@ -51,5 +51,10 @@ pub use model::Model;
 pub mod model;
 pub mod pyfunc;
 pub mod pyjson;
+mod scrub;
 pub mod snapshot;
 pub mod values;
+
+#[cfg(target_family = "wasm")]
+#[global_allocator]
+static ALLOCATOR: scrub::ScrubbingAllocator = scrub::ScrubbingAllocator;
