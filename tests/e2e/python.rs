@@ -26,16 +26,23 @@ fn python_models_answer_recorded_requests_as_mlflow() {
 
 #[test]
 fn a_model_error_carries_the_model_traceback() {
-    let server = Server::start("models/python/rules", &["-w", "1"]);
-    let answer = server.invoke_json(&json!({
-        "dataframe_split": {"columns": ["amount", "country", "age"], "data": [[-1.0, "FR", 30]]}
-    }));
-    assert_eq!(answer.status, 400, "{}", answer.body);
-    let body = answer.json();
-    assert_eq!(body["error_code"], "BAD_REQUEST");
-    let trace = body["stack_trace"].as_str().unwrap();
-    assert!(trace.contains("rules_model.py\", line 15, in predict"), "{trace}");
-    assert!(trace.trim_end().ends_with("ValueError: amount must not be negative, got -1.0"), "{trace}");
+    // Per request too, where the fresh instance has no model directory mounted:
+    // the traceback's source lines come from the snapshot, not from the file.
+    for isolation in ["pooled", "per-request"] {
+        let server = Server::start("models/python/rules", &["-w", "1", "--isolation", isolation]);
+        let answer = server.invoke_json(&json!({
+            "dataframe_split": {"columns": ["amount", "country", "age"], "data": [[-1.0, "FR", 30]]}
+        }));
+        assert_eq!(answer.status, 400, "{isolation}: {}", answer.body);
+        let body = answer.json();
+        assert_eq!(body["error_code"], "BAD_REQUEST");
+        let trace = body["stack_trace"].as_str().unwrap();
+        assert!(trace.contains("rules_model.py\", line 15, in predict"), "{isolation}: {trace}");
+        assert!(
+            trace.trim_end().ends_with("ValueError: amount must not be negative, got -1.0"),
+            "{isolation}: {trace}"
+        );
+    }
 }
 
 #[test]

@@ -75,6 +75,7 @@ impl Harness {
             engine: self.engine.clone(),
             pre: self.pre.clone(),
             model_dir: case.dir.clone(),
+            mount_model_dir: true,
             load: LoadRequest {
                 model_dir: GUEST_MODEL_DIR.into(),
                 flavor_config: r#"{"data": "model.onnx"}"#.into(),

@@ -25,8 +25,12 @@
 //! FINDINGS.md) the same per-node timing runs inside wasmtime too.
 //!
 //! `--trees ROWS.csv` times tree-ensemble models instead (xgboost, lightgbm, ONNX
-//! forests; trees.rs, driven by bench/trees.py).
+//! forests; trees.rs, driven by bench/trees.py). `--isolation BODY.json` times the
+//! CPU of a fresh instance per request (`serve --isolation per-request`) against
+//! the warm pool, on any flavor's model (fresh.rs).
 
+#[cfg(not(target_arch = "wasm32"))]
+mod fresh;
 mod native;
 #[cfg(not(target_arch = "wasm32"))]
 mod trees;
@@ -74,12 +78,14 @@ struct Args {
     wasm_profiler: Option<PathBuf>,
     /// `--trees ROWS.csv`: the tree-ensemble timings of trees.rs instead.
     trees: Option<PathBuf>,
+    /// `--isolation BODY.json`: the fresh-instance timings of fresh.rs instead.
+    isolation: Option<PathBuf>,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 const USAGE: &str = "usage: wasmflow-bench-compute [--batches 1,64] [--seconds S] [--warmup S] [--tolerance X] \
                      [--component PATH.wasm] [--cache-dir DIR] [--no-epoch] [--no-relaxed-simd] [--profile [--wasm-profiler PROFILER.wasm]] \
-                     [--trees ROWS.csv] MODEL_DIR...";
+                     [--trees ROWS.csv] [--isolation BODY.json] MODEL_DIR...";
 
 #[cfg(not(target_arch = "wasm32"))]
 fn parse_args() -> anyhow::Result<Args> {
@@ -95,6 +101,7 @@ fn parse_args() -> anyhow::Result<Args> {
         profile: false,
         wasm_profiler: None,
         trees: None,
+        isolation: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -113,6 +120,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--profile" => args.profile = true,
             "--wasm-profiler" => args.wasm_profiler = Some(value()?.into()),
             "--trees" => args.trees = Some(value()?.into()),
+            "--isolation" => args.isolation = Some(value()?.into()),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -183,6 +191,9 @@ fn shapes(infos: &[wasm::TensorInfoView], batch: usize) -> anyhow::Result<Vec<Ve
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
+    if let Some(body) = &args.isolation {
+        return fresh::run(&args.models, body, args.seconds, &args.cache_dir);
+    }
     let engine = wasm::engine(args.engine)?;
     if let Some(rows) = &args.trees {
         return trees::run(&args, &engine, rows);

@@ -100,7 +100,12 @@ impl Runtime {
             }
         };
         engine::start_epoch_ticker(&engine);
-        let spec = instance_spec(engine, &component, model, sections, options.limits)?;
+        let mut spec = instance_spec(engine, &component, model, sections, options.limits)?;
+        // A built-in flavor's snapshot answers `model.load` from memory
+        // (guest/sdk's `snapshot`, guest/python's loader) and never reads the
+        // directory again; a custom component's `load` may, so it keeps it.
+        let built_in = model.own_component.is_none() && components.custom_path(&model.flavor).is_none();
+        spec.mount_model_dir = reuse == Reuse::Warm || !built_in;
         let pool = Pool::new(spec, options.workers, reuse, options.max_queue)?;
         let metadata = pool.with_instance(|i| i.metadata())??;
         Ok(Self { pool: Arc::new(pool), metadata })
@@ -175,6 +180,7 @@ pub fn instance_spec(
         engine,
         pre: FlavorPre::new(pre)?,
         model_dir: model.dir.clone(),
+        mount_model_dir: true,
         load: load_request_of(sections),
         limits,
     })
