@@ -1,5 +1,5 @@
-//! The pool of model instances. A request borrows one, runs `predict` on a
-//! blocking thread under an epoch deadline, and gives it back; an instance that
+//! The pool of model instances. A request borrows one, runs `predict` under an
+//! epoch deadline (inline, or on a blocking thread: `dispatch`), and gives it back; an instance that
 //! trapped (crash, deadline, memory limit) is discarded and replaced lazily.
 //! With [`Reuse::Never`] every request gets a new instance, dropped after it.
 
@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use wasmflow_protocol::ScoringError;
 
 use super::bindings::{Batch, Param};
+use super::dispatch::{Dispatch, INLINE_LIMIT, Where};
 use super::engine::ticks;
 use super::instance::{CallError, Instance, InstanceSpec};
 
@@ -40,6 +41,8 @@ pub struct Pool {
     largest_memory: AtomicUsize,
     /// Told how long each call into the guest took (`/metrics`).
     guest_time: OnceLock<GuestTimeObserver>,
+    /// Whether a call runs inline or on the blocking pool.
+    dispatch: Dispatch,
 }
 
 /// Receives the time each `predict` call spent inside the guest.
@@ -111,6 +114,7 @@ impl Pool {
             deadline_kills: AtomicU64::new(0),
             largest_memory,
             guest_time: OnceLock::new(),
+            dispatch: Dispatch::new(INLINE_LIMIT),
         })
     }
 
@@ -143,11 +147,12 @@ impl Pool {
     pub async fn predict(
         self: &Arc<Self>,
         input: Batch,
+        weight: usize,
         params: Vec<Param>,
         deadline: Instant,
     ) -> Result<Batch, ScoringError> {
         let slot = self.reserve(deadline).await?;
-        self.predict_in(slot, input, params, deadline).await
+        self.predict_in(slot, input, weight, params, deadline).await
     }
 
     /// Waits for an instance to be free (in the queue, bounded by
@@ -171,52 +176,81 @@ impl Pool {
         self.slots.clone().try_acquire_owned().ok().map(Slot)
     }
 
-    /// Runs `predict` in the instance slot `slot`, giving up at `deadline`.
+    /// Runs `predict` in the instance slot `slot`, giving up at `deadline`:
+    /// inline when calls of this `weight` (the input's size,
+    /// [`dispatch::weight`](super::dispatch::weight)) are known to be short,
+    /// else on a blocking thread ([`Dispatch`]).
     pub async fn predict_in(
         self: &Arc<Self>,
         slot: Slot,
         input: Batch,
+        weight: usize,
         params: Vec<Param>,
         deadline: Instant,
     ) -> Result<Batch, ScoringError> {
         let Slot(permit) = slot;
+        let (place, class) = self.dispatch.place(weight);
+        if place == Where::Inline {
+            let _permit = permit;
+            return self.call_timed(class, &input, &params, deadline);
+        }
         let pool = Arc::clone(self);
         let task = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            // A new instance (always, per request) loads within the request's deadline.
-            let mut instance = pool.take(deadline.saturating_duration_since(Instant::now())).map_err(|e| {
-                if Instant::now() >= deadline {
-                    return ScoringError::Timeout;
-                }
-                tracing::error!("cannot start a model instance: {e:#}");
-                ScoringError::Internal("The model could not be loaded for this request.".into())
-            })?;
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            let called = Instant::now();
-            let outcome = instance.predict(&input, &params, ticks(remaining));
-            if let Some(observe) = pool.guest_time.get() {
-                observe(called.elapsed());
-            }
-            pool.largest_memory.fetch_max(instance.memory_bytes(), Ordering::Relaxed);
-            match outcome {
-                Ok(batch) => {
-                    pool.give_back(instance);
-                    Ok(batch)
-                }
-                Err(CallError::Flavor(error)) => {
-                    pool.give_back(instance);
-                    Err(super::convert::error_from_wit(error))
-                }
-                Err(CallError::Trap(trap)) => {
-                    let error = trap_error(&trap);
-                    let counter =
-                        if matches!(error, ScoringError::Timeout) { &pool.deadline_kills } else { &pool.traps };
-                    counter.fetch_add(1, Ordering::Relaxed);
-                    Err(error)
-                }
-            }
+            pool.call_timed(class, &input, &params, deadline)
         });
         task.await.unwrap_or_else(|e| Err(ScoringError::Internal(format!("the prediction task failed: {e}"))))
+    }
+
+    /// [`call`](Self::call), its time (instance checkout included) added to
+    /// the average of size class `class`.
+    fn call_timed(
+        &self,
+        class: usize,
+        input: &Batch,
+        params: &[Param],
+        deadline: Instant,
+    ) -> Result<Batch, ScoringError> {
+        let started = Instant::now();
+        let outcome = self.call(input, params, deadline);
+        self.dispatch.record(class, started.elapsed());
+        outcome
+    }
+
+    /// Takes an instance, runs `predict` on it under the epoch deadline and
+    /// gives it back, or discards it after a trap.
+    fn call(&self, input: &Batch, params: &[Param], deadline: Instant) -> Result<Batch, ScoringError> {
+        // A new instance (always, per request) loads within the request's deadline.
+        let mut instance = self.take(deadline.saturating_duration_since(Instant::now())).map_err(|e| {
+            if Instant::now() >= deadline {
+                return ScoringError::Timeout;
+            }
+            tracing::error!("cannot start a model instance: {e:#}");
+            ScoringError::Internal("The model could not be loaded for this request.".into())
+        })?;
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let called = Instant::now();
+        let outcome = instance.predict(input, params, ticks(remaining));
+        if let Some(observe) = self.guest_time.get() {
+            observe(called.elapsed());
+        }
+        self.largest_memory.fetch_max(instance.memory_bytes(), Ordering::Relaxed);
+        match outcome {
+            Ok(batch) => {
+                self.give_back(instance);
+                Ok(batch)
+            }
+            Err(CallError::Flavor(error)) => {
+                self.give_back(instance);
+                Err(super::convert::error_from_wit(error))
+            }
+            Err(CallError::Trap(trap)) => {
+                let error = trap_error(&trap);
+                let counter = if matches!(error, ScoringError::Timeout) { &self.deadline_kills } else { &self.traps };
+                counter.fetch_add(1, Ordering::Relaxed);
+                Err(error)
+            }
+        }
     }
 
     /// An idle instance, else a new one whose loading may take `load_within`.
