@@ -221,10 +221,10 @@ impl Parser<'_> {
             return Ok(Json::Float(text.parse().unwrap_or(f64::NAN)));
         }
         // Up to 18 digits (and a sign) always fit an i64, the fast parse.
-        if text.len() <= 18 {
-            if let Ok(i) = text.parse::<i64>() {
-                return Ok(Json::Int(i128::from(i)));
-            }
+        if text.len() <= 18
+            && let Ok(i) = text.parse::<i64>()
+        {
+            return Ok(Json::Int(i128::from(i)));
         }
         match text.parse::<i128>() {
             Ok(i) => Ok(Json::Int(i)),
