@@ -77,7 +77,8 @@ fn a_flavor_error_keeps_the_instance_and_maps_to_mlflow_codes() {
 /// averages far past the limit.
 #[test]
 fn a_long_call_run_inline_does_not_stop_the_server() {
-    let server = fault_server(&["-w", "2", "--threading", "shared"]);
+    let component = format!("wasmflow_fault={}", wasmflow_components::FAULT_PATH);
+    let server = Server::start("tests/fixtures/fault-model", &["--flavor-component", &component, "-w", "2"]);
     assert_still_serves(&server);
     let base = server.base.clone();
     let slow = std::thread::spawn(move || {

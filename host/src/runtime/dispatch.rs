@@ -37,7 +37,8 @@ const CLASSES: usize = 65;
 pub struct Dispatch {
     /// Nanoseconds; 0 = no call seen yet.
     average_ns: [AtomicU64; CLASSES],
-    limit_ns: u64,
+    /// 0 once inline calls are forbidden.
+    limit_ns: AtomicU64,
 }
 
 /// Where one call runs.
@@ -52,8 +53,13 @@ impl Dispatch {
     pub fn new(limit: Duration) -> Self {
         Self {
             average_ns: std::array::from_fn(|_| AtomicU64::new(0)),
-            limit_ns: u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX),
+            limit_ns: AtomicU64::new(u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX)),
         }
+    }
+
+    /// No call runs inline from now on (a guest that does I/O while predicting).
+    pub fn forbid_inline(&self) {
+        self.limit_ns.store(0, Ordering::Relaxed);
     }
 
     /// Where a call on an input of `weight` ([`weight`]) should run, and its
@@ -61,7 +67,8 @@ impl Dispatch {
     pub fn place(&self, weight: usize) -> (Where, usize) {
         let class = size_class(weight);
         let average = self.average_ns[class].load(Ordering::Relaxed);
-        let place = if average != 0 && average <= self.limit_ns { Where::Inline } else { Where::Blocking };
+        let limit = self.limit_ns.load(Ordering::Relaxed);
+        let place = if average != 0 && average <= limit { Where::Inline } else { Where::Blocking };
         (place, class)
     }
 
@@ -125,6 +132,17 @@ mod tests {
         let dispatch = Dispatch::new(Duration::ZERO);
         let (_, class) = dispatch.place(tensor(1));
         dispatch.record(class, Duration::from_nanos(1));
+        assert_eq!(dispatch.place(tensor(1)).0, Where::Blocking);
+    }
+
+    #[test]
+    fn forbidden_inline_calls_stay_forbidden() {
+        let dispatch = Dispatch::new(Duration::from_micros(100));
+        let (_, class) = dispatch.place(tensor(1));
+        dispatch.record(class, Duration::from_micros(1));
+        assert_eq!(dispatch.place(tensor(1)).0, Where::Inline);
+        dispatch.forbid_inline();
+        dispatch.record(class, Duration::from_micros(1));
         assert_eq!(dispatch.place(tensor(1)).0, Where::Blocking);
     }
 

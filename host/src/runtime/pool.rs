@@ -178,8 +178,16 @@ impl Pool {
 
     /// Runs `predict` in the instance slot `slot`, giving up at `deadline`:
     /// inline when calls of this `weight` (the input's size,
-    /// [`dispatch::weight`](super::dispatch::weight)) are known to be short,
-    /// else on a blocking thread ([`Dispatch`]).
+    /// [`dispatch::weight`](super::dispatch::weight)) are known to be short and
+    /// a warm instance is idle, else on a blocking thread ([`Dispatch`]).
+    ///
+    /// WASI's synchronous host calls (a guest writing to stderr, as a panicking
+    /// Rust guest does, or opening a file) block on a tokio runtime of their
+    /// own, which tokio refuses on an async worker: the call panics on the host
+    /// side. An inline call that does so is dropped with its instance and run
+    /// again on a blocking thread, and the pool's calls stay off the async
+    /// workers from then on. A new instance (`take` loads one through WASI) is
+    /// never made inline.
     pub async fn predict_in(
         self: &Arc<Self>,
         slot: Slot,
@@ -190,44 +198,64 @@ impl Pool {
     ) -> Result<Batch, ScoringError> {
         let Slot(permit) = slot;
         let (place, class) = self.dispatch.place(weight);
-        if place == Where::Inline {
-            let _permit = permit;
-            return self.call_timed(class, &input, &params, deadline);
+        if place == Where::Inline
+            && self.reuse == Reuse::Warm
+            && let Some(instance) = self.take_idle()
+        {
+            let inline = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.timed(class, || self.call_on(instance, &input, &params, deadline))
+            }));
+            match inline {
+                Ok(outcome) => return outcome,
+                Err(_) => {
+                    self.dispatch.forbid_inline();
+                    tracing::warn!(
+                        "the model's guest used WASI I/O while predicting (the panic above), which cannot run on an \
+                         async worker; its instance was discarded, the call is run again on a blocking thread, and \
+                         so are its later calls"
+                    );
+                }
+            }
         }
         let pool = Arc::clone(self);
         let task = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            pool.call_timed(class, &input, &params, deadline)
+            pool.timed(class, || pool.call(&input, &params, deadline))
         });
         task.await.unwrap_or_else(|e| Err(ScoringError::Internal(format!("the prediction task failed: {e}"))))
     }
 
-    /// [`call`](Self::call), its time (instance checkout included) added to
-    /// the average of size class `class`.
-    fn call_timed(
-        &self,
-        class: usize,
-        input: &Batch,
-        params: &[Param],
-        deadline: Instant,
-    ) -> Result<Batch, ScoringError> {
+    /// Runs `call`, its time (instance checkout included) added to the
+    /// average of size class `class`.
+    fn timed<R>(&self, class: usize, call: impl FnOnce() -> R) -> R {
         let started = Instant::now();
-        let outcome = self.call(input, params, deadline);
+        let outcome = call();
         self.dispatch.record(class, started.elapsed());
         outcome
     }
 
-    /// Takes an instance, runs `predict` on it under the epoch deadline and
-    /// gives it back, or discards it after a trap.
+    /// Takes an instance (a new one if none is idle) and [`call_on`](Self::call_on) it.
     fn call(&self, input: &Batch, params: &[Param], deadline: Instant) -> Result<Batch, ScoringError> {
         // A new instance (always, per request) loads within the request's deadline.
-        let mut instance = self.take(deadline.saturating_duration_since(Instant::now())).map_err(|e| {
+        let instance = self.take(deadline.saturating_duration_since(Instant::now())).map_err(|e| {
             if Instant::now() >= deadline {
                 return ScoringError::Timeout;
             }
             tracing::error!("cannot start a model instance: {e:#}");
             ScoringError::Internal("The model could not be loaded for this request.".into())
         })?;
+        self.call_on(instance, input, params, deadline)
+    }
+
+    /// Runs `predict` on `instance` under the epoch deadline and gives it
+    /// back, or discards it after a trap.
+    fn call_on(
+        &self,
+        mut instance: Instance,
+        input: &Batch,
+        params: &[Param],
+        deadline: Instant,
+    ) -> Result<Batch, ScoringError> {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let called = Instant::now();
         let outcome = instance.predict(input, params, ticks(remaining));
@@ -253,10 +281,14 @@ impl Pool {
         }
     }
 
+    /// An idle warm instance, if there is one.
+    fn take_idle(&self) -> Option<Instance> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
+    }
+
     /// An idle instance, else a new one whose loading may take `load_within`.
     fn take(&self, load_within: std::time::Duration) -> anyhow::Result<Instance> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        match idle {
+        match self.take_idle() {
             Some(instance) => Ok(instance),
             None => Instance::new(&self.spec, load_within),
         }
