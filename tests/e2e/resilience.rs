@@ -72,9 +72,10 @@ fn a_flavor_error_keeps_the_instance_and_maps_to_mlflow_codes() {
 
 /// A call predicted short runs inline on an async worker (runtime/dispatch):
 /// `echo` teaches the pool that one-value calls are short, so the next `slow`
-/// one (same size, half a second) runs inline. The other worker keeps serving
-/// meanwhile, and the slow call is not repeated inline: its size class now
-/// averages far past the limit.
+/// one (same size, half a second) starts inline. It is cut after the inline
+/// budget and made again on a blocking thread, so the server answers a ping
+/// meanwhile (while a worker runs a call, tokio polls no sockets: without the
+/// cut the ping waited the half second), and the slow call still succeeds.
 #[test]
 fn a_long_call_run_inline_does_not_stop_the_server() {
     let component = format!("wasmflow_fault={}", wasmflow_components::FAULT_PATH);

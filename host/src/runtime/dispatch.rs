@@ -13,9 +13,11 @@
 //! or two, and comes back once its calls are short again.
 //!
 //! An inline call that runs long anyway (a model whose cost does not follow
-//! its input size) holds its async worker, at most until the request's epoch
-//! deadline, which stops it as it stops any call; the other workers keep serving
-//! (tokio steals the queued tasks of a busy worker).
+//! its input size) is interrupted after [`INLINE_BUDGET`] by a shorter epoch
+//! deadline, its instance dropped, and the call made again on the blocking
+//! pool (pool.rs): while one worker runs a call, tokio's other workers do not
+//! poll the sockets, so an inline call must stay short to keep every
+//! connection served.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -29,6 +31,11 @@ use wasmflow_protocol::value::Batch;
 /// (bench/results/2026-12-04-request-path.md), since on a 2-core machine
 /// the blocking pool's threads compete for the same cores anyway.
 pub const INLINE_LIMIT: Duration = Duration::from_micros(250);
+
+/// The longest one inline call may run: past it (one to two epoch ticks) it
+/// is interrupted and made again on the blocking pool, so a call that runs
+/// long against its average holds its worker this long at most.
+pub const INLINE_BUDGET: Duration = Duration::from_millis(10);
 
 /// Size classes: the bit length of a value count (0..=64).
 const CLASSES: usize = 65;

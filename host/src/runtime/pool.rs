@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use wasmflow_protocol::ScoringError;
 
 use super::bindings::{Batch, Param};
-use super::dispatch::{Dispatch, INLINE_LIMIT, Where};
+use super::dispatch::{Dispatch, INLINE_BUDGET, INLINE_LIMIT, Where};
 use super::engine::ticks;
 use super::instance::{CallError, Instance, InstanceSpec};
 
@@ -187,7 +187,11 @@ impl Pool {
     /// side. An inline call that does so is dropped with its instance and run
     /// again on a blocking thread, and the pool's calls stay off the async
     /// workers from then on. A new instance (`take` loads one through WASI) is
-    /// never made inline.
+    /// never made inline. An inline call still running after [`INLINE_BUDGET`]
+    /// (a model whose time does not follow its input size) is interrupted, its
+    /// instance dropped, and the call made again on a blocking thread: tokio
+    /// polls sockets from an idle worker only once the busy one parks, so a
+    /// long inline call would hold every connection, not just its own.
     pub async fn predict_in(
         self: &Arc<Self>,
         slot: Slot,
@@ -203,10 +207,12 @@ impl Pool {
             && let Some(instance) = self.take_idle()
         {
             let inline = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.timed(class, || self.call_on(instance, &input, &params, deadline))
+                self.timed(class, || self.call_within(instance, &input, &params, deadline, Some(INLINE_BUDGET)))
             }));
             match inline {
-                Ok(outcome) => return outcome,
+                Ok(Some(outcome)) => return outcome,
+                // Past its budget: the average now says so; redone on a blocking thread.
+                Ok(None) => {}
                 Err(_) => {
                     self.dispatch.forbid_inline();
                     tracing::warn!(
@@ -251,19 +257,37 @@ impl Pool {
     /// back, or discards it after a trap.
     fn call_on(
         &self,
-        mut instance: Instance,
+        instance: Instance,
         input: &Batch,
         params: &[Param],
         deadline: Instant,
     ) -> Result<Batch, ScoringError> {
+        match self.call_within(instance, input, params, deadline, None) {
+            Some(outcome) => outcome,
+            None => unreachable!("a call without a budget is never cut short"),
+        }
+    }
+
+    /// [`call_on`](Self::call_on), stopped after `budget` if that comes before
+    /// the request's deadline: then the instance is discarded and `None` says
+    /// the call must be made again elsewhere.
+    fn call_within(
+        &self,
+        mut instance: Instance,
+        input: &Batch,
+        params: &[Param],
+        deadline: Instant,
+        budget: Option<Duration>,
+    ) -> Option<Result<Batch, ScoringError>> {
         let remaining = deadline.saturating_duration_since(Instant::now());
+        let allowed = budget.map_or(remaining, |budget| budget.min(remaining));
         let called = Instant::now();
-        let outcome = instance.predict(input, params, ticks(remaining));
+        let outcome = instance.predict(input, params, ticks(allowed));
         if let Some(observe) = self.guest_time.get() {
             observe(called.elapsed());
         }
         self.largest_memory.fetch_max(instance.memory_bytes(), Ordering::Relaxed);
-        match outcome {
+        Some(match outcome {
             Ok(batch) => {
                 self.give_back(instance);
                 Ok(batch)
@@ -272,13 +296,14 @@ impl Pool {
                 self.give_back(instance);
                 Err(super::convert::error_from_wit(error))
             }
+            Err(CallError::Trap(trap)) if allowed < remaining && is_interrupt(&trap) => return None,
             Err(CallError::Trap(trap)) => {
                 let error = trap_error(&trap);
                 let counter = if matches!(error, ScoringError::Timeout) { &self.deadline_kills } else { &self.traps };
                 counter.fetch_add(1, Ordering::Relaxed);
                 Err(error)
             }
-        }
+        })
     }
 
     /// An idle warm instance, if there is one.
@@ -305,10 +330,15 @@ impl Pool {
 /// The protocol error for a trap: the deadline is a timeout, anything else a
 /// crash of the model (its instance is gone; details go to the log only).
 fn trap_error(trap: &wasmtime::Error) -> ScoringError {
-    if trap.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
+    if is_interrupt(trap) {
         tracing::warn!("a prediction ran past its deadline; its instance was discarded");
         return ScoringError::Timeout;
     }
     tracing::error!("the model trapped; its instance was discarded: {trap:?}");
     ScoringError::Internal("The model crashed while evaluating the input; it was restarted.".into())
+}
+
+/// Whether the epoch deadline stopped the call.
+fn is_interrupt(trap: &wasmtime::Error) -> bool {
+    trap.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt)
 }
