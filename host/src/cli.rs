@@ -220,6 +220,13 @@ pub struct ServeArgs {
     #[arg(long, env = "WASMFLOW_ISOLATION", value_enum, default_value_t = Isolation::Pooled)]
     pub isolation: Isolation,
 
+    /// How the server's threads share connections. `shared`: one multi-threaded
+    /// runtime, any thread serves any connection (work stealing). `per-core`:
+    /// one single-threaded runtime per CPU, each with its own listening socket
+    /// on the port (`SO_REUSEPORT`), a request served start to end on one thread.
+    #[arg(long, env = "WASMFLOW_THREADING", value_enum, default_value_t = crate::server::Threading::Shared)]
+    pub threading: crate::server::Threading,
+
     /// Most requests that wait for a busy model instance; past it a request is
     /// answered 503 `TEMPORARILY_UNAVAILABLE` at once instead of queueing.
     #[arg(long, env = "WASMFLOW_MAX_QUEUE", default_value_t = 1024)]

@@ -14,7 +14,11 @@ use wasmflow::{edge, flavors, model, oneshot, runtime, server};
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("WASMFLOW_LOG").unwrap_or_else(|_| "wasmflow=info".into());
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only on a terminal: a log file or collector gets plain text.
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(server::log_writer::LogWriter);
     match cli.log_format {
         LogFormat::Text => logs.init(),
         LogFormat::Json => logs.json().flatten_event(true).init(),
@@ -142,12 +146,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let state = server::AppState { registry, metrics, max_body_size: args.max_body_size, batcher };
 
-    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let served = tokio.block_on(async {
-        let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
-            .await
-            .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
-        let address = listener.local_addr()?;
+    let limits = server::ConnectionLimits {
+        header_read_timeout: Duration::from_secs(args.header_timeout),
+        grace: Duration::from_secs(args.graceful_timeout),
+    };
+    let announce = |address: std::net::SocketAddr| {
         tracing::info!(
             "serving {} ({workers} {} each) at http://{address} (ready in {} ms)",
             names.join(", "),
@@ -157,11 +160,26 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             },
             started.elapsed().as_millis()
         );
-        let limits = server::ConnectionLimits {
-            header_read_timeout: Duration::from_secs(args.header_timeout),
-            grace: Duration::from_secs(args.graceful_timeout),
-        };
-        server::serve(listener, server::router(state), limits).await?;
+    };
+    let router = server::router(state);
+    if args.threading == server::Threading::PerCore {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        server::serve_per_core(&args.host, args.port, threads, router, limits, announce)?;
+        tracing::info!("stopped");
+        return Ok(());
+    }
+    // Request log lines are written when a worker runs out of work (server/log_writer).
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .on_thread_park(server::log_writer::flush_this_thread)
+        .on_thread_stop(server::log_writer::flush_this_thread)
+        .build()?;
+    let served = tokio.block_on(async {
+        let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+            .await
+            .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+        announce(listener.local_addr()?);
+        server::serve(listener, router, limits).await?;
         tracing::info!("stopped");
         Ok(())
     });

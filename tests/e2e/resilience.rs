@@ -69,3 +69,33 @@ fn a_flavor_error_keeps_the_instance_and_maps_to_mlflow_codes() {
     assert_eq!((unknown.status, unknown.error_code().as_str()), (400, "INVALID_PARAMETER_VALUE"));
     assert_still_serves(&server);
 }
+
+/// A call predicted short runs inline on an async worker (runtime/dispatch):
+/// `echo` teaches the pool that one-value calls are short, so the next `slow`
+/// one (same size, half a second) starts inline. It is cut after the inline
+/// budget and made again on a blocking thread, so the server answers a ping
+/// meanwhile (while a worker runs a call, tokio polls no sockets: without the
+/// cut the ping waited the half second), and the slow call still succeeds.
+#[test]
+fn a_long_call_run_inline_does_not_stop_the_server() {
+    let component = format!("wasmflow_fault={}", wasmflow_components::FAULT_PATH);
+    let server = Server::start("tests/fixtures/fault-model", &["--flavor-component", &component, "-w", "2"]);
+    assert_still_serves(&server);
+    let base = server.base.clone();
+    let slow = std::thread::spawn(move || {
+        let status = reqwest::blocking::Client::new()
+            .post(format!("{base}/invocations"))
+            .header("Content-Type", "application/json")
+            .body(json!({"inputs": {"action": ["slow"]}}).to_string())
+            .send()
+            .map(|r| r.status().as_u16());
+        (status.unwrap(), Instant::now())
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(server.get("/ping").status, 200);
+    let pinged = Instant::now();
+    let (status, slow_done) = slow.join().unwrap();
+    assert_eq!(status, 200);
+    assert!(pinged < slow_done, "the ping waited for the slow call");
+    assert_still_serves(&server);
+}

@@ -30,8 +30,8 @@ fn send(base: &str, action: &str) -> Result<(u16, String), String> {
     Ok((status, response.text().map_err(|e| format!("{e:?}"))?))
 }
 
-fn requests_in_flight_finish_on(signal: &str) {
-    let mut server = fault_server(&["-w", "4"]);
+fn requests_in_flight_finish_on(signal: &str, threading: &str) {
+    let mut server = fault_server(&["-w", "4", "--threading", threading]);
     let base = server.base.clone();
     // Four half-second requests, one per instance; the signal comes while they run.
     let in_flight: Vec<_> = (0..4)
@@ -58,17 +58,35 @@ fn requests_in_flight_finish_on(signal: &str) {
 
 #[test]
 fn sigterm_lets_requests_in_flight_finish_and_exits_0() {
-    requests_in_flight_finish_on("TERM");
+    requests_in_flight_finish_on("TERM", "shared");
 }
 
 #[test]
 fn sigint_does_the_same() {
-    requests_in_flight_finish_on("INT");
+    requests_in_flight_finish_on("INT", "shared");
+}
+
+/// The same with a single-threaded runtime per CPU (`--threading per-core`):
+/// every thread's listener stops and every thread's requests finish.
+#[test]
+fn per_core_threads_let_requests_in_flight_finish_too() {
+    requests_in_flight_finish_on("TERM", "per-core");
 }
 
 #[test]
 fn a_request_past_the_grace_period_is_cut_and_the_server_still_exits() {
-    let mut server = fault_server(&["-w", "1", "-t", "60", "--graceful-timeout", "1"]);
+    request_past_the_grace_period("shared");
+}
+
+/// Per core, a thread still in a guest call at the end of the grace period
+/// is not waited for either.
+#[test]
+fn per_core_a_request_past_the_grace_period_is_cut_too() {
+    request_past_the_grace_period("per-core");
+}
+
+fn request_past_the_grace_period(threading: &str) {
+    let mut server = fault_server(&["-w", "1", "-t", "60", "--graceful-timeout", "1", "--threading", threading]);
     let base = server.base.clone();
     let runaway = thread::spawn(move || send(&base, "loop"));
     thread::sleep(Duration::from_millis(300));
@@ -90,7 +108,17 @@ fn a_request_past_the_grace_period_is_cut_and_the_server_still_exits() {
 /// server exits 0.
 #[test]
 fn sigterm_under_sustained_load_answers_whole_and_exits_0() {
-    let mut server = Server::start("models/iris-onnx", &["-w", "2"]);
+    sustained_load_then_sigterm("shared");
+}
+
+/// The same per core: short calls run inline on the threads that read them.
+#[test]
+fn per_core_under_sustained_load_answers_whole_and_exits_0() {
+    sustained_load_then_sigterm("per-core");
+}
+
+fn sustained_load_then_sigterm(threading: &str) {
+    let mut server = Server::start("models/iris-onnx", &["-w", "2", "--threading", threading]);
     let base = server.base.clone();
     let body = json!({"inputs": [[5.1, 3.5, 1.4, 0.2]]}).to_string();
     let expected = server.invoke(Some("application/json"), body.clone()).body;

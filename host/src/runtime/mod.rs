@@ -5,6 +5,7 @@
 pub mod bindings;
 pub mod compile_cache;
 mod convert;
+mod dispatch;
 pub mod engine;
 pub mod instance;
 pub mod limits;
@@ -113,7 +114,9 @@ impl Runtime {
 
     /// Runs the model on `input`, giving up at `deadline`.
     pub async fn predict(&self, input: Batch, params: Params, deadline: Instant) -> Result<Batch, ScoringError> {
-        let output = self.pool.predict(convert::batch_to_wit(input), convert::params_to_wit(params), deadline).await?;
+        let weight = dispatch::weight(&input);
+        let output =
+            self.pool.predict(convert::batch_to_wit(input), weight, convert::params_to_wit(params), deadline).await?;
         convert::batch_from_wit(output).map_err(ScoringError::Internal)
     }
 
@@ -136,8 +139,9 @@ impl Runtime {
         params: Params,
         deadline: Instant,
     ) -> Result<Batch, ScoringError> {
+        let weight = dispatch::weight(&input);
         let input = convert::batch_to_wit(input);
-        let output = self.pool.predict_in(slot, input, convert::params_to_wit(params), deadline).await?;
+        let output = self.pool.predict_in(slot, input, weight, convert::params_to_wit(params), deadline).await?;
         convert::batch_from_wit(output).map_err(ScoringError::Internal)
     }
 

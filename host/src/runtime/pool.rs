@@ -1,5 +1,5 @@
-//! The pool of model instances. A request borrows one, runs `predict` on a
-//! blocking thread under an epoch deadline, and gives it back; an instance that
+//! The pool of model instances. A request borrows one, runs `predict` under an
+//! epoch deadline (inline, or on a blocking thread: `dispatch`), and gives it back; an instance that
 //! trapped (crash, deadline, memory limit) is discarded and replaced lazily.
 //! With [`Reuse::Never`] every request gets a new instance, dropped after it.
 
@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use wasmflow_protocol::ScoringError;
 
 use super::bindings::{Batch, Param};
+use super::dispatch::{Dispatch, INLINE_BUDGET, INLINE_LIMIT, Where};
 use super::engine::ticks;
 use super::instance::{CallError, Instance, InstanceSpec};
 
@@ -40,6 +41,8 @@ pub struct Pool {
     largest_memory: AtomicUsize,
     /// Told how long each call into the guest took (`/metrics`).
     guest_time: OnceLock<GuestTimeObserver>,
+    /// Whether a call runs inline or on the blocking pool.
+    dispatch: Dispatch,
 }
 
 /// Receives the time each `predict` call spent inside the guest.
@@ -111,6 +114,7 @@ impl Pool {
             deadline_kills: AtomicU64::new(0),
             largest_memory,
             guest_time: OnceLock::new(),
+            dispatch: Dispatch::new(INLINE_LIMIT),
         })
     }
 
@@ -143,11 +147,12 @@ impl Pool {
     pub async fn predict(
         self: &Arc<Self>,
         input: Batch,
+        weight: usize,
         params: Vec<Param>,
         deadline: Instant,
     ) -> Result<Batch, ScoringError> {
         let slot = self.reserve(deadline).await?;
-        self.predict_in(slot, input, params, deadline).await
+        self.predict_in(slot, input, weight, params, deadline).await
     }
 
     /// Waits for an instance to be free (in the queue, bounded by
@@ -171,58 +176,144 @@ impl Pool {
         self.slots.clone().try_acquire_owned().ok().map(Slot)
     }
 
-    /// Runs `predict` in the instance slot `slot`, giving up at `deadline`.
+    /// Runs `predict` in the instance slot `slot`, giving up at `deadline`:
+    /// inline when calls of this `weight` (the input's size,
+    /// [`dispatch::weight`](super::dispatch::weight)) are known to be short and
+    /// a warm instance is idle, else on a blocking thread ([`Dispatch`]).
+    ///
+    /// WASI's synchronous host calls (a guest writing to stderr, as a panicking
+    /// Rust guest does, or opening a file) block on a tokio runtime of their
+    /// own, which tokio refuses on an async worker: the call panics on the host
+    /// side. An inline call that does so is dropped with its instance and run
+    /// again on a blocking thread, and the pool's calls stay off the async
+    /// workers from then on. A new instance (`take` loads one through WASI) is
+    /// never made inline. An inline call still running after [`INLINE_BUDGET`]
+    /// (a model whose time does not follow its input size) is interrupted, its
+    /// instance dropped, and the call made again on a blocking thread: tokio
+    /// polls sockets from an idle worker only once the busy one parks, so a
+    /// long inline call would hold every connection, not just its own.
     pub async fn predict_in(
         self: &Arc<Self>,
         slot: Slot,
         input: Batch,
+        weight: usize,
         params: Vec<Param>,
         deadline: Instant,
     ) -> Result<Batch, ScoringError> {
         let Slot(permit) = slot;
+        let (place, class) = self.dispatch.place(weight);
+        if place == Where::Inline
+            && self.reuse == Reuse::Warm
+            && let Some(instance) = self.take_idle()
+        {
+            let inline = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.timed(class, || self.call_within(instance, &input, &params, deadline, Some(INLINE_BUDGET)))
+            }));
+            match inline {
+                Ok(Some(outcome)) => return outcome,
+                // Past its budget: the average now says so; redone on a blocking thread.
+                Ok(None) => {}
+                Err(_) => {
+                    self.dispatch.forbid_inline();
+                    tracing::warn!(
+                        "the model's guest used WASI I/O while predicting (the panic above), which cannot run on an \
+                         async worker; its instance was discarded, the call is run again on a blocking thread, and \
+                         so are its later calls"
+                    );
+                }
+            }
+        }
         let pool = Arc::clone(self);
         let task = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            // A new instance (always, per request) loads within the request's deadline.
-            let mut instance = pool.take(deadline.saturating_duration_since(Instant::now())).map_err(|e| {
-                if Instant::now() >= deadline {
-                    return ScoringError::Timeout;
-                }
-                tracing::error!("cannot start a model instance: {e:#}");
-                ScoringError::Internal("The model could not be loaded for this request.".into())
-            })?;
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            let called = Instant::now();
-            let outcome = instance.predict(&input, &params, ticks(remaining));
-            if let Some(observe) = pool.guest_time.get() {
-                observe(called.elapsed());
-            }
-            pool.largest_memory.fetch_max(instance.memory_bytes(), Ordering::Relaxed);
-            match outcome {
-                Ok(batch) => {
-                    pool.give_back(instance);
-                    Ok(batch)
-                }
-                Err(CallError::Flavor(error)) => {
-                    pool.give_back(instance);
-                    Err(super::convert::error_from_wit(error))
-                }
-                Err(CallError::Trap(trap)) => {
-                    let error = trap_error(&trap);
-                    let counter =
-                        if matches!(error, ScoringError::Timeout) { &pool.deadline_kills } else { &pool.traps };
-                    counter.fetch_add(1, Ordering::Relaxed);
-                    Err(error)
-                }
-            }
+            pool.timed(class, || pool.call(&input, &params, deadline))
         });
         task.await.unwrap_or_else(|e| Err(ScoringError::Internal(format!("the prediction task failed: {e}"))))
     }
 
+    /// Runs `call`, its time (instance checkout included) added to the
+    /// average of size class `class`.
+    fn timed<R>(&self, class: usize, call: impl FnOnce() -> R) -> R {
+        let started = Instant::now();
+        let outcome = call();
+        self.dispatch.record(class, started.elapsed());
+        outcome
+    }
+
+    /// Takes an instance (a new one if none is idle) and [`call_on`](Self::call_on) it.
+    fn call(&self, input: &Batch, params: &[Param], deadline: Instant) -> Result<Batch, ScoringError> {
+        // A new instance (always, per request) loads within the request's deadline.
+        let instance = self.take(deadline.saturating_duration_since(Instant::now())).map_err(|e| {
+            if Instant::now() >= deadline {
+                return ScoringError::Timeout;
+            }
+            tracing::error!("cannot start a model instance: {e:#}");
+            ScoringError::Internal("The model could not be loaded for this request.".into())
+        })?;
+        self.call_on(instance, input, params, deadline)
+    }
+
+    /// Runs `predict` on `instance` under the epoch deadline and gives it
+    /// back, or discards it after a trap.
+    fn call_on(
+        &self,
+        instance: Instance,
+        input: &Batch,
+        params: &[Param],
+        deadline: Instant,
+    ) -> Result<Batch, ScoringError> {
+        match self.call_within(instance, input, params, deadline, None) {
+            Some(outcome) => outcome,
+            None => unreachable!("a call without a budget is never cut short"),
+        }
+    }
+
+    /// [`call_on`](Self::call_on), stopped after `budget` if that comes before
+    /// the request's deadline: then the instance is discarded and `None` says
+    /// the call must be made again elsewhere.
+    fn call_within(
+        &self,
+        mut instance: Instance,
+        input: &Batch,
+        params: &[Param],
+        deadline: Instant,
+        budget: Option<Duration>,
+    ) -> Option<Result<Batch, ScoringError>> {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let allowed = budget.map_or(remaining, |budget| budget.min(remaining));
+        let called = Instant::now();
+        let outcome = instance.predict(input, params, ticks(allowed));
+        if let Some(observe) = self.guest_time.get() {
+            observe(called.elapsed());
+        }
+        self.largest_memory.fetch_max(instance.memory_bytes(), Ordering::Relaxed);
+        Some(match outcome {
+            Ok(batch) => {
+                self.give_back(instance);
+                Ok(batch)
+            }
+            Err(CallError::Flavor(error)) => {
+                self.give_back(instance);
+                Err(super::convert::error_from_wit(error))
+            }
+            Err(CallError::Trap(trap)) if allowed < remaining && is_interrupt(&trap) => return None,
+            Err(CallError::Trap(trap)) => {
+                let error = trap_error(&trap);
+                let counter = if matches!(error, ScoringError::Timeout) { &self.deadline_kills } else { &self.traps };
+                counter.fetch_add(1, Ordering::Relaxed);
+                Err(error)
+            }
+        })
+    }
+
+    /// An idle warm instance, if there is one.
+    fn take_idle(&self) -> Option<Instance> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()
+    }
+
     /// An idle instance, else a new one whose loading may take `load_within`.
     fn take(&self, load_within: std::time::Duration) -> anyhow::Result<Instance> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        match idle {
+        match self.take_idle() {
             Some(instance) => Ok(instance),
             None => Instance::new(&self.spec, load_within),
         }
@@ -239,10 +330,15 @@ impl Pool {
 /// The protocol error for a trap: the deadline is a timeout, anything else a
 /// crash of the model (its instance is gone; details go to the log only).
 fn trap_error(trap: &wasmtime::Error) -> ScoringError {
-    if trap.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
+    if is_interrupt(trap) {
         tracing::warn!("a prediction ran past its deadline; its instance was discarded");
         return ScoringError::Timeout;
     }
     tracing::error!("the model trapped; its instance was discarded: {trap:?}");
     ScoringError::Internal("The model crashed while evaluating the input; it was restarted.".into())
+}
+
+/// Whether the epoch deadline stopped the call.
+fn is_interrupt(trap: &wasmtime::Error) -> bool {
+    trap.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt)
 }

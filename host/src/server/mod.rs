@@ -4,10 +4,12 @@
 pub mod batching;
 mod error;
 mod listen;
+pub mod log_writer;
 pub mod metrics;
 pub mod registry;
 pub mod reload;
 mod routes;
+mod threads;
 mod v2;
 
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use tokio::net::TcpListener;
 
 pub use listen::ConnectionLimits;
 pub use registry::{LoadedModel, Registry, ServedModel, Serving};
+pub use threads::{Threading, serve_per_core};
 
 /// What every request handler shares.
 #[derive(Clone)]

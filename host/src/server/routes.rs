@@ -7,7 +7,7 @@ use std::time::Instant;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest as _, Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use wasmflow_protocol::service::{self, Route};
 use wasmflow_protocol::{HttpAnswer, ScoringError, parse_invocation};
@@ -80,9 +80,10 @@ pub(super) async fn read_body(state: &AppState, request: Request, deadline: Inst
 /// trickles it cannot hold the connection longer than any other request.
 async fn score(state: &AppState, name: &str, model: &Arc<LoadedModel>, request: Request) -> Result<Response, ApiError> {
     let deadline = Instant::now() + model.timeout;
-    let headers: HeaderMap = request.headers().clone();
+    // The one header needed, kept (a reference count, not a copy) before the body consumes the request.
+    let content_type: Option<HeaderValue> = request.headers().get(header::CONTENT_TYPE).cloned();
     let body = read_body(state, request, deadline).await?;
-    let content_type = match headers.get(header::CONTENT_TYPE) {
+    let content_type = match &content_type {
         None => None,
         Some(value) => Some(
             value

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use wasmflow_protocol::v2::{self, V2Error};
 
@@ -149,8 +149,7 @@ pub async fn version_infer(
 async fn run_infer(state: &AppState, served: &Serving, request: Request) -> Result<Response, ApiV2Error> {
     let model = loaded(served)?;
     let deadline = Instant::now() + model.timeout;
-    let headers: HeaderMap = request.headers().clone();
-    let header_length = match headers.get(v2::HEADER_LENGTH) {
+    let header_length = match request.headers().get(v2::HEADER_LENGTH) {
         None => None,
         Some(value) => Some(
             value

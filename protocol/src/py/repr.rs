@@ -30,7 +30,17 @@ pub fn write_py_float_repr(out: &mut String, f: f64) {
         return out.push_str(if f.is_sign_negative() { "-0.0" } else { "0.0" });
     }
     let mut buffer = ryu::Buffer::new();
-    let (digits, decpt) = shortest_digits(buffer.format_finite(f.abs()));
+    let text = buffer.format_finite(f.abs());
+    // Between 1e-4 and 1e16 Python writes the digits without an exponent, and
+    // so does ryu (`0.0001`, `0.25`, `123.0`, `1234567.5`): its text is the
+    // answer as is, the common case of model outputs.
+    if (1e-4..1e16).contains(&f.abs()) && !text.contains('e') {
+        if f < 0.0 {
+            out.push('-');
+        }
+        return out.push_str(text);
+    }
+    let (digits, decpt) = shortest_digits(text);
     let digits = &digits.0[..digits.1];
     if f < 0.0 {
         out.push('-');

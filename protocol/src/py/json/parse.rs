@@ -62,34 +62,46 @@ impl DecodeError {
 }
 
 /// Parses a document like `json.loads(text)`.
+///
+/// The reader walks the UTF-8 bytes (every delimiter is ASCII, so a byte
+/// offset at a token is always a char boundary) and turns a byte offset into
+/// Python's char offset only for an error message.
 pub fn parse(text: &str) -> Result<Json, DecodeError> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut p = Parser { s: &chars, i: 0, depth: 0 };
+    let mut p = Parser { text, s: text.as_bytes(), i: 0, depth: 0 };
     p.skip_ws();
     let value = p.value()?;
     p.skip_ws();
-    if p.i != chars.len() {
+    if p.i != p.s.len() {
         return Err(p.err("Extra data", p.i));
     }
     Ok(value)
 }
 
+/// The number of chars in UTF-8 `bytes` (bytes that do not continue a char).
+fn char_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xc0 != 0x80).count()
+}
+
 struct Parser<'a> {
-    s: &'a [char],
+    text: &'a str,
+    s: &'a [u8],
+    /// Byte offset of the next byte to read.
     i: usize,
     /// Lists and dicts open around the current position.
     depth: usize,
 }
 
 impl Parser<'_> {
+    /// An error at byte offset `pos`, told in chars as Python counts them.
     fn err(&self, msg: &str, pos: usize) -> DecodeError {
         let before = &self.s[..pos.min(self.s.len())];
-        let line = before.iter().filter(|c| **c == '\n').count() + 1;
-        let col = match before.iter().rposition(|c| *c == '\n') {
-            Some(nl) => pos - nl,
-            None => pos + 1,
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let chars = char_count(before);
+        let col = match before.iter().rposition(|b| *b == b'\n') {
+            Some(nl) => char_count(&before[nl..]),
+            None => chars + 1,
         };
-        DecodeError { kind: DecodeErrorKind::Syntax, msg: msg.to_string(), pos, line, col }
+        DecodeError { kind: DecodeErrorKind::Syntax, msg: msg.to_string(), pos: chars, line, col }
     }
 
     /// Enters a list or dict (CPython's `Py_EnterRecursiveCall` in its scanner).
@@ -105,116 +117,118 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn peek(&self) -> Option<char> {
+    fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
 
     fn skip_ws(&mut self) {
-        while matches!(self.peek(), Some(' ' | '\t' | '\n' | '\r')) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.i += 1;
         }
     }
 
     fn starts_with(&self, lit: &str) -> bool {
-        let n = lit.chars().count();
-        self.i + n <= self.s.len() && self.s[self.i..self.i + n].iter().copied().eq(lit.chars())
+        self.s[self.i..].starts_with(lit.as_bytes())
     }
 
     fn value(&mut self) -> Result<Json, DecodeError> {
         let start = self.i;
         match self.peek() {
-            Some('"') => {
+            Some(b'"') => {
                 self.i += 1;
                 Ok(Json::Str(self.string(start)?))
             }
-            Some('{') => {
+            Some(b'{') => {
                 self.i += 1;
                 self.enter("object")?;
                 let object = self.object();
                 self.depth -= 1;
                 object
             }
-            Some('[') => {
+            Some(b'[') => {
                 self.i += 1;
                 self.enter("array")?;
                 let array = self.array();
                 self.depth -= 1;
                 array
             }
-            Some('n') if self.starts_with("null") => {
+            Some(b'n') if self.starts_with("null") => {
                 self.i += 4;
                 Ok(Json::Null)
             }
-            Some('t') if self.starts_with("true") => {
+            Some(b't') if self.starts_with("true") => {
                 self.i += 4;
                 Ok(Json::Bool(true))
             }
-            Some('f') if self.starts_with("false") => {
+            Some(b'f') if self.starts_with("false") => {
                 self.i += 5;
                 Ok(Json::Bool(false))
             }
-            Some('N') if self.starts_with("NaN") => {
+            Some(b'N') if self.starts_with("NaN") => {
                 self.i += 3;
                 Ok(Json::Float(f64::NAN))
             }
-            Some('I') if self.starts_with("Infinity") => {
+            Some(b'I') if self.starts_with("Infinity") => {
                 self.i += 8;
                 Ok(Json::Float(f64::INFINITY))
             }
-            Some('-') if self.starts_with("-Infinity") => {
+            Some(b'-') if self.starts_with("-Infinity") => {
                 self.i += 9;
                 Ok(Json::Float(f64::NEG_INFINITY))
             }
-            Some('-' | '0'..='9') => self.number(),
+            Some(b'-' | b'0'..=b'9') => self.number(),
             _ => Err(self.err("Expecting value", start)),
         }
+    }
+
+    fn digits_from(&self, mut j: usize) -> usize {
+        while matches!(self.s.get(j), Some(b'0'..=b'9')) {
+            j += 1;
+        }
+        j
     }
 
     fn number(&mut self) -> Result<Json, DecodeError> {
         let start = self.i;
         let mut j = self.i;
-        if self.s.get(j) == Some(&'-') {
+        if self.s.get(j) == Some(&b'-') {
             j += 1;
         }
         match self.s.get(j) {
-            Some('0') => j += 1,
-            Some('1'..='9') => {
-                while matches!(self.s.get(j), Some('0'..='9')) {
-                    j += 1;
-                }
-            }
+            Some(b'0') => j += 1,
+            Some(b'1'..=b'9') => j = self.digits_from(j),
             _ => return Err(self.err("Expecting value", start)),
         }
         let mut is_float = false;
-        if self.s.get(j) == Some(&'.') && matches!(self.s.get(j + 1), Some('0'..='9')) {
+        if self.s.get(j) == Some(&b'.') && matches!(self.s.get(j + 1), Some(b'0'..=b'9')) {
             is_float = true;
-            j += 1;
-            while matches!(self.s.get(j), Some('0'..='9')) {
-                j += 1;
-            }
+            j = self.digits_from(j + 1);
         }
-        if matches!(self.s.get(j), Some('e' | 'E')) {
+        if matches!(self.s.get(j), Some(b'e' | b'E')) {
             let mut k = j + 1;
-            if matches!(self.s.get(k), Some('+' | '-')) {
+            if matches!(self.s.get(k), Some(b'+' | b'-')) {
                 k += 1;
             }
-            if matches!(self.s.get(k), Some('0'..='9')) {
-                while matches!(self.s.get(k), Some('0'..='9')) {
-                    k += 1;
-                }
+            if matches!(self.s.get(k), Some(b'0'..=b'9')) {
                 is_float = true;
-                j = k;
+                j = self.digits_from(k);
             }
         }
-        let text: String = self.s[start..j].iter().collect();
+        // ASCII digits, signs, '.' and 'e': a char boundary at both ends.
+        let text = &self.text[start..j];
         self.i = j;
         if is_float {
-            Ok(Json::Float(text.parse().unwrap_or(f64::NAN)))
-        } else {
-            match text.parse::<i128>() {
-                Ok(i) => Ok(Json::Int(i)),
-                Err(_) => Ok(Json::Float(text.parse().unwrap_or(f64::NAN))),
-            }
+            return Ok(Json::Float(text.parse().unwrap_or(f64::NAN)));
+        }
+        // Up to 18 digits (and a sign) always fit an i64, the fast parse.
+        if text.len() <= 18
+            && let Ok(i) = text.parse::<i64>()
+        {
+            return Ok(Json::Int(i128::from(i)));
+        }
+        match text.parse::<i128>() {
+            Ok(i) => Ok(Json::Int(i)),
+            Err(_) => Ok(Json::Float(text.parse().unwrap_or(f64::NAN))),
         }
     }
 
@@ -222,36 +236,41 @@ impl Parser<'_> {
     fn string(&mut self, start: usize) -> Result<String, DecodeError> {
         let mut out = String::new();
         loop {
+            // The run up to the next quote, backslash or control character is copied as is.
+            let run = self.s[self.i..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            let end = run.map_or(self.s.len(), |n| self.i + n);
+            out.push_str(&self.text[self.i..end]);
+            self.i = end;
             let Some(c) = self.peek() else {
                 return Err(self.err("Unterminated string starting at", start));
             };
             match c {
-                '"' => {
+                b'"' => {
                     self.i += 1;
                     return Ok(out);
                 }
-                '\\' => {
+                b'\\' => {
                     let Some(esc) = self.s.get(self.i + 1).copied() else {
                         return Err(self.err("Unterminated string starting at", start));
                     };
                     match esc {
-                        '"' => out.push('"'),
-                        '\\' => out.push('\\'),
-                        '/' => out.push('/'),
-                        'b' => out.push('\u{8}'),
-                        'f' => out.push('\u{c}'),
-                        'n' => out.push('\n'),
-                        'r' => out.push('\r'),
-                        't' => out.push('\t'),
-                        'u' => {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
                             let esc_pos = self.i;
                             let first =
                                 self.hex4(self.i + 2).ok_or_else(|| self.err("Invalid \\uXXXX escape", esc_pos + 1))?;
                             self.i += 6;
                             let mut code = first;
                             if (0xd800..0xdc00).contains(&first)
-                                && self.s.get(self.i) == Some(&'\\')
-                                && self.s.get(self.i + 1) == Some(&'u')
+                                && self.s.get(self.i) == Some(&b'\\')
+                                && self.s.get(self.i + 1) == Some(&b'u')
                             {
                                 if let Some(second) = self.hex4(self.i + 2) {
                                     if (0xdc00..0xe000).contains(&second) {
@@ -270,45 +289,36 @@ impl Parser<'_> {
                     }
                     self.i += 2;
                 }
-                c if (c as u32) < 0x20 => {
-                    return Err(self.err("Invalid control character at", self.i));
-                }
-                c => {
-                    out.push(c);
-                    self.i += 1;
-                }
+                _ => return Err(self.err("Invalid control character at", self.i)),
             }
         }
     }
 
     fn hex4(&self, at: usize) -> Option<u32> {
-        if at + 4 > self.s.len() {
+        let digits = self.s.get(at..at + 4)?;
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
             return None;
         }
-        let text: String = self.s[at..at + 4].iter().collect();
-        if !text.chars().all(|c| c.is_ascii_hexdigit()) {
-            return None;
-        }
-        u32::from_str_radix(&text, 16).ok()
+        digits.iter().try_fold(0u32, |code, &b| Some(code * 16 + char::from(b).to_digit(16)?))
     }
 
     fn object(&mut self) -> Result<Json, DecodeError> {
         let mut entries: Vec<(String, Json)> = Vec::new();
         let mut index: Option<HashMap<String, usize>> = None;
         self.skip_ws();
-        if self.peek() == Some('}') {
+        if self.peek() == Some(b'}') {
             self.i += 1;
             return Ok(Json::Dict(entries));
         }
         loop {
-            if self.peek() != Some('"') {
+            if self.peek() != Some(b'"') {
                 return Err(self.err("Expecting property name enclosed in double quotes", self.i));
             }
             let start = self.i;
             self.i += 1;
             let key = self.string(start)?;
             self.skip_ws();
-            if self.peek() != Some(':') {
+            if self.peek() != Some(b':') {
                 return Err(self.err("Expecting ':' delimiter", self.i));
             }
             self.i += 1;
@@ -335,11 +345,11 @@ impl Parser<'_> {
             }
             self.skip_ws();
             match self.peek() {
-                Some('}') => {
+                Some(b'}') => {
                     self.i += 1;
                     return Ok(Json::Dict(entries));
                 }
-                Some(',') => {
+                Some(b',') => {
                     self.i += 1;
                     self.skip_ws();
                 }
@@ -351,7 +361,7 @@ impl Parser<'_> {
     fn array(&mut self) -> Result<Json, DecodeError> {
         let mut items = Vec::new();
         self.skip_ws();
-        if self.peek() == Some(']') {
+        if self.peek() == Some(b']') {
             self.i += 1;
             return Ok(Json::List(items));
         }
@@ -360,11 +370,11 @@ impl Parser<'_> {
             items.push(self.value()?);
             self.skip_ws();
             match self.peek() {
-                Some(']') => {
+                Some(b']') => {
                     self.i += 1;
                     return Ok(Json::List(items));
                 }
-                Some(',') => self.i += 1,
+                Some(b',') => self.i += 1,
                 _ => return Err(self.err("Expecting ',' delimiter", self.i)),
             }
         }

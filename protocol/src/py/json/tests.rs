@@ -29,6 +29,10 @@ fn parse_errors_match_python() {
         ("\"abc", "Unterminated string starting at: line 1 column 1 (char 0)"),
         ("\"a\\x\"", "Invalid \\escape: line 1 column 3 (char 2)"),
         ("\"a\nb\"", "Invalid control character at: line 1 column 3 (char 2)"),
+        // Offsets count chars, not UTF-8 bytes (Python's answers).
+        ("\"é\" x", "Extra data: line 1 column 5 (char 4)"),
+        ("[\"é😀\", ]", "Expecting value: line 1 column 8 (char 7)"),
+        ("{\"é\":\n \"ü\" 1}", "Expecting ',' delimiter: line 2 column 6 (char 11)"),
     ];
     for (text, want) in cases {
         assert_eq!(parse(text).unwrap_err().message(), *want, "{text:?}");
