@@ -52,7 +52,7 @@ const PYTHON_FLAVOR: &str = "python_function";
 const TARGET: &str = "wasm32-wasip2";
 const PROFILE: &str = "guest";
 
-/// Guests built for size (`guest-small`: opt-level "z", LTO, one codegen unit,
+/// Guests built for size (`guest-small`: opt-level "s", LTO, one codegen unit,
 /// then `wasm-opt -Oz` where binaryen is installed: build_wasm_opt.rs),
 /// because their size is what `wasmflow build` ships and their speed is not
 /// compute-bound. The others keep `guest` (opt-level 3): tract and the tree
