@@ -19,6 +19,8 @@ use std::process::Command;
 
 #[path = "build_python.rs"]
 mod python;
+#[path = "build_wasm_opt.rs"]
+mod wasm_opt;
 
 /// Flavor name → guest package. The artifact is `<package with _>.wasm`.
 /// Several flavors may share one package (one component serves `xgboost` and `lightgbm`).
@@ -33,6 +35,11 @@ const FLAVORS: &[(&str, &str)] = &[
 /// bytes are embedded too.
 const FRONT: (&str, &str) = ("http_front", "wasmflow-http");
 
+/// The front end `wasmflow build` embeds a model in: the same crate without its
+/// `mounted` feature (no YAML parser; the MLmodel comes through `front.preload`
+/// as JSON). Artifact name, package.
+const FRONT_EMBEDDED: (&str, &str) = ("wasmflow_http_embedded", "wasmflow-http");
+
 /// Guests built for tests only: their paths are exported, their bytes are not
 /// embedded in the host. `echo` and `ensemble` are the custom-model examples.
 const TEST_GUESTS: &[(&str, &str)] =
@@ -45,7 +52,8 @@ const PYTHON_FLAVOR: &str = "python_function";
 const TARGET: &str = "wasm32-wasip2";
 const PROFILE: &str = "guest";
 
-/// Guests built for size (`guest-small`: opt-level "s", LTO, one codegen unit),
+/// Guests built for size (`guest-small`: opt-level "s", LTO, one codegen unit,
+/// then `wasm-opt -Oz` where binaryen is installed: build_wasm_opt.rs),
 /// because their size is what `wasmflow build` ships and their speed is not
 /// compute-bound. The others keep `guest` (opt-level 3): tract and the tree
 /// engine are, and LTO over tract would add minutes to every clean build.
@@ -108,6 +116,16 @@ fn main() {
              /// Bytes of the wasi:http front end (`wasmflow build`).\npub static {konst}: &[u8] = include_bytes!({path:?});\n\n"
         ));
     }
+    {
+        let (file, _) = FRONT_EMBEDDED;
+        let path = artifact_dir.join(format!("{file}.wasm"));
+        assert!(path.is_file(), "the wasi:http front end for embedded models {} is missing", path.display());
+        println!("cargo:rerun-if-changed={}", path.display());
+        generated.push_str(&format!(
+            "/// Path of the wasi:http front end for embedded models at build time.\npub const HTTP_FRONT_EMBEDDED_PATH: &str = {path:?};\n\
+             /// Bytes of the wasi:http front end without a YAML parser (`wasmflow build` without `--mount`).\npub static HTTP_FRONT_EMBEDDED: &[u8] = include_bytes!({path:?});\n\n"
+        ));
+    }
     for (name, package) in TEST_GUESTS {
         let path = artifact_dir.join(format!("{}.wasm", package.replace('-', "_")));
         assert!(path.is_file(), "test component {} is missing", path.display());
@@ -127,6 +145,16 @@ fn main() {
     fs::write(out, generated).unwrap();
 }
 
+/// One nested `cargo build`.
+struct GuestBuild<'a> {
+    profile: &'a str,
+    packages: &'a [&'a str],
+    /// Extra cargo arguments.
+    args: &'a [&'a str],
+    /// The artifact's name, for a package built twice.
+    renamed: Option<&'a str>,
+}
+
 /// Runs the nested `cargo build` and returns the directory holding the `.wasm` files.
 fn build_guests(workspace: &Path) -> PathBuf {
     ensure_wasm_target();
@@ -141,17 +169,37 @@ fn build_guests(workspace: &Path) -> PathBuf {
     }
     let artifact_dir = target_dir.join(TARGET).join(PROFILE);
     let (small, fast): (Vec<&str>, Vec<&str>) = packages.iter().partition(|package| SMALL.contains(package));
-    for (profile, packages) in [(PROFILE, &fast), (SMALL_PROFILE, &small)] {
-        run_cargo(workspace, &target_dir, &cargo, profile, packages);
+    let (front_embedded, front) = FRONT_EMBEDDED;
+    let embedded = [front];
+    let builds = [
+        GuestBuild { profile: PROFILE, packages: &fast, args: &[], renamed: None },
+        GuestBuild { profile: SMALL_PROFILE, packages: &small, args: &[], renamed: None },
+        // Built alone: in one cargo run with the other, features would be unified.
+        GuestBuild {
+            profile: SMALL_PROFILE,
+            packages: &embedded,
+            args: &["--no-default-features"],
+            renamed: Some(front_embedded),
+        },
+    ];
+    for GuestBuild { profile, packages, args, renamed } in builds {
+        run_cargo(workspace, &target_dir, &cargo, profile, packages, args);
         let built = target_dir.join(TARGET).join(profile);
         for package in packages {
             let file = package.replace('-', "_");
-            if profile != PROFILE {
+            if profile != PROFILE || renamed.is_some() {
                 // Replaced, not written through: cargo may have hard-linked the old file.
-                let into = artifact_dir.join(format!("{file}.wasm"));
+                let name = renamed.unwrap_or(&file);
+                let into = artifact_dir.join(format!("{name}.wasm"));
                 let _ = fs::remove_file(&into);
                 fs::create_dir_all(&artifact_dir).unwrap();
                 fs::copy(built.join(format!("{file}.wasm")), &into).expect("cannot copy a guest component");
+                if !wasm_opt::shrink(&into) {
+                    println!(
+                        "cargo:warning={name}.wasm is not shrunk: binaryen's wasm-opt is not installed \
+                         (`apt-get install binaryen`); it works the same, only larger"
+                    );
+                }
             }
             for source in read_dep_info(&built.join(format!("{file}.d"))) {
                 println!("cargo:rerun-if-changed={}", source.display());
@@ -165,11 +213,19 @@ fn build_guests(workspace: &Path) -> PathBuf {
 }
 
 /// `cargo build` of `packages` for the guest target with `profile`.
-fn run_cargo(workspace: &Path, target_dir: &Path, cargo: &std::ffi::OsStr, profile: &str, packages: &[&str]) {
+fn run_cargo(
+    workspace: &Path,
+    target_dir: &Path,
+    cargo: &std::ffi::OsStr,
+    profile: &str,
+    packages: &[&str],
+    extra_args: &[&str],
+) {
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workspace)
         .args(["build", "--locked", "--target", TARGET, "--profile", profile])
         .args(packages.iter().flat_map(|package| ["-p", package]))
+        .args(extra_args)
         .env("CARGO_TARGET_DIR", target_dir)
         .env("CARGO_BUILD_BUILD_DIR", target_dir)
         .env("CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS", "-C target-feature=+simd128")

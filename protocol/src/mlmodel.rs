@@ -18,6 +18,8 @@ pub enum MlModelError {
     },
     #[error("MLmodel is not valid YAML: {0}")]
     Yaml(String),
+    #[error("MLmodel handed over as JSON is not valid JSON: {0}")]
+    Json(String),
     #[error("MLmodel must be a YAML mapping")]
     NotAMapping,
     #[error("MLmodel has no 'flavors' mapping")]
@@ -156,6 +158,7 @@ fn mapping<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> R
 
 impl MlModel {
     /// Reads `<dir>/MLmodel`.
+    #[cfg(feature = "yaml")]
     pub fn from_dir(dir: &Path) -> Result<MlModel, MlModelError> {
         let path = dir.join("MLmodel");
         let text = std::fs::read_to_string(&path).map_err(|source| MlModelError::Io { path: path.clone(), source })?;
@@ -176,6 +179,7 @@ impl MlModel {
     }
 
     /// Parses MLmodel YAML text.
+    #[cfg(feature = "yaml")]
     pub fn from_yaml(text: &str) -> Result<MlModel, MlModelError> {
         // serde-saphyr's default budget bounds untrusted documents (events,
         // depth, aliases); as serde_yaml 0.9 did, non-finite floats become
@@ -188,6 +192,17 @@ impl MlModel {
         };
         let raw: Value =
             serde_saphyr::from_str_with_options(text, options).map_err(|e| MlModelError::Yaml(e.to_string()))?;
+        MlModel::from_value(raw)
+    }
+
+    /// Reads an MLmodel handed over as JSON: the [`MlModel::raw`] document of one
+    /// read from YAML, which this gives back unchanged.
+    pub fn from_json(text: &str) -> Result<MlModel, MlModelError> {
+        MlModel::from_value(serde_json::from_str(text).map_err(|e| MlModelError::Json(e.to_string()))?)
+    }
+
+    /// The MLmodel of a parsed document.
+    fn from_value(raw: Value) -> Result<MlModel, MlModelError> {
         let map = raw.as_object().ok_or(MlModelError::NotAMapping)?;
         if !matches!(map.get("flavors"), Some(Value::Object(_))) {
             return Err(MlModelError::NoFlavors);
@@ -286,6 +301,30 @@ utc_time_created: '2026-11-29 02:30:00.000000'
         let info = m.saved_input_example_info.unwrap();
         assert_eq!(info.kind.as_deref(), Some("ndarray"));
         assert_eq!(info.serving_input_path.as_deref(), Some("serving_input_example.json"));
+    }
+
+    /// `wasmflow build` hands the front end its MLmodel as JSON (`raw`): every
+    /// MLmodel in the repository's fixtures must read back the same from it.
+    #[test]
+    fn every_fixture_reads_the_same_from_its_json_hand_over() {
+        let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+        let mut dirs = vec![models];
+        let mut seen = 0;
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().map(Result::unwrap) {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.file_name().is_some_and(|name| name == "MLmodel") {
+                    let Ok(from_yaml) = MlModel::from_dir(&dir) else { continue };
+                    let from_json = MlModel::from_json(&from_yaml.raw.to_string()).unwrap();
+                    assert_eq!(from_json, from_yaml, "{}", path.display());
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 50, "only {seen} MLmodel files under models/");
+        assert!(matches!(MlModel::from_json("{").unwrap_err(), MlModelError::Json(_)));
     }
 
     #[test]

@@ -19,8 +19,8 @@ impl wasip2::exports::http::incoming_handler::Guest for Front {
 }
 
 impl crate::bindings::exports::wasmflow::inference::front::Guest for Front {
-    fn preload(model_dir: String, flavor: String) -> Result<(), String> {
-        served::preload(&model_dir, &flavor)
+    fn preload(model_dir: String, flavor: String, mlmodel: String) -> Result<(), String> {
+        served::preload(&model_dir, &flavor, &mlmodel)
     }
 }
 

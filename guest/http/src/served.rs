@@ -1,10 +1,9 @@
 //! The model this component serves: the MLmodel's signature and load request,
-//! kept by `front.preload` in a snapshot or read from the mounted model
-//! directory on first use, and the flavor's loaded `model`, kept for the
-//! instance's life.
+//! kept by `front.preload` in a snapshot or (with the `mounted` feature) read
+//! from the mounted model directory on first use, and the flavor's loaded
+//! `model`, kept for the instance's life.
 
 use std::cell::RefCell;
-use std::path::Path;
 use std::rc::Rc;
 
 use wasmflow_protocol::{MlModel, ScoringError, Signature};
@@ -40,9 +39,10 @@ thread_local! {
     static SERVED: RefCell<Option<Rc<Served>>> = const { RefCell::new(None) };
 }
 
-/// `front.preload`: reads the MLmodel under `model_dir` and keeps it.
-pub fn preload(model_dir: &str, flavor: &str) -> Result<(), String> {
-    let config = Config::read(model_dir, Some(flavor), None)?;
+/// `front.preload`: keeps the MLmodel of `model_dir`, given as JSON.
+pub fn preload(model_dir: &str, flavor: &str, mlmodel_json: &str) -> Result<(), String> {
+    let mlmodel = MlModel::from_json(mlmodel_json).map_err(|e| format!("cannot read the model in {model_dir}: {e}"))?;
+    let config = Config::new(mlmodel, model_dir, Some(flavor), None)?;
     CONFIG.with(|slot| *slot.borrow_mut() = Some(Rc::new(config)));
     Ok(())
 }
@@ -57,14 +57,7 @@ pub fn served() -> Result<Rc<Served>, ScoringError> {
     }
     let config = match CONFIG.with(|slot| slot.borrow().clone()) {
         Some(config) => config,
-        None => {
-            let dir = std::env::var("WASMFLOW_MODEL_DIR").unwrap_or_else(|_| DEFAULT_MODEL_DIR.into());
-            let flavor = std::env::var("WASMFLOW_FLAVOR").ok().filter(|f| !f.is_empty());
-            let model_config = std::env::var("SERVING_MODEL_CONFIG").ok().filter(|c| !c.trim().is_empty());
-            let config =
-                Config::read(&dir, flavor.as_deref(), model_config.as_deref()).map_err(ScoringError::Internal)?;
-            Rc::new(config)
-        }
+        None => Rc::new(Config::from_mounted_dir().map_err(ScoringError::Internal)?),
     };
     let model = Model::load(&config.load).map_err(error_from_wit)?;
     let served = Rc::new(Served { signature: config.signature.clone(), model });
@@ -73,8 +66,30 @@ pub fn served() -> Result<Rc<Served>, ScoringError> {
 }
 
 impl Config {
-    fn read(dir: &str, flavor: Option<&str>, model_config: Option<&str>) -> Result<Config, String> {
-        let mlmodel = MlModel::from_dir(Path::new(dir)).map_err(|e| format!("cannot read the model in {dir}: {e}"))?;
+    /// The MLmodel under `WASMFLOW_MODEL_DIR` (default `/model`), the flavor
+    /// `WASMFLOW_FLAVOR` (or the MLmodel's first flavor other than `python_function`),
+    /// `SERVING_MODEL_CONFIG` as `mlflow models serve` reads it.
+    #[cfg(feature = "mounted")]
+    fn from_mounted_dir() -> Result<Config, String> {
+        let dir = std::env::var("WASMFLOW_MODEL_DIR").unwrap_or_else(|_| DEFAULT_MODEL_DIR.into());
+        let flavor = std::env::var("WASMFLOW_FLAVOR").ok().filter(|f| !f.is_empty());
+        let model_config = std::env::var("SERVING_MODEL_CONFIG").ok().filter(|c| !c.trim().is_empty());
+        let mlmodel = MlModel::from_dir(std::path::Path::new(&dir))
+            .map_err(|e| format!("cannot read the model in {dir}: {e}"))?;
+        Config::new(mlmodel, &dir, flavor.as_deref(), model_config.as_deref())
+    }
+
+    /// Built for embedded models only (no `mounted` feature): `front.preload` was
+    /// never called, so there is no model to serve.
+    #[cfg(not(feature = "mounted"))]
+    fn from_mounted_dir() -> Result<Config, String> {
+        Err(format!(
+            "this component was built to serve an embedded model and has none \
+             (it cannot read a mounted {DEFAULT_MODEL_DIR}: build it with `wasmflow build --mount`)"
+        ))
+    }
+
+    fn new(mlmodel: MlModel, dir: &str, flavor: Option<&str>, model_config: Option<&str>) -> Result<Config, String> {
         let flavor = match flavor {
             Some(flavor) => flavor.to_string(),
             None => mlmodel

@@ -81,9 +81,12 @@ fn snapshots(
         let flavor = snapshot::flavor(flavor_bytes, &model.dir, sections, limits)
             .await
             .with_context(|| format!("cannot snapshot the {} flavor with the model loaded", model.flavor))?;
-        let front = snapshot::front(wasmflow_components::HTTP_FRONT, &model.dir, &model.flavor, limits)
-            .await
-            .context("cannot snapshot the wasi:http front end with the MLmodel read")?;
+        // The front end built without a YAML parser: the MLmodel is handed over as JSON.
+        let mlmodel = model.mlmodel.raw.to_string();
+        let front =
+            snapshot::front(wasmflow_components::HTTP_FRONT_EMBEDDED, &model.dir, &model.flavor, mlmodel, limits)
+                .await
+                .context("cannot snapshot the wasi:http front end with the MLmodel read")?;
         anyhow::Ok((flavor, front))
     })
 }

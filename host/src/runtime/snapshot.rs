@@ -59,9 +59,15 @@ pub async fn flavor(
     run(component, model_dir, "wasmflow:inference/snapshot@0.1.0", (request,), failed, limits).await
 }
 
-/// The front end with the MLmodel read: `front.preload("/model", <flavor>)`.
-pub async fn front(component: &[u8], model_dir: &Path, flavor: &str, limits: &LoadLimits) -> anyhow::Result<Vec<u8>> {
-    let args = (GUEST_MODEL_DIR.to_string(), flavor.to_string());
+/// The front end with the MLmodel kept: `front.preload("/model", <flavor>, <MLmodel as JSON>)`.
+pub async fn front(
+    component: &[u8],
+    model_dir: &Path,
+    flavor: &str,
+    mlmodel_json: String,
+    limits: &LoadLimits,
+) -> anyhow::Result<Vec<u8>> {
+    let args = (GUEST_MODEL_DIR.to_string(), flavor.to_string(), mlmodel_json);
     run(component, model_dir, "wasmflow:inference/front@0.1.0", args, |message: String| message, limits).await
 }
 
