@@ -13,6 +13,7 @@ mod edge_hosts;
 mod endpoints;
 mod ensemble;
 mod hostile_bodies;
+mod host_kernels;
 mod hostile_models;
 mod isolation;
 mod load_faults;

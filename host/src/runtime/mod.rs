@@ -7,6 +7,7 @@ pub mod compile_cache;
 mod convert;
 pub mod engine;
 pub mod instance;
+pub mod kernels;
 pub mod limits;
 mod model_digest;
 mod pool;
@@ -55,6 +56,8 @@ pub struct RuntimeOptions {
     pub limits: LoadLimits,
     /// Most requests waiting for a busy instance; more are answered 503 at once.
     pub max_queue: usize,
+    /// Where the ONNX flavor's matrix products run.
+    pub kernels: kernels::Kernels,
 }
 
 /// A model loaded into a pool of sandboxed instances.
@@ -74,13 +77,17 @@ impl Runtime {
         options: &RuntimeOptions,
     ) -> anyhow::Result<Self> {
         let cache_dir = options.cache_dir.as_deref();
-        let bytes = model.component(components)?;
+        let bytes = kernels::component_bytes(model, components, options.kernels)?;
         let sections = load_sections(model)?;
         let (engine, component, reuse) = match options.isolation {
             Isolation::Pooled => {
                 let engine = engine::new_engine(None)?;
                 let component = compile_cache::load_component(&engine, &model.flavor, &bytes, cache_dir)?;
                 (engine, component, Reuse::Warm)
+            }
+            Isolation::PerRequest if options.kernels == kernels::Kernels::Host => {
+                // The snapshot's instrumented instance (runtime/snapshot) links WASI only.
+                anyhow::bail!("--kernels host does not work with --isolation per-request yet")
             }
             Isolation::PerRequest => {
                 // One slot per concurrent request, plus the one being torn down.
@@ -99,6 +106,9 @@ impl Runtime {
                 (engine, component, Reuse::Never)
             }
         };
+        if kernels::imports_kernels(&engine, &component) && options.kernels != kernels::Kernels::Host {
+            anyhow::bail!("the component imports the host's kernels ({}): serve it with --kernels host", kernels::INTERFACE);
+        }
         engine::start_epoch_ticker(&engine);
         let mut spec = instance_spec(engine, &component, model, sections, options.limits)?;
         // A built-in flavor's snapshot answers `model.load` from memory
@@ -175,7 +185,11 @@ pub fn instance_spec(
     sections: LoadSections,
     limits: LoadLimits,
 ) -> anyhow::Result<InstanceSpec> {
-    let pre = instance::linker(&engine)?.instantiate_pre(component)?;
+    let mut linker = instance::linker(&engine)?;
+    if kernels::imports_kernels(&engine, component) {
+        kernels::add_to_linker(&mut linker)?;
+    }
+    let pre = linker.instantiate_pre(component)?;
     Ok(InstanceSpec {
         engine,
         pre: FlavorPre::new(pre)?,
