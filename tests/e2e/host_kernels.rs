@@ -40,13 +40,13 @@ fn host_kernels_answer_as_onnxruntime_and_as_the_sandbox() {
 
 #[test]
 fn host_kernels_are_refused_where_they_cannot_run() {
-    let (code, log) = serve_fails(&repo(), &[], "models/mlp-onnx", &["--kernels", "host", "--isolation", "per-request"]);
+    let (code, log) =
+        serve_fails(&repo(), &[], "models/mlp-onnx", &["--kernels", "host", "--isolation", "per-request"]);
     assert_ne!(code, Some(0));
     assert!(log.contains("--kernels host does not work with --isolation per-request"), "{log}");
     // The host-kernel component given as a custom flavor without `--kernels host`.
     let path = wasmflow_components::ONNX_HOST_KERNELS_PATH;
-    let (code, log) =
-        serve_fails(&repo(), &[], "models/mlp-onnx", &["--flavor-component", &format!("onnx={path}")]);
+    let (code, log) = serve_fails(&repo(), &[], "models/mlp-onnx", &["--flavor-component", &format!("onnx={path}")]);
     assert_ne!(code, Some(0));
     assert!(log.contains("serve it with --kernels host"), "{log}");
 }

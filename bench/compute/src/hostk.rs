@@ -43,8 +43,10 @@ pub fn run(args: &Args, engine: &wasmtime::Engine) -> anyhow::Result<()> {
                 diffs.push(agreement(&name, &got, &expected, args.tolerance)?);
             }
             let n = time(args.warmup, args.seconds, || native.predict_raw(&feeds).map(drop))?;
-            let w = on_clean_thread(|| time(args.warmup, args.seconds, || plain_instance.predict(&wit_batch).map(drop)))?;
-            let h = on_clean_thread(|| time(args.warmup, args.seconds, || hostk_instance.predict(&wit_batch).map(drop)))?;
+            let w =
+                on_clean_thread(|| time(args.warmup, args.seconds, || plain_instance.predict(&wit_batch).map(drop)))?;
+            let h =
+                on_clean_thread(|| time(args.warmup, args.seconds, || hostk_instance.predict(&wit_batch).map(drop)))?;
             let ratio = |a: &crate::Timing, b: &crate::Timing| {
                 (a.median.as_secs_f64() / b.median.as_secs_f64() * 1000.0).round() / 1000.0
             };

@@ -53,7 +53,11 @@ impl EvalOp for HostMatMul {
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let a = args_1!(inputs);
         let shape = a.shape();
-        ensure!(shape.len() == 2 && shape[1] == self.k, "HostMatMul: input of shape {shape:?}, expected [m, {}]", self.k);
+        ensure!(
+            shape.len() == 2 && shape[1] == self.k,
+            "HostMatMul: input of shape {shape:?}, expected [m, {}]",
+            self.k
+        );
         let m = shape[0];
         let a = a.cast_to::<f32>()?;
         let a = a.try_as_plain_ram()?.as_slice::<f32>()?;
@@ -118,7 +122,8 @@ fn as_k_by_n(axes: &AxesMapping, b: &Tensor) -> TractResult<Option<Tensor>> {
     let (inputs, outputs) = axes.to_strs();
     let [a, bb] = &inputs[..] else { return Ok(None) };
     let [o] = &outputs[..] else { return Ok(None) };
-    let (a, bb, o): (Vec<char>, Vec<char>, Vec<char>) = (a.chars().collect(), bb.chars().collect(), o.chars().collect());
+    let (a, bb, o): (Vec<char>, Vec<char>, Vec<char>) =
+        (a.chars().collect(), bb.chars().collect(), o.chars().collect());
     if a.len() != 2 || bb.len() != 2 || o.len() != 2 || b.rank() != 2 {
         return Ok(None);
     }
@@ -168,8 +173,8 @@ mod host {
 /// rewrite can be tested with `cargo test -p wasmflow-flavor-onnx --features host-kernels`.
 #[cfg(not(target_arch = "wasm32"))]
 mod host {
-    use tract_onnx::prelude::*;
     use tract_onnx::prelude::tract_ndarray::Ix2;
+    use tract_onnx::prelude::*;
 
     #[derive(Debug)]
     pub struct Packed(Tensor);

@@ -24,10 +24,10 @@ use super::instance::HostState;
 wasmtime::component::bindgen!({
     path: "../wit",
     world: "host-kernels",
-    with: { "wasmflow:inference/kernels/matrix": Packed },
+    with: { "wasmflow:inference/kernels.matrix": Packed },
 });
 
-use wasmflow::inference::kernels::{Host, HostMatrix};
+use self::wasmflow::inference::kernels::{Host, HostMatrix};
 
 /// The interface's name, as a component's imports list it.
 pub const INTERFACE: &str = "wasmflow:inference/kernels@0.1.0";
@@ -80,7 +80,7 @@ pub fn bytes_import_kernels(bytes: &[u8]) -> anyhow::Result<bool> {
             Payload::End(_) => depth = depth.saturating_sub(1),
             Payload::ComponentImportSection(imports) if depth == 0 => {
                 for import in imports {
-                    if import?.name.0 == INTERFACE {
+                    if import?.name.name.split('@').next() == INTERFACE.split('@').next() {
                         return Ok(true);
                     }
                 }
@@ -93,7 +93,8 @@ pub fn bytes_import_kernels(bytes: &[u8]) -> anyhow::Result<bool> {
 
 /// Offers the kernels to the instances of `linker`.
 pub fn add_to_linker(linker: &mut Linker<HostState>) -> anyhow::Result<()> {
-    HostKernels::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(linker, |state| state)
+    HostKernels::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(linker, |state| state)?;
+    Ok(())
 }
 
 /// Bytes of packed matrices one instance holds, against its memory cap.

@@ -107,7 +107,10 @@ impl Runtime {
             }
         };
         if kernels::imports_kernels(&engine, &component) && options.kernels != kernels::Kernels::Host {
-            anyhow::bail!("the component imports the host's kernels ({}): serve it with --kernels host", kernels::INTERFACE);
+            anyhow::bail!(
+                "the component imports the host's kernels ({}): serve it with --kernels host",
+                kernels::INTERFACE
+            );
         }
         engine::start_epoch_ticker(&engine);
         let mut spec = instance_spec(engine, &component, model, sections, options.limits)?;
