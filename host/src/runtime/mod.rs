@@ -79,6 +79,13 @@ impl Runtime {
         let cache_dir = options.cache_dir.as_deref();
         let bytes = kernels::component_bytes(model, components, options.kernels)?;
         let sections = load_sections(model)?;
+        // Before compiling: refused at once, from the component's import names.
+        if options.kernels != kernels::Kernels::Host && kernels::bytes_import_kernels(&bytes)? {
+            anyhow::bail!(
+                "the component imports the host's kernels ({}): serve it with --kernels host",
+                kernels::INTERFACE
+            );
+        }
         let (engine, component, reuse) = match options.isolation {
             Isolation::Pooled => {
                 let engine = engine::new_engine(None)?;
@@ -106,12 +113,6 @@ impl Runtime {
                 (engine, component, Reuse::Never)
             }
         };
-        if kernels::imports_kernels(&engine, &component) && options.kernels != kernels::Kernels::Host {
-            anyhow::bail!(
-                "the component imports the host's kernels ({}): serve it with --kernels host",
-                kernels::INTERFACE
-            );
-        }
         engine::start_epoch_ticker(&engine);
         let mut spec = instance_spec(engine, &component, model, sections, options.limits)?;
         // A built-in flavor's snapshot answers `model.load` from memory
