@@ -40,6 +40,11 @@ const FRONT: (&str, &str) = ("http_front", "wasmflow-http");
 /// as JSON). Artifact name, package.
 const FRONT_EMBEDDED: (&str, &str) = ("wasmflow_http_embedded", "wasmflow-http");
 
+/// The ONNX flavor with the `host-kernels` feature (`serve --kernels host`):
+/// guest/onnx's sources as a package of its own (guest/onnx-hostk), so the
+/// feature never reaches the plain ONNX component, which imports WASI only.
+const HOST_KERNELS: (&str, &str) = ("onnx_host_kernels", "wasmflow-flavor-onnx-hostk");
+
 /// Guests built for tests only: their paths are exported, their bytes are not
 /// embedded in the host. `echo` and `ensemble` are the custom-model examples.
 const TEST_GUESTS: &[(&str, &str)] =
@@ -126,6 +131,17 @@ fn main() {
              /// Bytes of the wasi:http front end without a YAML parser (`wasmflow build` without `--mount`).\npub static HTTP_FRONT_EMBEDDED: &[u8] = include_bytes!({path:?});\n\n"
         ));
     }
+    {
+        let (name, package) = HOST_KERNELS;
+        let path = artifact_dir.join(format!("{}.wasm", package.replace('-', "_")));
+        assert!(path.is_file(), "flavor component {} is missing", path.display());
+        println!("cargo:rerun-if-changed={}", path.display());
+        let konst = name.to_uppercase();
+        generated.push_str(&format!(
+            "/// Path of the ONNX flavor that imports the host's kernels, at build time.\npub const {konst}_PATH: &str = {path:?};\n\
+             /// Bytes of the ONNX flavor that imports the host's kernels (`serve --kernels host`).\npub static {konst}: &[u8] = include_bytes!({path:?});\n\n"
+        ));
+    }
     for (name, package) in TEST_GUESTS {
         let path = artifact_dir.join(format!("{}.wasm", package.replace('-', "_")));
         assert!(path.is_file(), "test component {} is missing", path.display());
@@ -162,7 +178,7 @@ fn build_guests(workspace: &Path) -> PathBuf {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
 
     let mut packages: Vec<&str> = Vec::new();
-    for (_, package) in FLAVORS.iter().chain(TEST_GUESTS).chain([&FRONT]) {
+    for (_, package) in FLAVORS.iter().chain(TEST_GUESTS).chain([&FRONT, &HOST_KERNELS]) {
         if !packages.contains(package) {
             packages.push(package);
         }

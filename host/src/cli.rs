@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::runtime::kernels::Kernels;
 use crate::runtime::{Isolation, LoadLimits};
 
 /// Serve MLflow models through WebAssembly flavor components.
@@ -226,6 +227,14 @@ pub struct ServeArgs {
     /// on the port (`SO_REUSEPORT`), a request served start to end on one thread.
     #[arg(long, env = "WASMFLOW_THREADING", value_enum, default_value_t = crate::server::Threading::Shared)]
     pub threading: crate::server::Threading,
+
+    /// Where the ONNX flavor's matrix products run. `wasm`: inside the sandbox
+    /// (tract's SIMD128 kernels). `host`: on the host's native kernels through
+    /// an import, the model's graph still in the sandbox (a component of its
+    /// own, which runs only under wasmflow, not under `wasmtime serve`, jco or
+    /// Spin; `wasmflow build` always ships the `wasm` one).
+    #[arg(long, env = "WASMFLOW_KERNELS", value_enum, default_value_t = Kernels::Wasm)]
+    pub kernels: Kernels,
 
     /// Most requests that wait for a busy model instance; past it a request is
     /// answered 503 `TEMPORARILY_UNAVAILABLE` at once instead of queueing.

@@ -65,6 +65,7 @@ fn load(name: &str, uri: &str, args: &ServeArgs, workers: usize) -> anyhow::Resu
         cache_dir,
         limits: args.load_limits.limits(),
         max_queue: args.max_queue,
+        kernels: args.kernels,
     };
     let runtime = Runtime::start(&model, &components, &options)
         .with_context(|| format!("cannot load the model in {}", model.dir.display()))?;

@@ -29,7 +29,14 @@ pub fn predict(
     content_type: &str,
     timeout: Duration,
 ) -> anyhow::Result<Vec<u8>> {
-    let options = RuntimeOptions { workers: 1, isolation: Isolation::Pooled, cache_dir, limits, max_queue: 1 };
+    let options = RuntimeOptions {
+        workers: 1,
+        isolation: Isolation::Pooled,
+        cache_dir,
+        limits,
+        max_queue: 1,
+        kernels: Default::default(),
+    };
     let runtime = Runtime::start(model, components, &options)
         .with_context(|| format!("cannot load the model in {}", model.dir.display()))?;
     let invocation = parse_invocation(Some(content_type), input, model.mlmodel.signature.as_ref()).map_err(scoring)?;

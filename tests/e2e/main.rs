@@ -12,6 +12,7 @@ mod edge;
 mod edge_hosts;
 mod endpoints;
 mod ensemble;
+mod host_kernels;
 mod hostile_bodies;
 mod hostile_models;
 mod isolation;

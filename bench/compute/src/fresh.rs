@@ -62,6 +62,7 @@ pub fn run(dirs: &[std::path::PathBuf], body: &Path, seconds: f64, cache_dir: &P
                 cache_dir: Some(cache_dir.to_path_buf()),
                 limits: LoadLimits::default(),
                 max_queue: 1,
+                kernels: Default::default(),
             };
             Runtime::start(&model, &FlavorComponents::default(), &options)
         };

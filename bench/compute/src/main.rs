@@ -31,6 +31,8 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 mod fresh;
+#[cfg(not(target_arch = "wasm32"))]
+mod hostk;
 mod native;
 #[cfg(not(target_arch = "wasm32"))]
 mod trees;
@@ -80,12 +82,14 @@ struct Args {
     trees: Option<PathBuf>,
     /// `--isolation BODY.json`: the fresh-instance timings of fresh.rs instead.
     isolation: Option<PathBuf>,
+    /// `--kernels host`: the host-kernel component beside the plain one (hostk.rs).
+    host_kernels: bool,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 const USAGE: &str = "usage: wasmflow-bench-compute [--batches 1,64] [--seconds S] [--warmup S] [--tolerance X] \
                      [--component PATH.wasm] [--cache-dir DIR] [--no-epoch] [--no-relaxed-simd] [--profile [--wasm-profiler PROFILER.wasm]] \
-                     [--trees ROWS.csv] [--isolation BODY.json] MODEL_DIR...";
+                     [--trees ROWS.csv] [--isolation BODY.json] [--kernels host] MODEL_DIR...";
 
 #[cfg(not(target_arch = "wasm32"))]
 fn parse_args() -> anyhow::Result<Args> {
@@ -102,6 +106,7 @@ fn parse_args() -> anyhow::Result<Args> {
         wasm_profiler: None,
         trees: None,
         isolation: None,
+        host_kernels: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -121,6 +126,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--wasm-profiler" => args.wasm_profiler = Some(value()?.into()),
             "--trees" => args.trees = Some(value()?.into()),
             "--isolation" => args.isolation = Some(value()?.into()),
+            "--kernels" => args.host_kernels = value()? == "host",
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -197,6 +203,9 @@ fn main() -> anyhow::Result<()> {
     let engine = wasm::engine(args.engine)?;
     if let Some(rows) = &args.trees {
         return trees::run(&args, &engine, rows);
+    }
+    if args.host_kernels {
+        return hostk::run(&args, &engine);
     }
     let bytes = match &args.component {
         Some(path) => std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,

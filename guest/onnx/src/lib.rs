@@ -13,6 +13,8 @@ mod answer;
 mod convert;
 mod feed;
 mod graph_names;
+#[cfg(feature = "host-kernels")]
+pub mod host_kernels;
 pub mod ml;
 mod rnn_direction;
 pub mod zipmap;
@@ -83,7 +85,7 @@ pub fn load_onnx(request: &LoadRequest) -> Result<LoadedOnnx, Error> {
     let mut model = parsed.model;
     let (input_names, output_names) = convert::io_names(&model).map_err(load_error)?;
     convert::symbolize_unknown_dims(&mut model).map_err(load_error)?;
-    let typed = model.into_optimized().map_err(|e| Error::Load(format!("ONNX model not supported by tract: {e:#}")))?;
+    let typed = optimise(model).map_err(|e| Error::Load(format!("ONNX model not supported by tract: {e:#}")))?;
     let input_facts = (0..input_names.len()).map(|i| typed.input_fact(i)).collect::<TractResult<Vec<_>>>();
     let output_facts = (0..output_names.len()).map(|i| typed.output_fact(i)).collect::<TractResult<Vec<_>>>();
     let inputs =
@@ -92,6 +94,21 @@ pub fn load_onnx(request: &LoadRequest) -> Result<LoadedOnnx, Error> {
         convert::tensor_infos(output_names, output_facts.map_err(load_error)?.into_iter()).map_err(load_error)?;
     let plan = typed.into_runnable().map_err(load_error)?;
     Ok(LoadedOnnx { plan, inputs, outputs, zipmaps })
+}
+
+/// tract's optimised model.
+#[cfg(not(feature = "host-kernels"))]
+fn optimise(model: InferenceModel) -> TractResult<TypedModel> {
+    model.into_optimized()
+}
+
+/// tract's optimised model, the constant matrix products of the decluttered
+/// model given to the host first ([`host_kernels`]).
+#[cfg(feature = "host-kernels")]
+fn optimise(model: InferenceModel) -> TractResult<TypedModel> {
+    let mut typed = model.into_typed()?.into_decluttered()?;
+    host_kernels::offload_matmuls(&mut typed)?;
+    typed.into_optimized()
 }
 
 /// The ONNX file named by the flavor's `data` entry (MLflow writes `model.onnx`).

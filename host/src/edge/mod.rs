@@ -54,6 +54,12 @@ pub fn build(
 ) -> anyhow::Result<Built> {
     let started = Instant::now();
     let flavor_bytes = model.component(components)?;
+    anyhow::ensure!(
+        !crate::runtime::kernels::bytes_import_kernels(&flavor_bytes)?,
+        "the flavor component imports the host's kernels ({}), which wasmtime serve, jco and Spin do not offer: \
+         build with a component that does not (the built-in onnx flavor does not)",
+        crate::runtime::kernels::INTERFACE
+    );
     // The front end asks the flavor for exactly this request at run time: the
     // MLmodel's sections, as `front.preload` reads them (no SERVING_MODEL_CONFIG).
     let sections = model

@@ -21,13 +21,16 @@ pub struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
     memory: MemoryCap,
+    /// Bytes of the host's kernel matrices (`--kernels host`), under the same cap.
+    pub(super) kernels: super::kernels::KernelBudget,
 }
 
 impl HostState {
     /// A state around `wasi`, whose linear memories may grow to `max_memory`
     /// bytes (install it with `store.limiter(HostState::limiter)`).
     pub fn new(wasi: WasiCtx, max_memory: usize) -> Self {
-        Self { wasi, table: ResourceTable::new(), memory: MemoryCap::new(max_memory) }
+        let kernels = super::kernels::KernelBudget::new(max_memory);
+        Self { wasi, table: ResourceTable::new(), memory: MemoryCap::new(max_memory), kernels }
     }
 
     /// The memory cap, for `Store::limiter`.

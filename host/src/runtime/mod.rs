@@ -8,6 +8,7 @@ mod convert;
 mod dispatch;
 pub mod engine;
 pub mod instance;
+pub mod kernels;
 pub mod limits;
 mod model_digest;
 mod pool;
@@ -56,6 +57,8 @@ pub struct RuntimeOptions {
     pub limits: LoadLimits,
     /// Most requests waiting for a busy instance; more are answered 503 at once.
     pub max_queue: usize,
+    /// Where the ONNX flavor's matrix products run.
+    pub kernels: kernels::Kernels,
 }
 
 /// A model loaded into a pool of sandboxed instances.
@@ -75,13 +78,24 @@ impl Runtime {
         options: &RuntimeOptions,
     ) -> anyhow::Result<Self> {
         let cache_dir = options.cache_dir.as_deref();
-        let bytes = model.component(components)?;
+        let bytes = kernels::component_bytes(model, components, options.kernels)?;
         let sections = load_sections(model)?;
+        // Before compiling: refused at once, from the component's import names.
+        if options.kernels != kernels::Kernels::Host && kernels::bytes_import_kernels(&bytes)? {
+            anyhow::bail!(
+                "the component imports the host's kernels ({}): serve it with --kernels host",
+                kernels::INTERFACE
+            );
+        }
         let (engine, component, reuse) = match options.isolation {
             Isolation::Pooled => {
                 let engine = engine::new_engine(None)?;
                 let component = compile_cache::load_component(&engine, &model.flavor, &bytes, cache_dir)?;
                 (engine, component, Reuse::Warm)
+            }
+            Isolation::PerRequest if options.kernels == kernels::Kernels::Host => {
+                // The snapshot's instrumented instance (runtime/snapshot) links WASI only.
+                anyhow::bail!("--kernels host does not work with --isolation per-request yet")
             }
             Isolation::PerRequest => {
                 // One slot per concurrent request, plus the one being torn down.
@@ -179,7 +193,11 @@ pub fn instance_spec(
     sections: LoadSections,
     limits: LoadLimits,
 ) -> anyhow::Result<InstanceSpec> {
-    let pre = instance::linker(&engine)?.instantiate_pre(component)?;
+    let mut linker = instance::linker(&engine)?;
+    if kernels::imports_kernels(&engine, component) {
+        kernels::add_to_linker(&mut linker)?;
+    }
+    let pre = linker.instantiate_pre(component)?;
     Ok(InstanceSpec {
         engine,
         pre: FlavorPre::new(pre)?,
