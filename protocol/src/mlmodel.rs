@@ -5,7 +5,9 @@ use crate::schema::signature::Signature;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+#[cfg(feature = "yaml")]
+use std::path::Path;
+use std::path::PathBuf;
 
 /// Why an MLmodel file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -261,6 +263,7 @@ mod tests {
     use super::*;
     use crate::schema::signature::Schema;
     use crate::value::DType;
+    use std::path::Path;
 
     const TYPICAL: &str = r#"artifact_path: model
 flavors:
