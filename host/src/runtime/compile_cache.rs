@@ -2,13 +2,17 @@
 //! pre-initialised snapshots of per-request isolation.
 //!
 //! Compiling a component that holds tract takes about 10 s with Cranelift;
-//! loading the precompiled artifact takes about half a millisecond (it is
-//! mmapped). Artifacts are keyed by the component's SHA-256 and the engine's
+//! loading the precompiled artifact is a file mapping (wasmtime's
+//! `deserialize_file`: pages are read as the code runs, nothing is copied).
+//! Artifacts are keyed by the component's SHA-256 (computed at build time for
+//! the embedded ones: `wasmflow_components::known_digest`) and the engine's
 //! compatibility hash, written atomically with a CRC-32 trailer, and rebuilt
 //! if unreadable, truncated or corrupt: wasmtime checks an artifact's header,
 //! not its machine code, so a flipped byte in a cached file would otherwise
 //! run as code. (A CRC is for damage, not for an attacker: whoever can write
-//! the user's cache directory can run code as the user anyway.)
+//! the user's cache directory can run code as the user anyway.) The trailer
+//! sits after the ELF object's last byte, where an ELF reader never looks
+//! (sections are found from the header), so the sealed file is mapped as is.
 
 use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
@@ -43,7 +47,13 @@ pub fn artifact_path(engine: &Engine, name: &str, source_digest: &[u8], dir: &Pa
 
 /// Where the cache in `dir` keeps the compiled `bytes` of flavor `name`.
 pub fn component_path(engine: &Engine, name: &str, bytes: &[u8], dir: &Path) -> PathBuf {
-    artifact_path(engine, name, &Sha256::digest(bytes), dir)
+    artifact_path(engine, name, &component_digest(bytes), dir)
+}
+
+/// The SHA-256 of a component's bytes: known from the build for the
+/// embedded components (hashing the ONNX flavor took ~15 ms of each start).
+pub fn component_digest(bytes: &[u8]) -> [u8; 32] {
+    wasmflow_components::known_digest(bytes).unwrap_or_else(|| Sha256::digest(bytes).into())
 }
 
 /// The compiled `bytes` of flavor `name`, from the cache when it holds them,
@@ -54,8 +64,7 @@ pub fn load_component(
     bytes: &[u8],
     cache_dir: Option<&Path>,
 ) -> anyhow::Result<Component> {
-    let digest = Sha256::digest(bytes);
-    load_or_compile(engine, name, &digest, cache_dir, || Ok(Cow::Borrowed(bytes)))
+    load_or_compile(engine, name, &component_digest(bytes), cache_dir, || Ok(Cow::Borrowed(bytes)))
 }
 
 /// The compiled component `name` whose source is identified by `source_digest`
@@ -72,19 +81,10 @@ pub fn load_or_compile<'a>(
     let Some(dir) = cache_dir else { return compile(engine, name, &make()?) };
     let path = artifact_path(engine, name, source_digest, dir);
     if path.is_file() {
-        match fs::read(&path).map(|file| {
-            unseal(&file).map(|artifact| {
-                // SAFETY: the artifact was written by `precompile_component` of an
-                // engine with the same compatibility hash (it is in the name), into
-                // the user's own cache directory, and its CRC matches what was
-                // written; wasmtime validates its header.
-                unsafe { Component::deserialize(engine, artifact) }
-            })
-        }) {
-            Ok(Some(Ok(component))) => return Ok(component),
-            Ok(Some(Err(e))) => tracing::warn!("ignoring unreadable cached component {}: {e}", path.display()),
+        match load_cached(engine, &path) {
+            Ok(Some(component)) => return Ok(component),
             Ok(None) => tracing::warn!("ignoring corrupt cached component {} (checksum)", path.display()),
-            Err(e) => tracing::warn!("ignoring unreadable cached component {}: {e}", path.display()),
+            Err(e) => tracing::warn!("ignoring unreadable cached component {}: {e:#}", path.display()),
         }
     }
     let bytes = make()?;
@@ -100,6 +100,25 @@ pub fn load_or_compile<'a>(
     }
     // SAFETY: `artifact` was produced just now by this engine.
     Ok(unsafe { Component::deserialize(engine, &artifact) }?)
+}
+
+/// The component cached at `path`, or `None` if its CRC does not match.
+fn load_cached(engine: &Engine, path: &Path) -> anyhow::Result<Option<Component>> {
+    {
+        let file = fs::File::open(path)?;
+        // SAFETY: the mapping is read-only and dropped before this returns; a
+        // file truncated meanwhile by someone else would fault (SIGBUS), as
+        // wasmtime's own mapping of it would. The cache is the user's own.
+        let mapped = unsafe { memmap2::Mmap::map(&file) }?;
+        if unseal(&mapped).is_none() {
+            return Ok(None);
+        }
+    }
+    // SAFETY: the artifact was written by `precompile_component` of an engine
+    // with the same compatibility hash (it is in the name), into the user's
+    // own cache directory, and its CRC matches what was written; wasmtime
+    // validates its header and ignores the trailer after the ELF object.
+    Ok(Some(unsafe { Component::deserialize_file(engine, path) }?))
 }
 
 fn compile(engine: &Engine, name: &str, bytes: &[u8]) -> anyhow::Result<Component> {

@@ -71,24 +71,32 @@ pub fn imports_kernels(engine: &wasmtime::Engine, component: &Component) -> bool
 /// Whether the component `bytes` imports the kernels at its top level, without
 /// compiling it (`wasmflow build` refuses such a flavor: no edge host offers them).
 pub fn bytes_import_kernels(bytes: &[u8]) -> anyhow::Result<bool> {
-    use wasmparser::Payload;
-    // Nested modules and components come inline, each closed by its own `End`.
-    let mut depth = 0usize;
-    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
-        match payload? {
-            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
-            Payload::End(_) => depth = depth.saturating_sub(1),
-            Payload::ComponentImportSection(imports) if depth == 0 => {
+    use wasmparser::{Chunk, Payload};
+    // Only the top level is read: nested modules and components (most of the
+    // bytes: ~17 MB of code for the ONNX flavor) are stepped over whole.
+    let mut parser = wasmparser::Parser::new(0);
+    let mut offset = 0;
+    loop {
+        let rest = bytes.get(offset..).context("component section out of range")?;
+        let Chunk::Parsed { consumed, payload } = parser.parse(rest, true)? else {
+            anyhow::bail!("truncated component");
+        };
+        offset += consumed;
+        match payload {
+            Payload::ModuleSection { unchecked_range, .. } | Payload::ComponentSection { unchecked_range, .. } => {
+                offset = unchecked_range.end;
+            }
+            Payload::ComponentImportSection(imports) => {
                 for import in imports {
                     if import?.name.name.split('@').next() == INTERFACE.split('@').next() {
                         return Ok(true);
                     }
                 }
             }
+            Payload::End(_) => return Ok(false),
             _ => {}
         }
     }
-    Ok(false)
 }
 
 /// Offers the kernels to the instances of `linker`.
@@ -233,6 +241,17 @@ mod tests {
         assert!(check_multiply(3, 4, 7, 2).unwrap_err().contains("given 7 values"));
         assert!(check_multiply(1 << 16, 1 << 16, 1 << 20, 16).unwrap_err().contains("exceeds"));
         assert_eq!(check_multiply(3, 4, 6, 2), Ok(()));
+    }
+
+    #[test]
+    fn imports_are_read_from_the_top_level_of_real_components() {
+        assert!(bytes_import_kernels(wasmflow_components::ONNX_HOST_KERNELS).unwrap());
+        for plain in [wasmflow_components::ONNX, wasmflow_components::SKLEARN, wasmflow_components::HTTP_FRONT] {
+            assert!(!bytes_import_kernels(plain).unwrap());
+        }
+        let onnx = wasmflow_components::ONNX;
+        assert!(bytes_import_kernels(&onnx[..onnx.len() / 2]).is_err(), "truncated");
+        assert!(bytes_import_kernels(b"not wasm").is_err());
     }
 
     /// What the linker calls, on a real instance state: errors, never a panic.

@@ -15,6 +15,27 @@ use super::dispatch::{Dispatch, INLINE_BUDGET, INLINE_LIMIT, Where};
 use super::engine::ticks;
 use super::instance::{CallError, Instance, InstanceSpec};
 
+/// `count` instances of `spec`, loaded by as many threads as there are CPUs
+/// (at most `count`): start-up is mostly each instance's guest parsing and
+/// optimising the model, so `serve` is ready that many times sooner. The
+/// first error is returned.
+fn load_instances(spec: &InstanceSpec, count: usize, load_within: Duration) -> anyhow::Result<Vec<Instance>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, count.max(1));
+    std::thread::scope(|scope| {
+        let loaders: Vec<_> = (0..threads)
+            .map(|t| {
+                // Thread t loads every `threads`-th instance from t on.
+                let share = (t..count).step_by(threads).count();
+                scope.spawn(move || (0..share).map(|_| Instance::new(spec, load_within)).collect::<Vec<_>>())
+            })
+            .collect();
+        loaders
+            .into_iter()
+            .flat_map(|loader| loader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
+}
+
 /// Whether an instance serves more than one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reuse {
@@ -100,7 +121,7 @@ impl Pool {
         let size = size.max(1);
         let warm = if reuse == Reuse::Warm { size } else { 1 };
         let load_within = spec.limits.timeout;
-        let idle = (0..warm).map(|_| Instance::new(&spec, load_within)).collect::<anyhow::Result<Vec<_>>>()?;
+        let idle = load_instances(&spec, warm, load_within)?;
         let largest_memory = AtomicUsize::new(idle.iter().map(Instance::memory_bytes).max().unwrap_or(0));
         let queue = Queue { waiting: AtomicUsize::new(0), limit: max_queue };
         Ok(Self {

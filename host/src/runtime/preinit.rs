@@ -53,7 +53,7 @@ fn snapshot_digest(
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(bytes);
     };
-    part(flavor_bytes);
+    part(&compile_cache::component_digest(flavor_bytes));
     part(sections.flavor_config.as_bytes());
     part(sections.pyfunc_config.as_bytes());
     part(sections.model_config.as_bytes());
