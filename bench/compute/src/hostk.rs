@@ -9,38 +9,29 @@
 //! must agree with native tract within `--tolerance` (scaled by max(1, |x|)).
 //! stdout: one `"kind": "hostk"` JSON object per point; stderr: a table.
 
-use anyhow::Context;
 use serde_json::json;
 
-use crate::{Args, fmt, native, on_clean_thread, shapes, time, timing_json, wasm};
+use crate::{
+    Args, ModelUnderTest, Point, agreement, fmt, on_clean_thread, onnx_component_bytes, time, timing_json, wasm,
+};
 
 /// Runs the comparison over `args.models` and `args.batches`.
 pub fn run(args: &Args, engine: &wasmtime::Engine) -> anyhow::Result<()> {
-    let plain_bytes = match &args.component {
-        Some(path) => std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
-        None => wasmflow_components::by_flavor("onnx").context("no onnx flavor component")?.to_vec(),
-    };
-    let plain = wasm::component(engine, "onnx", &plain_bytes, &args.cache_dir)?;
+    let plain = wasm::component(engine, "onnx", &onnx_component_bytes(args)?, &args.cache_dir)?;
     let hostk = wasm::component(engine, "onnx-hostk", wasmflow_components::ONNX_HOST_KERNELS, &args.cache_dir)?;
     let mut table = Vec::new();
     for dir in &args.models {
-        let name = dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
-        let model = wasm::resolve(dir)?;
-        let data = wasm::onnx_file(&model)?;
-        let mut plain_instance = wasm::Instance::new(engine, &plain, &model)?;
-        let mut hostk_instance = wasm::Instance::new(engine, &hostk, &model)?;
+        let model = ModelUnderTest::load(dir)?;
+        let mut plain_instance = wasm::Instance::new(engine, &plain, &model.resolved)?;
+        let mut hostk_instance = wasm::Instance::new(engine, &hostk, &model.resolved)?;
         let infos = wasm::input_infos(&plain_instance.metadata()?);
-        let native = native::load(dir, &data)?;
+        let (name, native) = (&model.name, &model.native);
         for &batch in &args.batches {
-            let shapes = shapes(&infos, batch)?;
-            let seed = 0x5eed ^ batch as u64;
-            let feeds = native::inputs(&shapes, seed);
-            let wit_batch = wasm::batch(&infos, &feeds);
-            let expected = native.predict(&feeds)?;
+            let Point { feeds, wit_batch, expected, .. } = Point::new(&model, &infos, batch)?;
             let mut diffs = Vec::new();
             for instance in [&mut plain_instance, &mut hostk_instance] {
                 let got = wasm::outputs_f64(&on_clean_thread(|| instance.predict(&wit_batch))?)?;
-                diffs.push(agreement(&name, &got, &expected, args.tolerance)?);
+                diffs.push(agreement(name, &got, &expected, args.tolerance)?);
             }
             let n = time(args.warmup, args.seconds, || native.predict_raw(&feeds).map(drop))?;
             let w =
@@ -82,21 +73,4 @@ pub fn run(args: &Args, engine: &wasmtime::Engine) -> anyhow::Result<()> {
         eprintln!("{line}");
     }
     Ok(())
-}
-
-/// Largest absolute difference and whether every value is within `tolerance`
-/// × max(1, |expected|).
-fn agreement(name: &str, got: &[Vec<f64>], expected: &[Vec<f64>], tolerance: f64) -> anyhow::Result<(f64, bool)> {
-    anyhow::ensure!(got.len() == expected.len(), "{name}: {} outputs vs {} natively", got.len(), expected.len());
-    let mut max_diff = 0f64;
-    let mut agree = true;
-    for (g, e) in got.iter().zip(expected) {
-        anyhow::ensure!(g.len() == e.len(), "{name}: output sizes differ ({} vs {})", g.len(), e.len());
-        for (a, b) in g.iter().zip(e) {
-            let diff = (a - b).abs();
-            max_diff = max_diff.max(diff);
-            agree &= diff <= tolerance * b.abs().max(1.0);
-        }
-    }
-    Ok((max_diff, agree))
 }

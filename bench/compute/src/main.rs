@@ -194,6 +194,76 @@ fn shapes(infos: &[wasm::TensorInfoView], batch: usize) -> anyhow::Result<Vec<Ve
         .collect()
 }
 
+/// The ONNX flavor component under test: `--component`'s file, else the embedded one.
+#[cfg(not(target_arch = "wasm32"))]
+fn onnx_component_bytes(args: &Args) -> anyhow::Result<Vec<u8>> {
+    match &args.component {
+        Some(path) => std::fs::read(path).with_context(|| format!("cannot read {}", path.display())),
+        None => Ok(wasmflow_components::by_flavor("onnx").context("no onnx flavor component")?.to_vec()),
+    }
+}
+
+/// One model directory, resolved and loaded natively (the reference).
+#[cfg(not(target_arch = "wasm32"))]
+struct ModelUnderTest {
+    name: String,
+    resolved: wasmflow::model::ResolvedModel,
+    /// The ONNX file's name in the model directory.
+    data: String,
+    native: native::Native,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl ModelUnderTest {
+    fn load(dir: &std::path::Path) -> anyhow::Result<Self> {
+        let name = dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let resolved = wasm::resolve(dir)?;
+        let data = wasm::onnx_file(&resolved)?;
+        let native = native::load(dir, &data)?;
+        Ok(Self { name, resolved, data, native })
+    }
+}
+
+/// The inputs of one batch size, and native tract's answer to them.
+#[cfg(not(target_arch = "wasm32"))]
+struct Point {
+    shapes: Vec<Vec<usize>>,
+    seed: u64,
+    feeds: Vec<(Vec<usize>, Vec<f32>)>,
+    wit_batch: wasmflow::runtime::bindings::Batch,
+    expected: Vec<Vec<f64>>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Point {
+    fn new(model: &ModelUnderTest, infos: &[wasm::TensorInfoView], batch: usize) -> anyhow::Result<Self> {
+        let shapes = shapes(infos, batch)?;
+        let seed = 0x5eed ^ batch as u64;
+        let feeds = native::inputs(&shapes, seed);
+        let wit_batch = wasm::batch(infos, &feeds);
+        let expected = model.native.predict(&feeds)?;
+        Ok(Self { shapes, seed, feeds, wit_batch, expected })
+    }
+}
+
+/// Largest absolute difference and whether every value is within `tolerance`
+/// × max(1, |expected|).
+#[cfg(not(target_arch = "wasm32"))]
+fn agreement(name: &str, got: &[Vec<f64>], expected: &[Vec<f64>], tolerance: f64) -> anyhow::Result<(f64, bool)> {
+    anyhow::ensure!(got.len() == expected.len(), "{name}: {} outputs vs {} natively", got.len(), expected.len());
+    let mut max_diff = 0f64;
+    let mut agree = true;
+    for (g, e) in got.iter().zip(expected) {
+        anyhow::ensure!(g.len() == e.len(), "{name}: output sizes differ ({} vs {})", g.len(), e.len());
+        for (a, b) in g.iter().zip(e) {
+            let diff = (a - b).abs();
+            max_diff = max_diff.max(diff);
+            agree &= diff <= tolerance * b.abs().max(1.0);
+        }
+    }
+    Ok((max_diff, agree))
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
@@ -207,11 +277,7 @@ fn main() -> anyhow::Result<()> {
     if args.host_kernels {
         return hostk::run(&args, &engine);
     }
-    let bytes = match &args.component {
-        Some(path) => std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
-        None => wasmflow_components::by_flavor("onnx").context("no onnx flavor component")?.to_vec(),
-    };
-    let component = wasm::component(&engine, "onnx", &bytes, &args.cache_dir)?;
+    let component = wasm::component(&engine, "onnx", &onnx_component_bytes(&args)?, &args.cache_dir)?;
     let profiler = match &args.wasm_profiler {
         Some(path) => Some(wasm::Profiler::new(&engine, path, &args.cache_dir)?),
         None => None,
@@ -219,36 +285,16 @@ fn main() -> anyhow::Result<()> {
     let component_name = args.component.as_ref().map_or("embedded".to_string(), |p| p.display().to_string());
     let mut table = Vec::new();
     for dir in &args.models {
-        let name = dir.file_name().map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned());
-        let model = wasm::resolve(dir)?;
-        let data = wasm::onnx_file(&model)?;
-        let mut instance = wasm::Instance::new(&engine, &component, &model)?;
+        let model = ModelUnderTest::load(dir)?;
+        let mut instance = wasm::Instance::new(&engine, &component, &model.resolved)?;
         let infos = wasm::input_infos(&instance.metadata()?);
-        let native = native::load(dir, &data)?;
+        let name = &model.name;
         for &batch in &args.batches {
-            let shapes = shapes(&infos, batch)?;
-            let seed = 0x5eed ^ batch as u64;
-            let feeds = native::inputs(&shapes, seed);
-            let wit_batch = wasm::batch(&infos, &feeds);
+            let Point { shapes, seed, feeds, wit_batch, expected } = Point::new(&model, &infos, batch)?;
             // Same inputs, same answer?
-            let expected = native.predict(&feeds)?;
             let got = wasm::outputs_f64(&on_clean_thread(|| instance.predict(&wit_batch))?)?;
-            anyhow::ensure!(
-                got.len() == expected.len(),
-                "{name}: {} outputs vs {} natively",
-                got.len(),
-                expected.len()
-            );
-            let mut max_diff = 0f64;
-            let mut agree = true;
-            for (g, e) in got.iter().zip(&expected) {
-                anyhow::ensure!(g.len() == e.len(), "{name}: output sizes differ ({} vs {})", g.len(), e.len());
-                for (a, b) in g.iter().zip(e) {
-                    let diff = (a - b).abs();
-                    max_diff = max_diff.max(diff);
-                    agree &= diff <= args.tolerance * b.abs().max(1.0);
-                }
-            }
+            let (max_diff, agree) = agreement(name, &got, &expected, args.tolerance)?;
+            let native = &model.native;
             let n = time(args.warmup, args.seconds, || native.predict_raw(&feeds).map(drop))?;
             let w = on_clean_thread(|| time(args.warmup, args.seconds, || instance.predict(&wit_batch).map(drop)))?;
             let ratio = w.median.as_secs_f64() / n.median.as_secs_f64();
@@ -276,11 +322,13 @@ fn main() -> anyhow::Result<()> {
                 let wasm_profile = match &profiler {
                     Some(profiler) => {
                         let wasm_iters = (iters / 2).max(10);
-                        Some(on_clean_thread(|| profiler.profile(&engine, dir, &data, wasm_iters, seed, &shapes))?)
+                        Some(on_clean_thread(|| {
+                            profiler.profile(&engine, dir, &model.data, wasm_iters, seed, &shapes)
+                        })?)
                     }
                     None => None,
                 };
-                profile_report(&name, batch, native_profile, wasm_profile);
+                profile_report(name, batch, native_profile, wasm_profile);
             }
         }
     }
