@@ -4,6 +4,8 @@
 //! `model`, kept for the instance's life.
 
 use std::cell::RefCell;
+use std::ffi::c_void;
+use std::ptr;
 use std::rc::Rc;
 
 use wasmflow_protocol::{MlModel, ScoringError, Signature};
@@ -41,10 +43,41 @@ thread_local! {
 
 /// `front.preload`: keeps the MLmodel of `model_dir`, given as JSON.
 pub fn preload(model_dir: &str, flavor: &str, mlmodel_json: &str) -> Result<(), String> {
-    let mlmodel = MlModel::from_json(mlmodel_json).map_err(|e| format!("cannot read the model in {model_dir}: {e}"))?;
-    let config = Config::new(mlmodel, model_dir, Some(flavor), None)?;
+    let request = Preload { model_dir, flavor, mlmodel_json };
+    let mut out: Option<Result<Config, String>> = None;
+    let filled = read_config(ptr::from_ref(&request).cast(), ptr::from_mut(&mut out).cast());
+    let config = match out {
+        Some(config) if filled == 1 => config?,
+        _ => return Err("this component was built with its model embedded and reads no other".into()),
+    };
     CONFIG.with(|slot| *slot.borrow_mut() = Some(Rc::new(config)));
     Ok(())
+}
+
+/// The arguments of `front.preload`.
+struct Preload<'a> {
+    model_dir: &'a str,
+    flavor: &'a str,
+    mlmodel_json: &'a str,
+}
+
+/// The MLmodel of `front.preload` read into a [`Config`] (1 = `out` filled), as a
+/// core export named as the guest SDK's loader (`wasmflow_guest::snapshot::LOAD_FROM_FILES`):
+/// `wasmflow build` seals it in the front end it snapshots, which drops the
+/// MLmodel and signature readers (host/src/edge/seal.rs). Never inlined, or
+/// they would stay reachable from `preload`.
+#[unsafe(export_name = "wasmflow-load-from-files")]
+#[inline(never)]
+extern "C" fn read_config(request: *const c_void, out: *mut c_void) -> u32 {
+    // SAFETY: `preload` passes a `Preload` and an `Option<Result<Config, String>>`.
+    let (request, out) = unsafe { (&*request.cast::<Preload>(), &mut *out.cast::<Option<Result<Config, String>>>()) };
+    let Preload { model_dir, flavor, mlmodel_json } = *request;
+    *out = Some(
+        MlModel::from_json(mlmodel_json)
+            .map_err(|e| format!("cannot read the model in {model_dir}: {e}"))
+            .and_then(|mlmodel| Config::new(mlmodel, model_dir, Some(flavor), None)),
+    );
+    1
 }
 
 /// The served model, loading it on first use: the preloaded MLmodel or the one

@@ -27,13 +27,23 @@ pub trait Model: Sized + 'static {
     }
 }
 
-/// The `model` resource over a [`Model`], shared with the snapshot's slot.
-pub struct Served<M: Model>(Rc<M>);
+/// How `model.load` and `snapshot.preload` reach [`Model::load`]: through the
+/// core export [`LOAD_FROM_FILES`](crate::snapshot::LOAD_FROM_FILES), which
+/// `wasmflow build` seals (see [`snapshot`](crate::snapshot)). `export_model!`
+/// implements it.
+#[doc(hidden)]
+pub trait FromFiles: Model {
+    /// [`Model::load`] through the export.
+    fn from_files(request: &LoadRequest) -> Result<Self, Error>;
+}
 
-impl<M: Model> GuestModel for Served<M> {
+/// The `model` resource over a [`Model`], shared with the snapshot's slot.
+pub struct Served<M: FromFiles>(Rc<M>);
+
+impl<M: FromFiles> GuestModel for Served<M> {
     fn load(request: LoadRequest) -> Result<WitModel, Error> {
         // The model preloaded into a snapshot when the request is the same, else a fresh load.
-        crate::snapshot::load(&request, M::load).map(|model| WitModel::new(Served(model)))
+        crate::snapshot::load(&request, M::from_files).map(|model| WitModel::new(Served(model)))
     }
 
     fn metadata(&self) -> Metadata {
@@ -61,7 +71,28 @@ macro_rules! export_model {
             fn preload(
                 request: $crate::exports::wasmflow::inference::predictor::LoadRequest,
             ) -> ::core::result::Result<(), $crate::exports::wasmflow::inference::predictor::Error> {
-                $crate::snapshot::preload(request, <$model as $crate::model::Model>::load)
+                $crate::snapshot::preload(request, <$model as $crate::model::FromFiles>::from_files)
+            }
+        }
+
+        /// [`Model::load`] as a core export of its own, the one way from files to
+        /// a model: `wasmflow build` seals it (`snapshot::LOAD_FROM_FILES`). Never
+        /// inlined, or the model's readers would stay reachable from its callers.
+        #[unsafe(export_name = "wasmflow-load-from-files")]
+        #[inline(never)]
+        extern "C" fn __wasmflow_load_from_files(
+            request: *const ::core::ffi::c_void,
+            out: *mut ::core::ffi::c_void,
+        ) -> u32 {
+            // SAFETY: called by `load_through` only, with the pointers it promises.
+            unsafe { $crate::snapshot::load_into::<$model>(request, out) }
+        }
+
+        impl $crate::model::FromFiles for $model {
+            fn from_files(
+                request: &$crate::exports::wasmflow::inference::predictor::LoadRequest,
+            ) -> ::core::result::Result<Self, $crate::exports::wasmflow::inference::predictor::Error> {
+                $crate::snapshot::load_through(request, |request, out| __wasmflow_load_from_files(request, out))
             }
         }
 

@@ -4,11 +4,13 @@
 //! model (`snapshot`): the flavor reads every artifact and loads the model, the
 //! front end reads the MLmodel and signature, and both are snapshotted with
 //! wizer, so the model lives in their data segments and no file is read at
-//! run time. Then `compose` links the front end's `predictor` import to the
+//! run time; `seal` then drops the code that only reading those files ran
+//! (the flavor's model readers, the front end's MLmodel reader). Then `compose` links the front end's `predictor` import to the
 //! flavor's export. The result imports only WASI and exports
 //! `wasi:http/incoming-handler`.
 
 mod compose;
+mod seal;
 mod size_limit;
 
 pub use size_limit::SizeLimit;
@@ -87,12 +89,14 @@ fn snapshots(
         let flavor = snapshot::flavor(flavor_bytes, &model.dir, sections, limits)
             .await
             .with_context(|| format!("cannot snapshot the {} flavor with the model loaded", model.flavor))?;
+        let flavor = seal::seal(&flavor).context("cannot seal the snapshotted flavor")?;
         // The front end built without a YAML parser: the MLmodel is handed over as JSON.
         let mlmodel = model.mlmodel.raw.to_string();
         let front =
             snapshot::front(wasmflow_components::HTTP_FRONT_EMBEDDED, &model.dir, &model.flavor, mlmodel, limits)
                 .await
                 .context("cannot snapshot the wasi:http front end with the MLmodel read")?;
+        let front = seal::seal(&front).context("cannot seal the snapshotted front end")?;
         anyhow::Ok((flavor, front))
     })
 }
