@@ -8,13 +8,12 @@
 //! floats with `repr` (an f32 is widened to f64 first, as `.tolist()` does).
 
 use crate::py::base64::encodebytes;
-use crate::py::json::{write_f64, write_json, write_str};
+use crate::py::json::{write_f64, write_json, write_list, write_str};
 use crate::value::{Batch, Tensor, Values};
-use std::fmt::Write as _;
 
 /// Encodes a model's output as MLflow's `/invocations` response body.
 pub fn encode_predictions(output: &Batch, unwrapped: bool) -> Vec<u8> {
-    let mut out = String::new();
+    let mut out = String::with_capacity(estimated_len(output));
     if !unwrapped {
         out.push_str("{\"predictions\": ");
     }
@@ -23,6 +22,22 @@ pub fn encode_predictions(output: &Batch, unwrapped: bool) -> Vec<u8> {
         out.push('}');
     }
     out.into_bytes()
+}
+
+/// About the length of the answer, so that it is written into one buffer
+/// without growing it again and again (a float prints in up to 24 bytes with
+/// its separator, most ints in a few).
+fn estimated_len(output: &Batch) -> usize {
+    let values = |v: &Values| match v {
+        Values::F32(_) | Values::F64(_) => 22 * v.len(),
+        Values::String(_) | Values::Bytes(_) => 16 * v.len(),
+        _ => 6 * v.len(),
+    };
+    64 + match output {
+        Batch::Tensors(tensors) => tensors.iter().map(|t| 4 * t.shape.len() + values(&t.values)).sum(),
+        Batch::Table(columns) => columns.iter().map(|c| values(&c.values) + (c.name.len() + 6) * c.values.len()).sum(),
+        Batch::Json(_) => 0,
+    }
 }
 
 fn write_batch(out: &mut String, batch: &Batch) {
@@ -35,8 +50,10 @@ fn write_batch(out: &mut String, batch: &Batch) {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    let name = t.name.clone().unwrap_or_else(|| i.to_string());
-                    write_str(out, &name);
+                    match &t.name {
+                        Some(name) => write_str(out, name),
+                        None => write_str(out, itoa::Buffer::new().format(i)),
+                    }
                     out.push_str(": ");
                     write_tensor(out, t);
                 }
@@ -67,59 +84,67 @@ fn write_batch(out: &mut String, batch: &Batch) {
     }
 }
 
-/// `ndarray.tolist()`: nested lists following the shape (0-D → scalar).
+/// `ndarray.tolist()`: nested lists following the shape (0-D → scalar), one
+/// typed loop per element type rather than a type dispatch per element.
 fn write_tensor(out: &mut String, t: &Tensor) {
-    fn rec(out: &mut String, values: &Values, shape: &[usize], offset: usize) {
-        match shape {
-            [] => write_element(out, values, offset),
-            [n, rest @ ..] => {
-                let stride: usize = rest.iter().product();
-                out.push('[');
-                for i in 0..*n {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    rec(out, values, rest, offset + i * stride);
-                }
-                out.push(']');
+    let shape = &t.shape;
+    match &t.values {
+        Values::F32(v) => nested(out, v, shape, |out, x| write_f64(out, f64::from(*x))),
+        Values::F64(v) => nested(out, v, shape, |out, x| write_f64(out, *x)),
+        Values::I8(v) => nested(out, v, shape, write_int),
+        Values::I16(v) => nested(out, v, shape, write_int),
+        Values::I32(v) => nested(out, v, shape, write_int),
+        Values::I64(v) => nested(out, v, shape, write_int),
+        Values::U8(v) => nested(out, v, shape, write_int),
+        Values::U16(v) => nested(out, v, shape, write_int),
+        Values::U32(v) => nested(out, v, shape, write_int),
+        Values::U64(v) => nested(out, v, shape, write_int),
+        Values::Bool(v) => nested(out, v, shape, |out, b| out.push_str(if *b { "true" } else { "false" })),
+        Values::String(v) => nested(out, v, shape, |out, s| write_str(out, s)),
+        Values::Bytes(v) => nested(out, v, shape, |out, b| write_str(out, &encodebytes(b))),
+    }
+}
+
+/// `values` (row-major, as many as `shape` holds) as nested lists.
+fn nested<T>(out: &mut String, values: &[T], shape: &[usize], one: impl Fn(&mut String, &T) + Copy) {
+    match shape {
+        [] => {
+            if let Some(v) = values.first() {
+                one(out, v);
             }
         }
+        [_] => write_list(out, values, one),
+        [n, rest @ ..] => {
+            let stride: usize = rest.iter().product();
+            write_list(out, 0..*n, |out, i| {
+                nested(out, values.get(i * stride..(i + 1) * stride).unwrap_or(&[]), rest, one);
+            });
+        }
     }
-    rec(out, &t.values, &t.shape, 0);
+}
+
+/// An integer as Python prints it.
+fn write_int<I: itoa::Integer + Copy>(out: &mut String, i: &I) {
+    out.push_str(itoa::Buffer::new().format(*i));
 }
 
 /// One element as Python's json prints `.item()` of it.
 fn write_element(out: &mut String, values: &Values, i: usize) {
-    let _ = match values {
-        Values::F32(v) => {
-            write_f64(out, v[i] as f64);
-            Ok(())
-        }
-        Values::F64(v) => {
-            write_f64(out, v[i]);
-            Ok(())
-        }
-        Values::I8(v) => write!(out, "{}", v[i]),
-        Values::I16(v) => write!(out, "{}", v[i]),
-        Values::I32(v) => write!(out, "{}", v[i]),
-        Values::I64(v) => write!(out, "{}", v[i]),
-        Values::U8(v) => write!(out, "{}", v[i]),
-        Values::U16(v) => write!(out, "{}", v[i]),
-        Values::U32(v) => write!(out, "{}", v[i]),
-        Values::U64(v) => write!(out, "{}", v[i]),
-        Values::Bool(v) => {
-            out.push_str(if v[i] { "true" } else { "false" });
-            Ok(())
-        }
-        Values::String(v) => {
-            write_str(out, &v[i]);
-            Ok(())
-        }
-        Values::Bytes(v) => {
-            write_str(out, &encodebytes(&v[i]));
-            Ok(())
-        }
-    };
+    match values {
+        Values::F32(v) => write_f64(out, f64::from(v[i])),
+        Values::F64(v) => write_f64(out, v[i]),
+        Values::I8(v) => write_int(out, &v[i]),
+        Values::I16(v) => write_int(out, &v[i]),
+        Values::I32(v) => write_int(out, &v[i]),
+        Values::I64(v) => write_int(out, &v[i]),
+        Values::U8(v) => write_int(out, &v[i]),
+        Values::U16(v) => write_int(out, &v[i]),
+        Values::U32(v) => write_int(out, &v[i]),
+        Values::U64(v) => write_int(out, &v[i]),
+        Values::Bool(v) => out.push_str(if v[i] { "true" } else { "false" }),
+        Values::String(v) => write_str(out, &v[i]),
+        Values::Bytes(v) => write_str(out, &encodebytes(&v[i])),
+    }
 }
 
 #[cfg(test)]

@@ -228,7 +228,8 @@ impl<'a> Scan<'a> {
     /// numbers in row-major order.
     fn numeric_array(&mut self) -> Option<(Vec<usize>, Vec<Num>)> {
         let mut dims = Dims { shape: [0; MAX_DIMS], leaf_depth: None };
-        let mut nums = Vec::new();
+        // A number and its separator take at least two bytes; most take four or more.
+        let mut nums = Vec::with_capacity(((self.s.len() - self.i) / 4).min(1 << 16));
         self.array(0, &mut dims, &mut nums)?;
         let depth = dims.leaf_depth?;
         Some((dims.shape[..depth].to_vec(), nums))
@@ -275,13 +276,16 @@ impl<'a> Scan<'a> {
     /// or `NaN`, `Infinity`, `-Infinity`; ints of more than 18 digits are left
     /// to the tree path (they may not fit an i64).
     fn number(&mut self) -> Option<Num> {
-        let rest = &self.s[self.i..];
-        for (token, value) in [(&b"NaN"[..], f64::NAN), (b"Infinity", f64::INFINITY), (b"-Infinity", f64::NEG_INFINITY)]
-        {
-            if rest.starts_with(token) {
-                self.i += token.len();
-                return Some(Num::Float(value));
-            }
+        let special = match self.s.get(self.i..) {
+            Some([b'N', ..]) => Some((&b"NaN"[..], f64::NAN)),
+            Some([b'I', ..]) => Some((&b"Infinity"[..], f64::INFINITY)),
+            Some([b'-', b'I', ..]) => Some((&b"-Infinity"[..], f64::NEG_INFINITY)),
+            _ => None,
+        };
+        if let Some((token, value)) = special {
+            self.s[self.i..].starts_with(token).then_some(())?;
+            self.i += token.len();
+            return Some(Num::Float(value));
         }
         let start = self.i;
         let mut j = start;
@@ -339,10 +343,10 @@ impl<'a> Scan<'a> {
             }
         }
         self.i = j;
-        let text = &self.text[start..j];
         if !is_float {
-            // Up to 18 digits always fit an i64 (as the tree parser's fast parse).
-            return (int_digits <= 18).then(|| text.parse().ok().map(Num::Int)).flatten();
+            // Up to 18 digits always fit an i64 (longer ones: the tree parser's i128s).
+            let magnitude = i64::try_from(mantissa).ok().filter(|_| int_digits <= 18)?;
+            return Some(Num::Int(if negative { -magnitude } else { magnitude }));
         }
         // Clinger's fast path: an exact mantissa and an exact power of ten, one
         // correctly rounded operation. Otherwise the standard library's parser,
@@ -352,7 +356,7 @@ impl<'a> Scan<'a> {
             let value = if exp10 < 0 { m / POW10[(-exp10) as usize] } else { m * POW10[exp10 as usize] };
             return Some(Num::Float(if negative { -value } else { value }));
         }
-        Some(Num::Float(text.parse().unwrap_or(f64::NAN)))
+        Some(Num::Float(self.text[start..j].parse().unwrap_or(f64::NAN)))
     }
 }
 
