@@ -89,6 +89,10 @@ fn write_batch(out: &mut String, batch: &Batch) {
 fn write_tensor(out: &mut String, t: &Tensor) {
     let shape = &t.shape;
     match &t.values {
+        Values::F32(v) if v.len() >= F32Texts::WORTH_IT => {
+            let texts = std::cell::RefCell::new(F32Texts::new());
+            nested(out, v, shape, |out, x| texts.borrow_mut().write(out, *x));
+        }
         Values::F32(v) => nested(out, v, shape, |out, x| write_f64(out, f64::from(*x))),
         Values::F64(v) => nested(out, v, shape, |out, x| write_f64(out, *x)),
         Values::I8(v) => nested(out, v, shape, write_int),
@@ -119,6 +123,46 @@ fn nested<T>(out: &mut String, values: &[T], shape: &[usize], one: impl Fn(&mut 
             write_list(out, 0..*n, |out, i| {
                 nested(out, values.get(i * stride..(i + 1) * stride).unwrap_or(&[]), rest, one);
             });
+        }
+    }
+}
+
+/// The text of float32 values printed lately, by their bits: the float32
+/// answers of classifiers repeat a few values (a forest's class probabilities),
+/// and a lookup is cheaper than the shortest-digits search.
+struct F32Texts {
+    /// (bits, length of the text, the text); length 0: empty.
+    slots: [(u32, u8, [u8; 24]); 32],
+}
+
+impl F32Texts {
+    /// Fewer values than this are printed without the table.
+    const WORTH_IT: usize = 64;
+
+    fn new() -> Self {
+        F32Texts { slots: [(0, 0, [0; 24]); 32] }
+    }
+
+    /// Appends `x` as `json.dumps` prints `float(x)`.
+    fn write(&mut self, out: &mut String, x: f32) {
+        let bits = x.to_bits();
+        let slot = &mut self.slots[(bits.wrapping_mul(0x9e37_79b1) >> 27) as usize];
+        let len = usize::from(slot.1);
+        if slot.0 == bits
+            && len > 0
+            && let Ok(text) = std::str::from_utf8(&slot.2[..len])
+        {
+            return out.push_str(text);
+        }
+        let start = out.len();
+        write_f64(out, f64::from(x));
+        let text = &out.as_bytes()[start..];
+        // Python's repr of a float32 is at most 23 bytes (`-1.1754943508222875e-38`).
+        if let Ok(n) = u8::try_from(text.len())
+            && text.len() <= slot.2.len()
+        {
+            slot.2[..text.len()].copy_from_slice(text);
+            *slot = (bits, n, slot.2);
         }
     }
 }
@@ -200,6 +244,36 @@ mod tests {
             assert_eq!(enc(&b, true), want);
             assert_eq!(enc(&b, false), format!("{{\"predictions\": {want}}}"));
         }
+    }
+
+    /// Long float32 tensors go through the table of texts: the same answer as
+    /// printing every value, for repeated values, colliding slots and specials.
+    #[test]
+    fn float32_texts_are_the_printed_values() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut values: Vec<f32> = vec![f32::NAN, -0.0, 0.0, f32::INFINITY, f32::NEG_INFINITY, f32::MIN_POSITIVE, 1e-45];
+        for i in 0..5000u32 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            values.push(match i % 4 {
+                0 => f32::from_bits(state as u32),
+                1 => [1.000_000_1, 0.0, 0.997_619_15, 0.002_380_952_5][(state % 4) as usize],
+                2 => f32::from_bits((state as u32) & 0x8000_03ff | 0x3f80_0000),
+                _ => (state % 1000) as f32 / 7.0,
+            });
+        }
+        let n = values.len();
+        let mut want = String::from("[");
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                want.push_str(", ");
+            }
+            write_f64(&mut want, f64::from(*v));
+        }
+        want.push(']');
+        let b = Batch::Tensors(vec![t(None, vec![n], Values::F32(values))]);
+        assert_eq!(enc(&b, true), want);
     }
 
     #[test]
