@@ -251,7 +251,8 @@ mod tests {
     #[test]
     fn float32_texts_are_the_printed_values() {
         let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut values: Vec<f32> = vec![f32::NAN, -0.0, 0.0, f32::INFINITY, f32::NEG_INFINITY, f32::MIN_POSITIVE, 1e-45];
+        let mut values: Vec<f32> =
+            vec![f32::NAN, -0.0, 0.0, f32::INFINITY, f32::NEG_INFINITY, f32::MIN_POSITIVE, 1e-45];
         for i in 0..5000u32 {
             state ^= state << 13;
             state ^= state >> 7;

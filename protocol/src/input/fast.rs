@@ -12,7 +12,7 @@
 //!
 //! Hand-written rather than a JSON crate: what makes it fast is that it never
 //! builds a document, and what makes it safe is that its grammar is exactly
-//! the tree parser's for the shapes it accepts (tests/differential.rs checks
+//! the tree parser's for the shapes it accepts (`fast/tests.rs` checks
 //! both paths agree on a sweep of generated bodies).
 
 use crate::error::ScoringError;
