@@ -116,7 +116,7 @@ pub fn cast_frame(mut frame: Frame, schema: Option<&Schema>) -> Result<Frame, Sc
     match schema {
         Schema::Tensors(specs) if schema.has_names() => {
             for s in specs {
-                if let Some(i) = frame.columns.iter().position(|c| Some(c.label.name()) == s.name) {
+                if let Some(i) = s.name.as_deref().and_then(|n| frame.columns.iter().position(|c| c.label.is(n))) {
                     plan.push((i, Target::Tensor(s)));
                 }
             }
@@ -130,7 +130,7 @@ pub fn cast_frame(mut frame: Frame, schema: Option<&Schema>) -> Result<Frame, Sc
         }
         Schema::Columns(cols) if schema.has_names() => {
             for c in cols {
-                if let Some(i) = frame.columns.iter().position(|fc| Some(fc.label.name()) == c.name) {
+                if let Some(i) = c.name.as_deref().and_then(|n| frame.columns.iter().position(|fc| fc.label.is(n))) {
                     plan.push((i, Target::Col(c)));
                 }
             }

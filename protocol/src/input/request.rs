@@ -113,6 +113,15 @@ fn decode_body(body: &[u8]) -> Result<Json, ScoringError> {
 }
 
 fn parse_json_invocation(body: &[u8], signature: Option<&Signature>) -> Result<Invocation, ScoringError> {
+    #[cfg(any(test, feature = "fast-decode"))]
+    if let Some(answer) = crate::input::fast::try_invocation(body, signature) {
+        return answer;
+    }
+    parse_json_tree(body, signature)
+}
+
+/// The general path: the body decoded as a document, then MLflow's format rules.
+pub(crate) fn parse_json_tree(body: &[u8], signature: Option<&Signature>) -> Result<Invocation, ScoringError> {
     let inputs_schema = signature.and_then(|s| s.inputs.as_ref());
     let params_schema = signature.and_then(|s| s.params.as_ref());
     let doc = decode_body(body)?;

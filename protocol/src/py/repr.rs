@@ -15,10 +15,10 @@ pub fn py_float_repr(f: f64) -> String {
 /// [`py_float_repr`] appended to `out`, with no allocation: responses print
 /// hundreds of floats (a 100-row answer of class probabilities).
 ///
-/// The digits come from `ryu`: the shortest string that round-trips and, of
-/// those, the one closest to the exact value, ties to even, which is what
-/// Python's `repr` (David Gay's shortest mode) picks. Only the layout is
-/// Python's own, written here.
+/// The digits come from `zmij` (ryu's digits, faster): the shortest string
+/// that round-trips and, of those, the one closest to the exact value, ties to
+/// even, which is what Python's `repr` (David Gay's shortest mode) picks. Only
+/// the layout is Python's own, written here.
 pub fn write_py_float_repr(out: &mut String, f: f64) {
     if f.is_nan() {
         return out.push_str("NaN");
@@ -29,12 +29,12 @@ pub fn write_py_float_repr(out: &mut String, f: f64) {
     if f == 0.0 {
         return out.push_str(if f.is_sign_negative() { "-0.0" } else { "0.0" });
     }
-    let mut buffer = ryu::Buffer::new();
+    let mut buffer = zmij::Buffer::new();
     let text = buffer.format_finite(f.abs());
     // Between 1e-4 and 1e16 Python writes the digits without an exponent, and
-    // so does ryu (`0.0001`, `0.25`, `123.0`, `1234567.5`): its text is the
+    // so does zmij (`0.0001`, `0.25`, `123.0`, `1234567.5`): its text is the
     // answer as is, the common case of model outputs.
-    if (1e-4..1e16).contains(&f.abs()) && !text.contains('e') {
+    if (1e-4..1e16).contains(&f.abs()) && !text.bytes().any(|b| b == b'e') {
         if f < 0.0 {
             out.push('-');
         }
@@ -77,7 +77,7 @@ pub fn write_py_float_repr(out: &mut String, f: f64) {
     }
 }
 
-/// The significant digits of ryu's text for a finite non-zero `|f|` (`1.5e16`,
+/// The significant digits of zmij's text for a finite non-zero `|f|` (`1.5e+16`,
 /// `0.0001`, `123.0`: at most 17 digits, no leading or trailing zeros) and the
 /// position of the decimal point relative to them.
 fn shortest_digits(text: &str) -> (([u8; 24], usize), i32) {
@@ -217,7 +217,7 @@ mod tests {
     }
 
     /// Random doubles (every exponent) and float32 values widened to f64 (what
-    /// ONNX models answer): the ryu-based writer prints what the reference does.
+    /// ONNX models answer): the zmij-based writer prints what the reference does.
     #[test]
     fn float_repr_agrees_with_the_reference_on_a_sweep() {
         let mut state = 0x9e37_79b9_7f4a_7c15u64;

@@ -20,7 +20,7 @@ mod tests;
 mod write;
 
 pub use parse::{DecodeError, DecodeErrorKind, MAX_DEPTH, parse};
-pub use write::{write_f64, write_json, write_str};
+pub use write::{write_f64, write_json, write_list, write_str};
 
 use crate::py::repr::{py_float_repr_nonfinite_py, py_str_repr};
 use std::fmt::Write as _;

@@ -34,6 +34,18 @@ pub fn write_f64(out: &mut String, f: f64) {
     write_py_float_repr(out, f);
 }
 
+/// Appends `[a, b, c]`: each item written by `one`, `", "` between them.
+pub fn write_list<T>(out: &mut String, items: impl IntoIterator<Item = T>, mut one: impl FnMut(&mut String, T)) {
+    out.push('[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        one(out, item);
+    }
+    out.push(']');
+}
+
 /// Appends a document as `json.dumps` prints it.
 pub fn write_json(out: &mut String, value: &Json) {
     match value {
@@ -45,16 +57,7 @@ pub fn write_json(out: &mut String, value: &Json) {
         }
         Json::Float(f) => write_f64(out, *f),
         Json::Str(s) => write_str(out, s),
-        Json::List(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_json(out, item);
-            }
-            out.push(']');
-        }
+        Json::List(items) => write_list(out, items, write_json),
         Json::Dict(entries) => {
             out.push('{');
             for (i, (k, v)) in entries.iter().enumerate() {

@@ -26,6 +26,14 @@ impl Label {
         }
     }
 
+    /// True when the label's name is `name` (without building the name).
+    pub fn is(&self, name: &str) -> bool {
+        match self {
+            Label::Str(s) => s == name,
+            Label::Int(i) => itoa::Buffer::new().format(*i) == name,
+        }
+    }
+
     /// Python `repr()` (`'c0'` or `0`).
     pub fn repr(&self) -> String {
         match self {
@@ -308,11 +316,29 @@ impl Frame {
 
     /// Finds a column by name.
     pub fn column(&self, name: &str) -> Option<&FrameColumn> {
-        self.columns.iter().find(|c| c.label.name() == name)
+        self.columns.iter().find(|c| c.label.is(name))
     }
 
     /// `df[col].astype(dtype)` for every column (MLflow's lenient parse cast).
     pub fn astype_column(&mut self, i: usize, dtype: DType) -> Result<(), String> {
+        // A numeric column cast to its own dtype or to float64 (the common
+        // signatures) needs no detour through Python values: the same numbers.
+        if let ColData::Typed(values) = &self.columns[i].data {
+            let widened = match values {
+                // (Bytes go through their text, as pandas' object cells do.)
+                _ if values.dtype() == dtype && dtype != DType::Bytes => return Ok(()),
+                Values::I64(v) if dtype == DType::F64 => Values::F64(v.iter().map(|x| *x as f64).collect()),
+                Values::F64(v) if dtype == DType::F32 => Values::F32(v.iter().map(|x| *x as f32).collect()),
+                _ => return self.astype_via_cells(i, dtype),
+            };
+            self.columns[i].data = ColData::Typed(widened);
+            return Ok(());
+        }
+        self.astype_via_cells(i, dtype)
+    }
+
+    /// `astype` element by element, through the Python values.
+    fn astype_via_cells(&mut self, i: usize, dtype: DType) -> Result<(), String> {
         let cells = self.columns[i].data.cells();
         let refs: Vec<&Json> = cells.iter().collect();
         let values = numpy::cast(&refs, dtype, CastMode::Astype)?;

@@ -119,6 +119,12 @@ pub(super) fn check_column(name: &str, data: &ColData, ty: &ColType) -> Result<V
     let Some(target) = ty.dtype() else {
         return Ok(Values::String(data.cells().iter().map(Json::py_str).collect()));
     };
+    // Already of the column's type: nothing to check or cast (the common case).
+    if let ColData::Typed(v) = data
+        && v.dtype() == target
+    {
+        return Ok(v.clone());
+    }
     let cells = data.cells();
     let refs: Vec<&Json> = cells.iter().collect();
     let incompatible = |src: &str, hint: &str| {
@@ -180,7 +186,15 @@ pub(super) fn check_column(name: &str, data: &ColData, ty: &ColType) -> Result<V
 }
 
 pub(super) fn enforce_columns(data: &PyData, cols: &[ColSpec]) -> Result<Batch, String> {
-    let frame = to_frame(data, cols)?;
+    // A DataFrame is read where it is; other data become one.
+    let converted;
+    let frame = match data {
+        PyData::Frame(frame) => frame,
+        other => {
+            converted = to_frame(other, cols)?;
+            &converted
+        }
+    };
     let named = cols.first().is_some_and(|c| c.name.is_some());
     let mut picked: Vec<(&ColSpec, &FrameColumn)> = Vec::new();
     if named {
