@@ -25,6 +25,7 @@ pub mod check;
 #[cfg(target_arch = "wasm32")]
 mod component;
 
+use std::cell::RefCell;
 use std::path::Path;
 
 use tract_onnx::prelude::*;
@@ -35,6 +36,9 @@ use zipmap::ZipMapOutput;
 /// The optimised tract plan plus what MLflow's wrapper needs to know about I/O.
 pub struct LoadedOnnx {
     plan: Arc<TypedRunnableModel>,
+    /// tract's run state, made at load and kept from call to call when no
+    /// operator of the plan has a state of its own ([`LoadedOnnx::run`]).
+    state: RefCell<Option<TypedSimpleState>>,
     /// Model inputs, in order.
     pub inputs: Vec<TensorInfo>,
     /// Model outputs, in order.
@@ -46,7 +50,7 @@ impl LoadedOnnx {
     /// Runs the model on a batch with MLflow's input and output rules.
     pub fn predict(&self, input: Batch) -> Result<Batch, Error> {
         let (feeds, from_table) = feed::feeds(&self.inputs, input)?;
-        let results = self.plan.run(feeds).map_err(|e| Error::Evaluation(format!("{e:#}")))?;
+        let results = self.run(feeds).map_err(|e| Error::Evaluation(format!("{e:#}")))?;
         let names = self.outputs.iter().map(|o| o.name.clone());
         let tensors = names
             .zip(results)
@@ -59,6 +63,31 @@ impl LoadedOnnx {
             (false, false) => answer::as_dict(tensors, &self.zipmaps),
         }
     }
+
+    /// Runs the plan on `feeds` as `plan.run` does, without making tract's run
+    /// state (per-node value slots, op states, a session) anew for every call:
+    /// a state whose operators are all stateless leaves nothing behind a
+    /// successful run (`SimpleState::run` clears every value and resolved
+    /// symbol at its end), so it is kept for the next call. A state with
+    /// stateful operators, or one a failed run may have left half-filled, is
+    /// dropped, and the next call makes a fresh one.
+    fn run(&self, feeds: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let kept = self.state.borrow_mut().take();
+        let mut state = match kept {
+            Some(state) => state,
+            None => self.plan.spawn()?,
+        };
+        let outputs = state.run(feeds)?;
+        if reusable(&state) {
+            *self.state.borrow_mut() = Some(state);
+        }
+        Ok(outputs)
+    }
+}
+
+/// Whether a run state may serve the next call: no operator keeps a state.
+fn reusable(state: &TypedSimpleState) -> bool {
+    state.op_states.iter().all(Option::is_none)
 }
 
 /// Reads the ONNX file (and its external data) and builds tract's plan.
@@ -93,7 +122,10 @@ pub fn load_onnx(request: &LoadRequest) -> Result<LoadedOnnx, Error> {
     let outputs =
         convert::tensor_infos(output_names, output_facts.map_err(load_error)?.into_iter()).map_err(load_error)?;
     let plan = typed.into_runnable().map_err(load_error)?;
-    Ok(LoadedOnnx { plan, inputs, outputs, zipmaps })
+    // Made now, so that a snapshot of the loaded model holds it too.
+    let state = plan.spawn().map_err(load_error)?;
+    let state = RefCell::new(Some(state).filter(reusable));
+    Ok(LoadedOnnx { plan, state, inputs, outputs, zipmaps })
 }
 
 /// tract's optimised model.

@@ -4,7 +4,10 @@
 use std::thread;
 use std::time::Duration;
 
-use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig};
+use anyhow::bail;
+use wasmtime::{
+    Config, Enabled, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, ProfilingStrategy,
+};
 
 /// How often the engine's epoch advances; request deadlines are counted in these.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -41,7 +44,29 @@ pub fn tuned_engine(pooling: Option<&PoolingLimits>, tuning: Tuning) -> anyhow::
     if let Some(limits) = pooling {
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(limits.config()));
     }
+    config.profiler(profiler(std::env::var_os(PROFILE_VAR).as_deref())?);
     Ok(Engine::new(&config)?)
+}
+
+/// The environment variable that makes guest code visible to `perf`.
+pub const PROFILE_VAR: &str = "WASMFLOW_PROFILE";
+
+/// The profiler `WASMFLOW_PROFILE` asks for: `perfmap` writes
+/// `/tmp/perf-<pid>.map`, which `perf report` reads to name the JIT code of the
+/// guests (wasm function names where the component keeps its name section,
+/// else `wasm[i]::function[j]`). Unset or empty: none. jitdump is not offered:
+/// it needs wasmtime's `profiling` feature, which serving leaves out.
+///
+/// The profiler only registers code with `perf` as it is loaded; it changes
+/// nothing in the compiled code, and wasmtime's compatibility hash (the cache
+/// key, `compile_cache`) leaves it out for that reason, so a component compiled
+/// with or without it is the same artifact and is rightly reused.
+fn profiler(value: Option<&std::ffi::OsStr>) -> anyhow::Result<ProfilingStrategy> {
+    match value.map(|v| v.to_str()) {
+        None | Some(Some("")) => Ok(ProfilingStrategy::None),
+        Some(Some("perfmap")) => Ok(ProfilingStrategy::PerfMap),
+        Some(other) => bail!("{PROFILE_VAR}={} is not supported (only `perfmap`)", other.unwrap_or("<not UTF-8>")),
+    }
 }
 
 /// Sizes of the pooling allocator: slots for `instances` component instances
@@ -115,6 +140,30 @@ pub fn ticks(timeout: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_profiler_is_opt_in_and_checked() {
+        use std::ffi::OsStr;
+        assert_eq!(profiler(None).unwrap(), ProfilingStrategy::None);
+        assert_eq!(profiler(Some(OsStr::new(""))).unwrap(), ProfilingStrategy::None);
+        assert_eq!(profiler(Some(OsStr::new("perfmap"))).unwrap(), ProfilingStrategy::PerfMap);
+        let refused = profiler(Some(OsStr::new("jitdump"))).unwrap_err().to_string();
+        assert!(refused.contains("WASMFLOW_PROFILE=jitdump"), "{refused}");
+    }
+
+    #[test]
+    fn the_profiler_leaves_the_cache_key_alone() {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let key = |strategy| {
+            let mut config = Config::new();
+            config.wasm_component_model(true).profiler(strategy);
+            let engine = Engine::new(&config).unwrap();
+            let mut hasher = DefaultHasher::new();
+            engine.precompile_compatibility_hash().hash(&mut hasher);
+            hasher.finish()
+        };
+        assert_eq!(key(ProfilingStrategy::None), key(ProfilingStrategy::PerfMap));
+    }
 
     #[test]
     fn ticks_round_up_and_never_reach_zero() {

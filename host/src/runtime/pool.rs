@@ -200,15 +200,18 @@ impl Pool {
     /// Runs `predict` in the instance slot `slot`, giving up at `deadline`:
     /// inline when calls of this `weight` (the input's size,
     /// [`dispatch::weight`](super::dispatch::weight)) are known to be short and
-    /// a warm instance is idle, else on a blocking thread ([`Dispatch`]).
+    /// a warm instance is idle (or, per request, a fresh one is made without
+    /// WASI I/O), else on a blocking thread ([`Dispatch`]). A fresh instance
+    /// inline saves the blocking pool's hand-off, which cost more CPU than the
+    /// instance itself (bench/results/2026-12-05-guest-call.md).
     ///
     /// WASI's synchronous host calls (a guest writing to stderr, as a panicking
     /// Rust guest does, or opening a file) block on a tokio runtime of their
     /// own, which tokio refuses on an async worker: the call panics on the host
     /// side. An inline call that does so is dropped with its instance and run
     /// again on a blocking thread, and the pool's calls stay off the async
-    /// workers from then on. A new instance (`take` loads one through WASI) is
-    /// never made inline. An inline call still running after [`INLINE_BUDGET`]
+    /// workers from then on. A new instance that mounts the model directory
+    /// (whose `load` reads it through WASI) is never made inline. An inline call still running after [`INLINE_BUDGET`]
     /// (a model whose time does not follow its input size) is interrupted, its
     /// instance dropped, and the call made again on a blocking thread: tokio
     /// polls sockets from an idle worker only once the busy one parks, so a
@@ -223,16 +226,23 @@ impl Pool {
     ) -> Result<Batch, ScoringError> {
         let Slot(permit) = slot;
         let (place, class) = self.dispatch.place(weight);
-        if place == Where::Inline
-            && self.reuse == Reuse::Warm
-            && let Some(instance) = self.take_idle()
-        {
+        if place == Where::Inline {
             let inline = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                self.timed(class, || self.call_within(instance, &input, &params, deadline, Some(INLINE_BUDGET)))
+                let started = Instant::now();
+                let outcome = match self.inline_instance(deadline) {
+                    Some(instance) => self.call_within(instance, &input, &params, deadline, Some(INLINE_BUDGET)),
+                    // No idle warm instance: nothing was tried.
+                    None if self.reuse == Reuse::Warm => return None,
+                    // A fresh instance that could not be made within the budget counts too.
+                    None => None,
+                };
+                self.dispatch.record(class, started.elapsed());
+                outcome
             }));
             match inline {
                 Ok(Some(outcome)) => return outcome,
-                // Past its budget: the average now says so; redone on a blocking thread.
+                // No instance to run inline, or past its budget (the average
+                // now says so): made on a blocking thread.
                 Ok(None) => {}
                 Err(_) => {
                     self.dispatch.forbid_inline();
@@ -325,6 +335,22 @@ impl Pool {
                 Err(error)
             }
         })
+    }
+
+    /// An instance to run a call on inline: an idle warm one, or (fresh
+    /// instances) a new one, unless the guest reads the model directory when it
+    /// loads (WASI I/O, which cannot run on an async worker), and made within
+    /// [`INLINE_BUDGET`]. `None` leaves the call to a blocking thread, which
+    /// makes the instance again and reports what went wrong.
+    fn inline_instance(&self, deadline: Instant) -> Option<Instance> {
+        match self.reuse {
+            Reuse::Warm => self.take_idle(),
+            Reuse::Never if self.spec.mount_model_dir => None,
+            Reuse::Never => {
+                let within = deadline.saturating_duration_since(Instant::now()).min(INLINE_BUDGET);
+                Instance::new(&self.spec, within).ok()
+            }
+        }
     }
 
     /// An idle warm instance, if there is one.

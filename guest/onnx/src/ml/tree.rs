@@ -14,7 +14,7 @@ use wasmflow_tree_engine::{Forest, Limits, RawNode, RawSplit, RawTree, SplitRule
 use super::labels::Labels;
 use super::op::{ClassifierKernel, Kernel, MlOp, matrix, row_fact, row_output, tensor};
 use super::transform::Post;
-use super::tree_finalize::{Aggregate, ClassifierShape, Winner, classification, regression};
+use super::tree_finalize::{Aggregate, ClassifierShape, Scratch, Winner, classification, regression};
 
 /// A split as the ONNX attributes give it (`mode` one of the `BRANCH_*`).
 pub struct OnnxSplit {
@@ -376,8 +376,9 @@ impl ClassifierKernel for Classifier {
         let (rows, scores) = e.scores(&inputs[0])?;
         let mut probabilities = Vec::with_capacity(rows * self.width());
         let mut winners = Vec::with_capacity(rows);
+        let mut scratch = Scratch::default();
         for row in scores.chunks(n) {
-            winners.push(classification(row, &e.has, &e.base, e.post, &self.shape, &mut probabilities));
+            winners.push(classification(row, &e.has, &e.base, e.post, &self.shape, &mut probabilities, &mut scratch));
         }
         let literal = winners.iter().any(|w| matches!(w, Winner::Literal(_)));
         let index: Vec<usize> = winners
