@@ -5,6 +5,8 @@
 //! stopping the others. The same server (with `--log-format json`) shows the
 //! observability: `X-Request-Id`, one JSON log line per request, `/metrics`.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use crate::support::{Server, read_json};
@@ -87,7 +89,7 @@ fn observability(server: &Server, rf_body: &str) {
     let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
     assert!(id.len() > 8, "{id}");
 
-    let log = server.log();
+    let log = server.log_when(Duration::from_secs(5), |log| log.contains(&id));
     let line = log.lines().find(|l| l.contains(&id)).unwrap_or_else(|| panic!("no line for {id}:\n{log}"));
     let line: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
     assert_eq!(line["request_id"], id.as_str());

@@ -34,7 +34,8 @@ fn a_trapping_guest_is_replaced() {
         assert!(!trap.body.contains("wasm backtrace"), "no internals in the body: {}", trap.body);
         assert_still_serves(&server);
     }
-    assert!(server.log().contains("trapped"), "the trap is logged");
+    let log = server.log_when(Duration::from_secs(5), |log| log.contains("trapped"));
+    assert!(log.contains("trapped"), "the trap is logged: {log}");
     assert!(server.get("/metrics").body.contains(r#"wasmflow_guest_traps_total{model="fault-model"} 3"#));
 }
 

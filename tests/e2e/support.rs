@@ -161,6 +161,20 @@ impl Server {
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
+
+    /// The log once `done` holds for it, or as it is after `within`. A request's
+    /// log line may be written after its answer is sent: a serving thread writes
+    /// its lines when it runs out of work (host/src/server/log_writer.rs).
+    pub fn log_when(&self, within: Duration, done: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let log = self.log();
+            if done(&log) || std::time::Instant::now() >= deadline {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Server {
